@@ -1,0 +1,414 @@
+//! Account aggregation and per-position figures for perpetuals and futures
+//! (margin-models.md §1, §2 and §7).
+
+use crate::error::FieldError;
+use crate::instrument::{Book, MarginBasis, MarginMode, Market, Position, Settlement};
+use crate::liquidation::{self, LiquidationInput};
+use crate::money::{round_margin, round_plain, round_price_against};
+use crate::response::{AccountResult, Liquidation, PositionResult, Response, Step, TierUsed};
+use crate::rules::{MarginRule, Rates};
+use rust_decimal::Decimal;
+
+/// Quantity in base units at `price`: linear `contracts · contractSize`; inverse
+/// `contracts · faceValue / price` (margin-models.md §2).
+pub fn quantity_base(market: &Market, position: &Position, price: Decimal) -> Decimal {
+    match market.settlement {
+        Settlement::Linear => position.contracts * market.contract_size,
+        Settlement::Inverse => position.contracts * market.contract_size / price,
+    }
+}
+
+/// Notional in the settlement currency at `price` — the unit tiers are stated in:
+/// linear `Q · P` (quote); inverse `contracts · CS / P` (coin) (margin-models.md §1–2).
+pub fn notional(market: &Market, position: &Position, price: Decimal) -> Decimal {
+    match market.settlement {
+        Settlement::Linear => position.contracts * market.contract_size * price,
+        Settlement::Inverse => position.contracts * market.contract_size / price,
+    }
+}
+
+/// Unrealised PnL in the settlement currency at `price`: linear `s · Q · (P − EP)`;
+/// inverse `s · contracts · CS · (1/EP − 1/P)` (margin-models.md §1–2).
+pub fn pnl(market: &Market, position: &Position, price: Decimal) -> Decimal {
+    let s = position.side.sign();
+    match market.settlement {
+        Settlement::Linear => {
+            s * position.contracts * market.contract_size * (price - position.entry_price)
+        }
+        Settlement::Inverse => {
+            let k = position.contracts * market.contract_size;
+            s * (k / position.entry_price - k / price)
+        }
+    }
+}
+
+/// The price margins are computed on: the mark, or the entry for entry-basis venues.
+fn margin_price(market: &Market, position: &Position) -> Decimal {
+    match market.margin_basis {
+        MarginBasis::Mark => market.mark_price,
+        MarginBasis::Entry => position.entry_price,
+    }
+}
+
+/// Rates for `position` at `price`.
+pub fn rates_at(market: &Market, position: &Position, price: Decimal) -> Rates {
+    market.rule.rates(
+        quantity_base(market, position, price),
+        notional(market, position, price),
+    )
+}
+
+/// `MM = N · MMR − cum` (plus the closing fee `N · fee` when fees are included).
+pub fn maintenance_at(
+    market: &Market,
+    position: &Position,
+    price: Decimal,
+    fee: Decimal,
+) -> Decimal {
+    let r = rates_at(market, position, price);
+    let n = notional(market, position, price);
+    (n * r.maintenance_margin_rate - r.maintenance_amount).max(Decimal::ZERO) + n * fee
+}
+
+/// The initial margin rate: the larger of `1 / leverage` and the rule's own floor
+/// (`1 / maxLeverage` of the tier, or the size-scaled rate). Returns the rate and the
+/// leverage actually applied.
+fn initial_rate(rates: &Rates, leverage: Option<Decimal>) -> (Decimal, Option<Decimal>) {
+    let from_leverage = leverage.map(|l| Decimal::ONE / l);
+    match (from_leverage, rates.initial_margin_rate) {
+        (Some(a), Some(b)) if b > a => (b, Some(Decimal::ONE / b)),
+        (Some(a), _) => (a, leverage),
+        (None, Some(b)) => (b, Some(Decimal::ONE / b)),
+        (None, None) => (Decimal::ONE, Some(Decimal::ONE)),
+    }
+}
+
+fn tier_used(rule: &MarginRule, k: Option<usize>) -> Option<TierUsed> {
+    match (rule, k) {
+        (MarginRule::Tiered(table), Some(k)) => table.tiers().get(k).map(|t| TierUsed {
+            tier: k + 1,
+            notional_floor: t.notional_floor,
+            notional_cap: t.notional_cap,
+            maintenance_margin_rate: t.maintenance_margin_rate,
+            maintenance_amount: t.maintenance_amount,
+            max_leverage: t.max_leverage,
+        }),
+        _ => None,
+    }
+}
+
+struct Basics {
+    rates: Rates,
+    initial_rate: Decimal,
+    leverage: Option<Decimal>,
+    initial_margin: Decimal,
+    maintenance_margin: Decimal,
+    unrealized_pnl: Decimal,
+    notional: Decimal,
+    isolated_margin: Decimal,
+}
+
+fn basics(market: &Market, position: &Position, fee: Decimal) -> Basics {
+    let price = margin_price(market, position);
+    let rates = rates_at(market, position, price);
+    let (initial_rate, leverage) = initial_rate(&rates, position.leverage);
+    let n = notional(market, position, price);
+    let entry_notional = notional(market, position, position.entry_price);
+    Basics {
+        initial_margin: n * initial_rate,
+        maintenance_margin: maintenance_at(market, position, price, fee),
+        unrealized_pnl: pnl(market, position, market.mark_price),
+        notional: notional(market, position, market.mark_price),
+        isolated_margin: position
+            .isolated_margin
+            .unwrap_or(entry_notional * initial_rate),
+        rates,
+        initial_rate,
+        leverage,
+    }
+}
+
+/// Computes every figure for a validated book.
+pub fn compute(book: &Book) -> Response {
+    let account = &book.account;
+    let fee = account.liquidation_fee_rate.unwrap_or(Decimal::ZERO);
+    let settlement = book
+        .markets
+        .first()
+        .map(|m| m.settlement)
+        .unwrap_or(Settlement::Linear);
+    let all: Vec<Basics> = book
+        .positions
+        .iter()
+        .map(|p| basics(&book.markets[p.market], p, fee))
+        .collect();
+    let mut warnings = Vec::new();
+
+    let total_pnl: Decimal =
+        all.iter().map(|b| b.unrealized_pnl).sum::<Decimal>() + account.other_unrealized_pnl;
+    let total_im: Decimal = all.iter().map(|b| b.initial_margin).sum();
+    let total_mm: Decimal = all.iter().map(|b| b.maintenance_margin).sum::<Decimal>()
+        + account.other_maintenance_margin;
+    let gross: Decimal = all.iter().map(|b| b.notional.abs()).sum();
+    let equity = account.wallet_balance + total_pnl;
+    let isolated_total: Decimal = all.iter().map(|b| b.isolated_margin).sum();
+    let available = match account.margin_mode {
+        MarginMode::Cross => (equity - total_im).max(Decimal::ZERO),
+        MarginMode::Isolated => (account.wallet_balance - isolated_total).max(Decimal::ZERO),
+    };
+    if account.margin_mode == MarginMode::Isolated && isolated_total > account.wallet_balance {
+        warnings.push(FieldError::new(
+            "account.walletBalance",
+            "insufficient_balance",
+            format!(
+                "isolated margins total {} but the wallet holds {}",
+                round_margin(isolated_total),
+                account.wallet_balance
+            ),
+        ));
+    }
+
+    let mut positions = Vec::with_capacity(book.positions.len());
+    for (i, (position, b)) in book.positions.iter().zip(&all).enumerate() {
+        let market = &book.markets[position.market];
+        if let (Some(requested), Some(applied)) = (position.leverage, b.leverage) {
+            if applied < requested {
+                warnings.push(FieldError::new(
+                    format!("positions[{i}].leverage"),
+                    "above_max_leverage",
+                    format!("{requested}x exceeds the {applied}x allowed at this size ({}); margin uses {applied}x", b.rates.source),
+                ));
+            }
+        }
+        if let MarginRule::Tiered(table) = &market.rule {
+            if let Some(cap) = table.tiers().last().and_then(|t| t.notional_cap) {
+                if b.notional > cap {
+                    warnings.push(FieldError::new(format!("positions[{i}].size"), "above_max_notional", format!("notional {} exceeds the last tier's cap {cap}: the venue would refuse it", round_plain(b.notional))));
+                }
+            }
+        }
+        // R: what backs this position apart from its own PnL (Binance WB − TMM1 + UPNL1).
+        let rest = match account.margin_mode {
+            MarginMode::Isolated => b.isolated_margin,
+            MarginMode::Cross => {
+                let others: Decimal = all
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| *j != i)
+                    .map(|(_, o)| o.unrealized_pnl - o.maintenance_margin)
+                    .sum();
+                account.wallet_balance - account.other_maintenance_margin
+                    + account.other_unrealized_pnl
+                    + others
+            }
+        };
+        let input = LiquidationInput {
+            market,
+            position,
+            rest,
+            fee,
+        };
+        let liq = liquidation::closed_form(&input);
+        let bankruptcy = liquidation::bankruptcy_price(&input);
+        let long = position.side.is_long();
+        let mark = market.mark_price;
+        let equity_here = rest + b.unrealized_pnl;
+        let already = equity_here <= b.maintenance_margin;
+        let liq_price = liq
+            .price
+            .map(|p| round_price_against(p, long, market.tick_size));
+        let distance = liq_price.map(|p| {
+            let adverse = if long { mark - p } else { p - mark };
+            round_plain(adverse / mark * Decimal::ONE_HUNDRED)
+        });
+
+        let max_additional = max_additional_size(market, position, b, available);
+        let price = margin_price(market, position);
+        let mut breakdown = vec![
+            Step {
+                label: "Notional".into(),
+                formula: match market.settlement {
+                    Settlement::Linear => format!(
+                        "{} contracts × {} × {} (mark)",
+                        position.contracts, market.contract_size, mark
+                    ),
+                    Settlement::Inverse => format!(
+                        "{} contracts × {} USD / {} (mark)",
+                        position.contracts, market.contract_size, mark
+                    ),
+                },
+                value: round_plain(b.notional).to_string(),
+            },
+            Step {
+                label: "Rates".into(),
+                formula: b.rates.source.clone(),
+                value: format!("MMR {}", b.rates.maintenance_margin_rate),
+            },
+            Step {
+                label: "Initial margin".into(),
+                formula: format!(
+                    "notional at {} {} × IMR {}{}",
+                    if market.margin_basis == MarginBasis::Entry {
+                        "entry"
+                    } else {
+                        "mark"
+                    },
+                    price,
+                    round_plain(b.initial_rate),
+                    b.leverage.map(|l| format!(" (1/{l}x)")).unwrap_or_default()
+                ),
+                value: round_margin(b.initial_margin).to_string(),
+            },
+            Step {
+                label: "Maintenance margin".into(),
+                formula: format!(
+                    "notional × {} − {}{}",
+                    b.rates.maintenance_margin_rate,
+                    b.rates.maintenance_amount,
+                    if fee.is_zero() {
+                        String::new()
+                    } else {
+                        format!(" + notional × fee {fee}")
+                    }
+                ),
+                value: round_margin(b.maintenance_margin).to_string(),
+            },
+            Step {
+                label: "Unrealised PnL".into(),
+                formula: match market.settlement {
+                    Settlement::Linear => format!(
+                        "{} × {} × ({} − {})",
+                        position.side.sign(),
+                        quantity_base(market, position, mark),
+                        mark,
+                        position.entry_price
+                    ),
+                    Settlement::Inverse => format!(
+                        "{} × {} × (1/{} − 1/{})",
+                        position.side.sign(),
+                        position.contracts * market.contract_size,
+                        position.entry_price,
+                        mark
+                    ),
+                },
+                value: round_plain(b.unrealized_pnl).to_string(),
+            },
+            Step {
+                label: "Margin backing the position".into(),
+                formula: match account.margin_mode {
+                    MarginMode::Isolated => "isolated margin".into(),
+                    MarginMode::Cross => {
+                        "wallet − other positions' maintenance + their unrealised PnL".into()
+                    }
+                },
+                value: round_plain(rest).to_string(),
+            },
+        ];
+        breakdown.push(Step {
+            label: "Liquidation price".into(),
+            formula: liq.formula.clone(),
+            value: liq_price
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "none".into()),
+        });
+        positions.push(PositionResult {
+            symbol: market.symbol.clone(),
+            side: position.side,
+            settlement: market.settlement,
+            size: position.contracts,
+            quantity: round_plain(quantity_base(market, position, mark)),
+            entry_price: position.entry_price,
+            mark_price: mark,
+            notional: round_plain(b.notional),
+            notional_quote: round_plain(match market.settlement {
+                Settlement::Linear => b.notional,
+                Settlement::Inverse => position.contracts * market.contract_size,
+            }),
+            leverage: b.leverage.map(round_plain),
+            initial_margin_rate: round_plain(b.initial_rate),
+            initial_margin: round_margin(b.initial_margin),
+            maintenance_margin_rate: b.rates.maintenance_margin_rate,
+            maintenance_amount: b.rates.maintenance_amount,
+            maintenance_margin: round_margin(b.maintenance_margin),
+            tier: tier_used(&market.rule, b.rates.tier),
+            unrealized_pnl: round_plain(b.unrealized_pnl),
+            isolated_margin: (account.margin_mode == MarginMode::Isolated)
+                .then(|| round_margin(b.isolated_margin)),
+            bankruptcy_price: bankruptcy.map(|p| round_price_against(p, long, market.tick_size)),
+            liquidation: Liquidation {
+                price: liq_price,
+                distance_percent: distance,
+                tier: liq.tier.map(|k| k + 1),
+                reason: liq.reason,
+                already_liquidatable: already,
+                method: liq.method.into(),
+            },
+            max_additional_size: max_additional,
+            breakdown,
+        });
+    }
+
+    let mut notes = vec!["Funding payments are not included.".to_string()];
+    notes.push(match account.liquidation_fee_rate {
+        Some(f) => format!("The closing taker fee ({f}) is included in maintenance margin and the liquidation condition."),
+        None => "The closing taker fee is not included in the liquidation condition.".to_string(),
+    });
+    let positive_equity = equity > Decimal::ZERO;
+    Response {
+        account: AccountResult {
+            margin_mode: account.margin_mode,
+            settlement,
+            wallet_balance: account.wallet_balance,
+            unrealized_pnl: round_plain(total_pnl),
+            equity: round_plain(equity),
+            initial_margin: round_margin(total_im),
+            initial_margin_ratio: (!gross.is_zero()).then(|| round_plain(total_im / gross)),
+            maintenance_margin: round_margin(total_mm),
+            margin_ratio: positive_equity.then(|| round_plain(total_mm / equity)),
+            available_balance: round_plain(available),
+            gross_notional: round_plain(gross),
+            effective_leverage: positive_equity.then(|| round_plain(gross / equity)),
+            liquidation_fee_rate: account.liquidation_fee_rate,
+            notes,
+        },
+        positions,
+        warnings,
+    }
+}
+
+/// Contracts that can still be added at the position's leverage: limited by the available
+/// balance (`available · leverage` of notional) and by the tier table's cap at that leverage.
+fn max_additional_size(
+    market: &Market,
+    position: &Position,
+    b: &Basics,
+    available: Decimal,
+) -> Decimal {
+    let price = market.mark_price;
+    let per_contract_quote = match market.settlement {
+        Settlement::Linear => market.contract_size * price,
+        Settlement::Inverse => market.contract_size,
+    };
+    // Available balance in quote terms.
+    let available_quote = match market.settlement {
+        Settlement::Linear => available,
+        Settlement::Inverse => available * price,
+    };
+    if b.initial_rate.is_zero() || per_contract_quote.is_zero() {
+        return Decimal::ZERO;
+    }
+    let mut contracts = available_quote / b.initial_rate / per_contract_quote;
+    if let (MarginRule::Tiered(table), Some(lev)) = (&market.rule, b.leverage) {
+        if let Some(cap) = table.max_notional_at_leverage(lev) {
+            let cap_quote = match market.settlement {
+                Settlement::Linear => cap,
+                Settlement::Inverse => cap * price,
+            };
+            let room = (cap_quote / per_contract_quote - position.contracts).max(Decimal::ZERO);
+            contracts = contracts.min(room);
+        }
+    }
+    contracts
+        .round_dp_with_strategy(8, rust_decimal::RoundingStrategy::ToZero)
+        .normalize()
+}

@@ -1,0 +1,116 @@
+//! Structured input errors and warnings: every one names the field path it is about.
+
+use serde::Serialize;
+use std::fmt;
+
+/// One problem with one input field, e.g. `positions[0].leverage` / `not_positive`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// Path of the offending field in the request, JSON style (`positions[0].entryPrice`).
+    pub field: String,
+    /// Stable machine-readable code (`required`, `not_a_number`, `not_positive`, ...).
+    pub code: String,
+    /// Human-readable explanation, suitable to show next to the field.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A new error for `field` with a stable `code` and a human `message`.
+    pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code: code.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {} ({})", self.field, self.message, self.code)
+    }
+}
+
+/// All problems found in a request. Validation collects every field error it can
+/// rather than stopping at the first, so a form can mark each bad field at once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputErrors {
+    /// The individual field errors, in request order. Never empty.
+    pub errors: Vec<FieldError>,
+}
+
+impl InputErrors {
+    /// A single-error set.
+    pub fn one(error: FieldError) -> Self {
+        Self {
+            errors: vec![error],
+        }
+    }
+}
+
+impl From<FieldError> for InputErrors {
+    fn from(error: FieldError) -> Self {
+        Self::one(error)
+    }
+}
+
+impl fmt::Display for InputErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.errors.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for InputErrors {}
+
+/// Accumulates field errors during validation.
+#[derive(Debug, Default)]
+pub struct Collector {
+    errors: Vec<FieldError>,
+}
+
+impl Collector {
+    /// Records an error.
+    pub fn push(&mut self, error: FieldError) {
+        self.errors.push(error);
+    }
+
+    /// Unwraps `result`, recording its error and returning `None` on failure.
+    pub fn take<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.errors.push(error);
+                None
+            }
+        }
+    }
+
+    /// True when nothing has been recorded.
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// `Ok(value)` when no error was recorded, else all recorded errors.
+    pub fn finish<T>(self, value: T) -> Result<T, InputErrors> {
+        if self.errors.is_empty() {
+            Ok(value)
+        } else {
+            Err(InputErrors {
+                errors: self.errors,
+            })
+        }
+    }
+
+    /// All recorded errors; callers use this after checking `!is_empty()`.
+    pub fn into_errors(self) -> InputErrors {
+        InputErrors {
+            errors: self.errors,
+        }
+    }
+}

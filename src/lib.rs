@@ -1,0 +1,146 @@
+//! imr: a margin engine for crypto derivatives.
+//!
+//! Perpetuals, dated futures and options, linear (quote-settled) or inverse (coin-settled):
+//! initial and maintenance margin, equity, leverage, liquidation prices and a breakdown of every
+//! number, in exact decimals. The engine is plain Rust; [`wasm`] (compiled only for `wasm32`)
+//! exports it to JavaScript.
+//!
+//! ```
+//! let response = imr::calculate_json(r#"{
+//!   "account": {"walletBalance": "1000", "marginMode": "isolated"},
+//!   "markets": [{"symbol": "BTCUSDT", "markPrice": "20000",
+//!                "margin": {"type": "fixed", "maintenanceMarginRate": "0.005"}}],
+//!   "positions": [{"symbol": "BTCUSDT", "side": "long", "size": "1",
+//!                  "entryPrice": "20000", "leverage": "50"}]
+//! }"#);
+//! assert!(response.contains(r#""initialMargin":"400""#));
+//! ```
+
+pub mod account;
+pub mod error;
+pub mod instrument;
+pub mod liquidation;
+pub mod money;
+pub mod presets;
+pub mod pricing;
+pub mod request;
+pub mod response;
+pub mod rules;
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use error::{FieldError, InputErrors};
+pub use request::Request;
+pub use response::Response;
+
+use serde::Serialize;
+
+/// Validates a request and computes every figure.
+pub fn calculate(request: &Request) -> Result<Response, InputErrors> {
+    let book = request.validate()?;
+    Ok(account::compute(&book))
+}
+
+/// The outcome envelope used on every boundary (JS, command line, JSON):
+/// `{"ok": true, "result": …}` or `{"ok": false, "errors": [{field, code, message}, …]}`.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Outcome<T: Serialize> {
+    /// Success.
+    Ok {
+        /// Always true.
+        ok: bool,
+        /// The result.
+        result: T,
+    },
+    /// Failure, with every field error found.
+    Err {
+        /// Always false.
+        ok: bool,
+        /// The errors.
+        errors: Vec<FieldError>,
+    },
+}
+
+impl<T: Serialize> From<Result<T, InputErrors>> for Outcome<T> {
+    fn from(r: Result<T, InputErrors>) -> Self {
+        match r {
+            Ok(result) => Outcome::Ok { ok: true, result },
+            Err(e) => Outcome::Err {
+                ok: false,
+                errors: e.errors,
+            },
+        }
+    }
+}
+
+/// Turns a deserialisation error into a field error: the path is where it happened, the code
+/// says whether a field was unknown, missing, or of the wrong type.
+pub fn deserialize_error<E: std::fmt::Display>(
+    path: &serde_path_to_error::Path,
+    error: &E,
+) -> FieldError {
+    let message = error.to_string();
+    let mut field = path.to_string();
+    if field == "." {
+        field = String::new();
+    }
+    let code = if message.starts_with("unknown field") {
+        // serde names the field in backticks: unknown field `foo`, expected ...
+        if let Some(name) = message.split('`').nth(1) {
+            if !field.ends_with(name) {
+                field = if field.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{field}.{name}")
+                };
+            }
+        }
+        "unknown_field"
+    } else if message.starts_with("unknown variant") {
+        "invalid_choice"
+    } else if message.starts_with("missing field") {
+        "required"
+    } else if message.contains("invalid type") || message.contains("did not match any variant") {
+        "wrong_type"
+    } else {
+        "invalid_json"
+    };
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_string();
+    FieldError::new(
+        if field.is_empty() {
+            "request".to_string()
+        } else {
+            field
+        },
+        code,
+        message,
+    )
+}
+
+/// Parses a JSON request (field paths on every error), computes, and returns the outcome as JSON.
+/// This is the entry the command-line tool, the fuzzer and the tests share.
+pub fn calculate_json(json: &str) -> String {
+    let outcome: Outcome<Response> = parse_json_request(json).and_then(|r| calculate(&r)).into();
+    serde_json::to_string(&outcome).unwrap_or_else(|e| {
+        format!(
+            r#"{{"ok":false,"errors":[{{"field":"response","code":"internal","message":"{e}"}}]}}"#
+        )
+    })
+}
+
+/// Parses a JSON request, naming the field path of any error.
+pub fn parse_json_request(json: &str) -> Result<Request, InputErrors> {
+    let de = &mut serde_json::Deserializer::from_str(json);
+    serde_path_to_error::deserialize(de)
+        .map_err(|e| InputErrors::one(deserialize_error(e.path(), e.inner())))
+}
+
+/// The bundled presets (name, venue, date, source and parameters).
+pub fn list_presets() -> &'static [presets::Preset] {
+    presets::all()
+}

@@ -1,0 +1,68 @@
+//! Dated, sourced parameter files bundled at compile time. A new venue preset is a data file:
+//! add the JSON here and one line to [`SOURCES`].
+
+use crate::request::MarketInput;
+use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
+
+/// A bundled preset: a market's contract and margin parameters, with provenance.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Preset {
+    /// Name used in requests (`markets[i].preset`).
+    pub name: String,
+    /// Venue and product.
+    pub venue: String,
+    /// Default symbol.
+    pub symbol: String,
+    /// Date the parameters were taken (ISO 8601).
+    pub as_of: String,
+    /// Where they come from.
+    pub source: String,
+    /// Remarks.
+    #[serde(default)]
+    pub notes: String,
+    /// The market fields the preset supplies.
+    pub market: MarketInput,
+}
+
+/// The preset files, embedded in the binary.
+pub const SOURCES: &[&str] = &[include_str!("binance-btcusdt-perp-2024-10.json")];
+
+/// All presets, parsed once. A preset file that fails to parse is a build-time bug caught by
+/// the test suite; at run time it is skipped rather than panicking.
+pub fn all() -> &'static [Preset] {
+    static PRESETS: OnceLock<Vec<Preset>> = OnceLock::new();
+    PRESETS.get_or_init(|| {
+        SOURCES
+            .iter()
+            .filter_map(|s| serde_json::from_str(s).ok())
+            .collect()
+    })
+}
+
+/// The preset named `name` (case-insensitive).
+pub fn find(name: &str) -> Option<&'static Preset> {
+    all()
+        .iter()
+        .find(|p| p.name.eq_ignore_ascii_case(name.trim()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_file_parses_and_names_are_unique() {
+        for s in SOURCES {
+            let p: Result<Preset, _> = serde_json::from_str(s);
+            assert!(p.is_ok(), "{p:?}");
+        }
+        let names: Vec<_> = all().iter().map(|p| p.name.to_lowercase()).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(names.len(), sorted.len());
+        assert_eq!(names.len(), SOURCES.len());
+    }
+}

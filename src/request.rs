@@ -1,0 +1,621 @@
+//! Wire types in (JSON / JS objects, camelCase, unknown fields rejected) and their validation
+//! into the typed domain of [`crate::instrument`]. Every error names its field path.
+
+use crate::error::{Collector, FieldError, InputErrors};
+use crate::instrument::{
+    Account, Book, ContractKind, MarginBasis, MarginMode, Market, Position, Settlement, Side,
+};
+use crate::money::{non_negative, parse_decimal, positive, rate, NumberInput};
+use crate::presets;
+use crate::rules::{MarginRule, TierSpec, TierTable};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// Most positions one request may hold.
+pub const MAX_POSITIONS: usize = 5_000;
+/// Longest accepted text field (symbols, names).
+pub const MAX_TEXT: usize = 64;
+
+/// A margin calculation request.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Request {
+    /// The account (collateral, margin mode, fees).
+    pub account: Option<AccountInput>,
+    /// Markets the positions trade in.
+    #[serde(default)]
+    pub markets: Vec<MarketInput>,
+    /// The positions.
+    #[serde(default)]
+    pub positions: Vec<PositionInput>,
+}
+
+/// Account inputs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AccountInput {
+    /// Wallet balance (collateral) in the settlement currency.
+    pub wallet_balance: Option<NumberInput>,
+    /// `"isolated"` or `"cross"` (default `"cross"`).
+    pub margin_mode: Option<String>,
+    /// Put the closing taker fee into the liquidation condition (default false).
+    pub include_fees: Option<bool>,
+    /// Taker fee rate used when `includeFees` is true (default 0.0005).
+    pub taker_fee_rate: Option<NumberInput>,
+    /// Maintenance margin of other cross positions not listed (Binance `TMM1`).
+    pub other_maintenance_margin: Option<NumberInput>,
+    /// Unrealised PnL of other cross positions not listed (Binance `UPNL1`).
+    pub other_unrealized_pnl: Option<NumberInput>,
+}
+
+/// Market inputs. With `preset`, missing fields are taken from the preset.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MarketInput {
+    /// Symbol positions refer to (defaults to the preset's symbol).
+    pub symbol: Option<String>,
+    /// Name of a bundled preset (see `list_presets`).
+    pub preset: Option<String>,
+    /// `"perpetual"` (default) or `"future"`.
+    pub kind: Option<String>,
+    /// `"linear"` (default) or `"inverse"`.
+    pub settlement: Option<String>,
+    /// Base units per contract (linear, default 1) or USD face value per contract (inverse).
+    pub contract_size: Option<NumberInput>,
+    /// Mark price.
+    pub mark_price: Option<NumberInput>,
+    /// Price tick used to round liquidation prices against the trader.
+    pub tick_size: Option<NumberInput>,
+    /// `"mark"` (default) or `"entry"`.
+    pub margin_basis: Option<String>,
+    /// The margin rule.
+    pub margin: Option<MarginRuleInput>,
+}
+
+/// Margin rule inputs, tagged by `type`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
+pub enum MarginRuleInput {
+    /// One maintenance rate for every size.
+    #[serde(rename_all = "camelCase")]
+    Fixed {
+        /// Maintenance margin rate.
+        maintenance_margin_rate: Option<NumberInput>,
+        /// Maintenance amount (default 0).
+        maintenance_amount: Option<NumberInput>,
+        /// Minimum initial margin rate.
+        initial_margin_rate: Option<NumberInput>,
+        /// Leverage cap.
+        max_leverage: Option<NumberInput>,
+    },
+    /// A tier table.
+    #[serde(rename_all = "camelCase")]
+    Tiered {
+        /// The tiers, lowest notional first.
+        tiers: Vec<TierInput>,
+    },
+    /// Rates linear in size (Deribit).
+    #[serde(rename_all = "camelCase")]
+    SizeScaled {
+        /// Initial rate at zero size.
+        initial_base_rate: Option<NumberInput>,
+        /// Maintenance rate at zero size.
+        maintenance_base_rate: Option<NumberInput>,
+        /// Rate added per base unit.
+        slope_per_unit: Option<NumberInput>,
+    },
+}
+
+/// One tier as published.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TierInput {
+    /// Lower notional bound.
+    pub notional_floor: Option<NumberInput>,
+    /// Upper notional bound (omit for the last tier to make it open-ended).
+    pub notional_cap: Option<NumberInput>,
+    /// Maintenance margin rate.
+    pub maintenance_margin_rate: Option<NumberInput>,
+    /// Max leverage.
+    pub max_leverage: Option<NumberInput>,
+    /// Published maintenance amount, checked against the recursion.
+    pub maintenance_amount: Option<NumberInput>,
+    /// Venue's bracket number (informational).
+    pub bracket: Option<u32>,
+}
+
+/// Position inputs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PositionInput {
+    /// Symbol of its market.
+    pub symbol: Option<String>,
+    /// `"long"` or `"short"`.
+    pub side: Option<String>,
+    /// Size in contracts (> 0).
+    pub size: Option<NumberInput>,
+    /// Average entry price (> 0).
+    pub entry_price: Option<NumberInput>,
+    /// Leverage (≥ 1).
+    pub leverage: Option<NumberInput>,
+    /// Isolated margin allocated (default: initial margin at entry).
+    pub isolated_margin: Option<NumberInput>,
+}
+
+fn text(field: &str, value: Option<&String>) -> Result<String, FieldError> {
+    let v = value.ok_or_else(|| FieldError::new(field, "required", "is required"))?;
+    let t = v.trim();
+    if t.is_empty() {
+        return Err(FieldError::new(field, "required", "must not be empty"));
+    }
+    if t.chars().count() > MAX_TEXT {
+        return Err(FieldError::new(
+            field,
+            "too_long",
+            format!("must be at most {MAX_TEXT} characters"),
+        ));
+    }
+    Ok(t.to_string())
+}
+
+fn choice<T: Copy>(
+    field: &str,
+    value: Option<&String>,
+    default: Option<T>,
+    options: &[(&str, T)],
+) -> Result<T, FieldError> {
+    let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+    match value {
+        None => default.ok_or_else(|| {
+            FieldError::new(
+                field,
+                "required",
+                format!("is required (one of: {})", names.join(", ")),
+            )
+        }),
+        Some(v) => options
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(v.trim()))
+            .map(|(_, t)| *t)
+            .ok_or_else(|| {
+                let shown: String = v.chars().take(MAX_TEXT).collect();
+                FieldError::new(
+                    field,
+                    "invalid_choice",
+                    format!("'{shown}' is not one of: {}", names.join(", ")),
+                )
+            }),
+    }
+}
+
+fn leverage(field: &str, input: &NumberInput) -> Result<Decimal, FieldError> {
+    let v = parse_decimal(field, input)?;
+    if v <= Decimal::ZERO {
+        return Err(FieldError::new(
+            field,
+            "not_positive",
+            "must be greater than zero",
+        ));
+    }
+    if v < Decimal::ONE {
+        return Err(FieldError::new(field, "out_of_range", "must be at least 1"));
+    }
+    if v > Decimal::from(1000) {
+        return Err(FieldError::new(
+            field,
+            "out_of_range",
+            "is absurd: at most 1000x",
+        ));
+    }
+    Ok(v)
+}
+
+fn rule(path: &str, input: &MarginRuleInput) -> Result<MarginRule, FieldError> {
+    match input {
+        MarginRuleInput::Fixed {
+            maintenance_margin_rate,
+            maintenance_amount,
+            initial_margin_rate,
+            max_leverage,
+        } => {
+            let mmr = rate(
+                &format!("{path}.maintenanceMarginRate"),
+                maintenance_margin_rate.as_ref(),
+            )?;
+            if mmr >= Decimal::ONE {
+                return Err(FieldError::new(
+                    format!("{path}.maintenanceMarginRate"),
+                    "out_of_range",
+                    "must be below 1",
+                ));
+            }
+            let amount = match maintenance_amount {
+                Some(v) => non_negative(&format!("{path}.maintenanceAmount"), Some(v))?,
+                None => Decimal::ZERO,
+            };
+            let imr = match initial_margin_rate {
+                Some(v) => {
+                    let f = format!("{path}.initialMarginRate");
+                    let r = rate(&f, Some(v))?;
+                    if r < mmr {
+                        return Err(FieldError::new(
+                            f,
+                            "inconsistent",
+                            "must not be below the maintenance margin rate",
+                        ));
+                    }
+                    Some(r)
+                }
+                None => None,
+            };
+            let max_leverage = match max_leverage {
+                Some(v) => Some(leverage(&format!("{path}.maxLeverage"), v)?),
+                None => None,
+            };
+            Ok(MarginRule::Fixed {
+                maintenance_margin_rate: mmr,
+                maintenance_amount: amount,
+                initial_margin_rate: imr,
+                max_leverage,
+            })
+        }
+        MarginRuleInput::Tiered { tiers } => {
+            let tiers_path = format!("{path}.tiers");
+            let mut specs = Vec::with_capacity(tiers.len());
+            for (k, t) in tiers.iter().enumerate() {
+                let here = format!("{tiers_path}[{k}]");
+                specs.push(TierSpec {
+                    notional_floor: non_negative(
+                        &format!("{here}.notionalFloor"),
+                        t.notional_floor.as_ref(),
+                    )?,
+                    notional_cap: match &t.notional_cap {
+                        Some(v) => Some(positive(&format!("{here}.notionalCap"), Some(v))?),
+                        None => None,
+                    },
+                    maintenance_margin_rate: rate(
+                        &format!("{here}.maintenanceMarginRate"),
+                        t.maintenance_margin_rate.as_ref(),
+                    )?,
+                    max_leverage: match &t.max_leverage {
+                        Some(v) => leverage(&format!("{here}.maxLeverage"), v)?,
+                        None => {
+                            return Err(FieldError::new(
+                                format!("{here}.maxLeverage"),
+                                "required",
+                                "is required",
+                            ))
+                        }
+                    },
+                    maintenance_amount: match &t.maintenance_amount {
+                        Some(v) => {
+                            Some(non_negative(&format!("{here}.maintenanceAmount"), Some(v))?)
+                        }
+                        None => None,
+                    },
+                });
+            }
+            Ok(MarginRule::Tiered(TierTable::new(&tiers_path, &specs)?))
+        }
+        MarginRuleInput::SizeScaled {
+            initial_base_rate,
+            maintenance_base_rate,
+            slope_per_unit,
+        } => {
+            let initial = rate(
+                &format!("{path}.initialBaseRate"),
+                initial_base_rate.as_ref(),
+            )?;
+            let maintenance = rate(
+                &format!("{path}.maintenanceBaseRate"),
+                maintenance_base_rate.as_ref(),
+            )?;
+            if maintenance > initial {
+                return Err(FieldError::new(
+                    format!("{path}.maintenanceBaseRate"),
+                    "inconsistent",
+                    "must not exceed initialBaseRate",
+                ));
+            }
+            let slope = rate(&format!("{path}.slopePerUnit"), slope_per_unit.as_ref())?;
+            Ok(MarginRule::SizeScaled {
+                initial_base_rate: initial,
+                maintenance_base_rate: maintenance,
+                slope_per_unit: slope,
+            })
+        }
+    }
+}
+
+fn market(path: &str, raw: &MarketInput, errors: &mut Collector) -> Option<Market> {
+    // Fill from the preset first: explicit fields win.
+    let mut input = raw.clone();
+    let mut preset_name = None;
+    if let Some(name) = &raw.preset {
+        match presets::find(name) {
+            Some(p) => {
+                let m = &p.market;
+                input.symbol = input.symbol.or_else(|| Some(p.symbol.clone()));
+                input.kind = input.kind.or_else(|| m.kind.clone());
+                input.settlement = input.settlement.or_else(|| m.settlement.clone());
+                input.contract_size = input.contract_size.or_else(|| m.contract_size.clone());
+                input.tick_size = input.tick_size.or_else(|| m.tick_size.clone());
+                input.margin_basis = input.margin_basis.or_else(|| m.margin_basis.clone());
+                input.margin = input.margin.or_else(|| m.margin.clone());
+                preset_name = Some(p.name.clone());
+            }
+            None => {
+                errors.push(FieldError::new(
+                    format!("{path}.preset"),
+                    "unknown_preset",
+                    format!(
+                        "no preset named '{}' (see listPresets())",
+                        name.chars().take(MAX_TEXT).collect::<String>()
+                    ),
+                ));
+                return None;
+            }
+        }
+    }
+    let symbol = errors.take(text(&format!("{path}.symbol"), input.symbol.as_ref()));
+    let kind = errors.take(choice(
+        &format!("{path}.kind"),
+        input.kind.as_ref(),
+        Some(ContractKind::Perpetual),
+        &[
+            ("perpetual", ContractKind::Perpetual),
+            ("future", ContractKind::Future),
+        ],
+    ));
+    let settlement = errors.take(choice(
+        &format!("{path}.settlement"),
+        input.settlement.as_ref(),
+        Some(Settlement::Linear),
+        &[
+            ("linear", Settlement::Linear),
+            ("inverse", Settlement::Inverse),
+        ],
+    ));
+    let contract_size = match (&input.contract_size, settlement) {
+        (Some(v), _) => errors.take(positive(&format!("{path}.contractSize"), Some(v))),
+        (None, Some(Settlement::Inverse)) => {
+            errors.push(FieldError::new(
+                format!("{path}.contractSize"),
+                "required",
+                "is required for inverse contracts (USD face value per contract)",
+            ));
+            None
+        }
+        (None, _) => Some(Decimal::ONE),
+    };
+    let mark_price = errors.take(positive(
+        &format!("{path}.markPrice"),
+        input.mark_price.as_ref(),
+    ));
+    let tick_size = match &input.tick_size {
+        Some(v) => errors
+            .take(positive(&format!("{path}.tickSize"), Some(v)))
+            .map(Some),
+        None => Some(None),
+    };
+    let margin_basis = errors.take(choice(
+        &format!("{path}.marginBasis"),
+        input.margin_basis.as_ref(),
+        Some(MarginBasis::Mark),
+        &[("mark", MarginBasis::Mark), ("entry", MarginBasis::Entry)],
+    ));
+    let rule = match &input.margin {
+        Some(r) => errors.take(rule(&format!("{path}.margin"), r)),
+        None => {
+            errors.push(FieldError::new(
+                format!("{path}.margin"),
+                "required",
+                "is required (a margin rule or a preset)",
+            ));
+            None
+        }
+    };
+    Some(Market {
+        symbol: symbol?,
+        kind: kind?,
+        settlement: settlement?,
+        contract_size: contract_size?,
+        mark_price: mark_price?,
+        tick_size: tick_size?,
+        margin_basis: margin_basis?,
+        rule: rule?,
+        preset: preset_name,
+    })
+}
+
+impl Request {
+    /// Validates the request into a [`Book`], collecting every field error.
+    pub fn validate(&self) -> Result<Book, InputErrors> {
+        let mut errors = Collector::default();
+        let default_account = AccountInput::default();
+        let acc = match &self.account {
+            Some(a) => a,
+            None => {
+                errors.push(FieldError::new("account", "required", "is required"));
+                &default_account
+            }
+        };
+        let wallet_balance = errors.take(non_negative(
+            "account.walletBalance",
+            acc.wallet_balance.as_ref(),
+        ));
+        let margin_mode = errors.take(choice(
+            "account.marginMode",
+            acc.margin_mode.as_ref(),
+            Some(MarginMode::Cross),
+            &[
+                ("cross", MarginMode::Cross),
+                ("isolated", MarginMode::Isolated),
+            ],
+        ));
+        let fee = match (acc.include_fees.unwrap_or(false), &acc.taker_fee_rate) {
+            (false, _) => Some(None),
+            (true, None) => Some(Some(Decimal::new(5, 4))),
+            (true, Some(v)) => errors.take(rate("account.takerFeeRate", Some(v))).map(Some),
+        };
+        let other_mm = match &acc.other_maintenance_margin {
+            Some(v) => errors.take(non_negative("account.otherMaintenanceMargin", Some(v))),
+            None => Some(Decimal::ZERO),
+        };
+        let other_pnl = match &acc.other_unrealized_pnl {
+            Some(v) => errors.take(parse_decimal("account.otherUnrealizedPnl", v)),
+            None => Some(Decimal::ZERO),
+        };
+
+        let mut markets = Vec::with_capacity(self.markets.len());
+        for (i, m) in self.markets.iter().enumerate() {
+            markets.push(market(&format!("markets[{i}]"), m, &mut errors));
+        }
+        for i in 0..markets.len() {
+            if let Some(m) = &markets[i] {
+                if markets[..i].iter().flatten().any(|o| o.symbol == m.symbol) {
+                    errors.push(FieldError::new(
+                        format!("markets[{i}].symbol"),
+                        "duplicate",
+                        format!("market '{}' is listed twice", m.symbol),
+                    ));
+                }
+            }
+        }
+        let settlements: Vec<Settlement> = markets.iter().flatten().map(|m| m.settlement).collect();
+        if settlements.windows(2).any(|w| w[0] != w[1]) {
+            errors.push(FieldError::new("markets", "mixed_settlement", "linear and inverse markets settle in different currencies: calculate them as separate accounts"));
+        }
+
+        if self.positions.is_empty() {
+            errors.push(FieldError::new(
+                "positions",
+                "required",
+                "add at least one position",
+            ));
+        }
+        if self.positions.len() > MAX_POSITIONS {
+            errors.push(FieldError::new(
+                "positions",
+                "too_many",
+                format!("at most {MAX_POSITIONS} positions"),
+            ));
+            return Err(errors.into_errors());
+        }
+        let mut positions = Vec::with_capacity(self.positions.len());
+        for (i, p) in self.positions.iter().enumerate() {
+            let path = format!("positions[{i}]");
+            let symbol = errors.take(text(&format!("{path}.symbol"), p.symbol.as_ref()));
+            let market_index = symbol.as_ref().and_then(|s| {
+                let found = markets
+                    .iter()
+                    .position(|m| m.as_ref().is_some_and(|m| &m.symbol == s));
+                if found.is_none() && markets.iter().all(|m| m.is_some()) {
+                    errors.push(FieldError::new(
+                        format!("{path}.symbol"),
+                        "unknown_market",
+                        format!("no market '{s}' in markets"),
+                    ));
+                }
+                found
+            });
+            if let (Some(s), Some(_)) = (&symbol, market_index) {
+                if self.positions[..i]
+                    .iter()
+                    .any(|o| o.symbol.as_deref().map(str::trim) == Some(s.as_str()))
+                {
+                    errors.push(FieldError::new(
+                        format!("{path}.symbol"),
+                        "duplicate",
+                        "one-way mode: one position per market (net the sizes)",
+                    ));
+                }
+            }
+            let side = errors.take(choice(
+                &format!("{path}.side"),
+                p.side.as_ref(),
+                None,
+                &[
+                    ("long", Side::Long),
+                    ("short", Side::Short),
+                    ("buy", Side::Long),
+                    ("sell", Side::Short),
+                ],
+            ));
+            let size = errors.take(positive(&format!("{path}.size"), p.size.as_ref()));
+            let entry_price = errors.take(positive(
+                &format!("{path}.entryPrice"),
+                p.entry_price.as_ref(),
+            ));
+            let lev = match &p.leverage {
+                Some(v) => errors
+                    .take(leverage(&format!("{path}.leverage"), v))
+                    .map(Some),
+                None => {
+                    let has_own_rate =
+                        market_index
+                            .and_then(|k| markets[k].as_ref())
+                            .is_some_and(|m| {
+                                matches!(
+                                    m.rule,
+                                    MarginRule::SizeScaled { .. }
+                                        | MarginRule::Fixed {
+                                            initial_margin_rate: Some(_),
+                                            ..
+                                        }
+                                )
+                            });
+                    if has_own_rate || market_index.is_none() {
+                        Some(None)
+                    } else {
+                        errors.push(FieldError::new(
+                            format!("{path}.leverage"),
+                            "required",
+                            "is required for this market's margin rule",
+                        ));
+                        None
+                    }
+                }
+            };
+            let isolated_margin = match &p.isolated_margin {
+                Some(v) => errors
+                    .take(positive(&format!("{path}.isolatedMargin"), Some(v)))
+                    .map(Some),
+                None => Some(None),
+            };
+            if let (
+                Some(market),
+                Some(side),
+                Some(contracts),
+                Some(entry_price),
+                Some(leverage),
+                Some(isolated_margin),
+            ) = (market_index, side, size, entry_price, lev, isolated_margin)
+            {
+                positions.push(Position {
+                    market,
+                    side,
+                    contracts,
+                    entry_price,
+                    leverage,
+                    isolated_margin,
+                });
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors.into_errors());
+        }
+        let account = Account {
+            wallet_balance: wallet_balance.unwrap_or_default(),
+            margin_mode: margin_mode.unwrap_or(MarginMode::Cross),
+            liquidation_fee_rate: fee.flatten(),
+            other_maintenance_margin: other_mm.unwrap_or_default(),
+            other_unrealized_pnl: other_pnl.unwrap_or_default(),
+        };
+        Ok(Book {
+            account,
+            markets: markets.into_iter().flatten().collect(),
+            positions,
+        })
+    }
+}

@@ -1,0 +1,134 @@
+//! Margin rules: data, not code. Each market carries one [`MarginRule`]; the engine asks it for
+//! the rates that apply to a position of a given size and notional.
+
+pub mod tiered;
+
+use rust_decimal::Decimal;
+pub use tiered::{Tier, TierSpec, TierTable};
+
+/// How a market's initial and maintenance margin rates are set.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MarginRule {
+    /// One maintenance rate (and optional deduction, initial rate, leverage cap) for every size.
+    /// KuCoin/Bybit single-tier examples; dYdX v4 `MMF` (margin-models.md §1).
+    Fixed {
+        /// Maintenance margin rate.
+        maintenance_margin_rate: Decimal,
+        /// Maintenance amount (deduction) subtracted from `N · MMR`.
+        maintenance_amount: Decimal,
+        /// Minimum initial margin rate imposed by the venue (`IMF`), if any.
+        initial_margin_rate: Option<Decimal>,
+        /// Largest leverage allowed, if any.
+        max_leverage: Option<Decimal>,
+    },
+    /// A notional tier table (margin-models.md §1).
+    Tiered(TierTable),
+    /// Rates linear in the position size in base units (Deribit futures):
+    /// `IMR = initialBase + slope · size`, `MMR = maintenanceBase + slope · size`
+    /// (Deribit support "Linear Perpetual"; margin-models.md §3).
+    SizeScaled {
+        /// Initial rate at zero size.
+        initial_base_rate: Decimal,
+        /// Maintenance rate at zero size.
+        maintenance_base_rate: Decimal,
+        /// Rate added per unit of base-currency size.
+        slope_per_unit: Decimal,
+    },
+}
+
+/// The rates a rule yields for one position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rates {
+    /// Minimum initial margin rate the rule imposes (the leverage may ask for more).
+    pub initial_margin_rate: Option<Decimal>,
+    /// Maintenance margin rate.
+    pub maintenance_margin_rate: Decimal,
+    /// Maintenance amount (deduction).
+    pub maintenance_amount: Decimal,
+    /// Index of the tier used, for tiered rules.
+    pub tier: Option<usize>,
+    /// The leverage cap that applies at this size, if any.
+    pub max_leverage: Option<Decimal>,
+    /// Human description of where the rates came from, for the breakdown.
+    pub source: String,
+}
+
+impl MarginRule {
+    /// A short name for the breakdown (`fixed`, `tiered`, `sizeScaled`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            MarginRule::Fixed { .. } => "fixed",
+            MarginRule::Tiered(_) => "tiered",
+            MarginRule::SizeScaled { .. } => "sizeScaled",
+        }
+    }
+
+    /// True when the rates depend on the notional (and so on the price): the liquidation
+    /// search must then iterate over tiers.
+    pub fn depends_on_notional(&self) -> bool {
+        matches!(self, MarginRule::Tiered(_))
+    }
+
+    /// Rates for a position of `size_base` base units and `notional` (in the tier unit).
+    pub fn rates(&self, size_base: Decimal, notional: Decimal) -> Rates {
+        match self {
+            MarginRule::Fixed {
+                maintenance_margin_rate,
+                maintenance_amount,
+                initial_margin_rate,
+                max_leverage,
+            } => Rates {
+                initial_margin_rate: *initial_margin_rate,
+                maintenance_margin_rate: *maintenance_margin_rate,
+                maintenance_amount: *maintenance_amount,
+                tier: None,
+                max_leverage: *max_leverage,
+                source: format!("fixed maintenance rate {maintenance_margin_rate}"),
+            },
+            MarginRule::Tiered(table) => {
+                let k = table.index_for(notional);
+                self.rates_in_tier(k, table)
+            }
+            MarginRule::SizeScaled {
+                initial_base_rate,
+                maintenance_base_rate,
+                slope_per_unit,
+            } => {
+                let size = size_base.abs();
+                Rates {
+                    initial_margin_rate: Some(*initial_base_rate + *slope_per_unit * size),
+                    maintenance_margin_rate: *maintenance_base_rate + *slope_per_unit * size,
+                    maintenance_amount: Decimal::ZERO,
+                    tier: None,
+                    max_leverage: None,
+                    source: format!("size-scaled: {initial_base_rate} + {slope_per_unit}·{size} (initial), {maintenance_base_rate} + {slope_per_unit}·{size} (maintenance)"),
+                }
+            }
+        }
+    }
+
+    /// Rates of tier `k` of a tiered rule.
+    pub fn rates_in_tier(&self, k: usize, table: &TierTable) -> Rates {
+        let t = &table.tiers()[k];
+        let cap = t
+            .notional_cap
+            .map(|c| c.to_string())
+            .unwrap_or_else(|| "∞".into());
+        Rates {
+            initial_margin_rate: Some(Decimal::ONE / t.max_leverage),
+            maintenance_margin_rate: t.maintenance_margin_rate,
+            maintenance_amount: t.maintenance_amount,
+            tier: Some(k),
+            max_leverage: Some(t.max_leverage),
+            source: format!(
+                "tier {} (notional {}–{}): MMR {}, maintenance amount {}, max leverage {}",
+                k + 1,
+                t.notional_floor,
+                cap,
+                t.maintenance_margin_rate,
+                t.maintenance_amount,
+                t.max_leverage
+            ),
+        }
+    }
+}
