@@ -25,6 +25,67 @@ fn to_js<T: Serialize>(value: &T) -> JsValue {
     }
 }
 
+/// Deepest nesting accepted from JS (requests are shallow; this also stops cyclic objects).
+const MAX_DEPTH: usize = 32;
+
+/// Converts a JS value to JSON data, keeping what `JSON.stringify` would lose: NaN and ±Infinity
+/// become the strings `"NaN"`/`"Infinity"` so validation can name them. Unknown fields survive
+/// (serde-wasm-bindgen reads only the fields a struct declares, so `deny_unknown_fields` needs
+/// the whole object), and `undefined` members are dropped as in JSON.
+fn to_json(value: &JsValue, depth: usize) -> Result<serde_json::Value, FieldError> {
+    use serde_json::Value;
+    if depth > MAX_DEPTH {
+        return Err(FieldError::new(
+            "request",
+            "too_deep",
+            "is nested too deeply (or is cyclic)",
+        ));
+    }
+    if value.is_null() || value.is_undefined() {
+        return Ok(Value::Null);
+    }
+    if let Some(b) = value.as_bool() {
+        return Ok(Value::Bool(b));
+    }
+    if let Some(x) = value.as_f64() {
+        return Ok(match serde_json::Number::from_f64(x) {
+            Some(n) => Value::Number(n),
+            None if x.is_nan() => Value::String("NaN".into()),
+            None if x > 0.0 => Value::String("Infinity".into()),
+            None => Value::String("-Infinity".into()),
+        });
+    }
+    if let Some(s) = value.as_string() {
+        return Ok(Value::String(s));
+    }
+    if js_sys::Array::is_array(value) {
+        let array = js_sys::Array::from(value);
+        return array
+            .iter()
+            .map(|v| to_json(&v, depth + 1))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array);
+    }
+    if value.is_object() && !value.is_function() {
+        let mut map = serde_json::Map::new();
+        let object = js_sys::Object::from(value.clone());
+        for entry in js_sys::Object::entries(&object).iter() {
+            let pair = js_sys::Array::from(&entry);
+            let key = pair.get(0).as_string().unwrap_or_default();
+            let member = pair.get(1);
+            if !member.is_undefined() {
+                map.insert(key, to_json(&member, depth + 1)?);
+            }
+        }
+        return Ok(Value::Object(map));
+    }
+    Err(FieldError::new(
+        "request",
+        "wrong_type",
+        "contains a value that is not data (function, symbol or bigint)",
+    ))
+}
+
 fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, InputErrors> {
     if value.is_undefined() || value.is_null() {
         return Err(InputErrors::one(FieldError::new(
@@ -33,8 +94,8 @@ fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, InputErr
             "pass a request object",
         )));
     }
-    let de = serde_wasm_bindgen::Deserializer::from(value);
-    serde_path_to_error::deserialize(de)
+    let json = to_json(&value, 0)?;
+    serde_path_to_error::deserialize(json)
         .map_err(|e| InputErrors::one(deserialize_error(e.path(), e.inner())))
 }
 

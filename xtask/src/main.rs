@@ -1,0 +1,441 @@
+//! Build, serve and test tooling for imr (the cargo xtask pattern).
+//!
+//! - `cargo xtask serve [--port N]`: installs the wasm target if missing, builds the release wasm,
+//!   generates the JS glue with the wasm-bindgen CLI linked into this binary (so its version is
+//!   exactly the one in Cargo.lock), optimises with wasm-opt (npm `binaryen`) when present,
+//!   writes `www/pkg/` and serves `www/` on http://127.0.0.1:8080.
+//! - `cargo xtask test`: installs what the tests need if missing (wasm target, Debian `chromium`
+//!   and `chromium-driver`, `npm ci`), then runs native `cargo test`, the wasm-bindgen tests in
+//!   Node and in headless Chromium, and the browser end-to-end tests of the page.
+//! - `cargo xtask build`: only the `www/pkg/` build.
+//! - `cargo xtask bench`: criterion natively, then the Node benchmark of the built module.
+//! - Invoked with a `.wasm` file as first argument it is the wasm-bindgen test runner
+//!   (`CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER` points here during `cargo xtask test`).
+
+use anyhow::{bail, Context, Result};
+use std::env;
+use std::ffi::OsString;
+use std::fs;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("xtask: error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<()> {
+    let args: Vec<OsString> = env::args_os().collect();
+    // Runner mode: cargo calls `<runner> <test.wasm> [args...]`.
+    if args
+        .get(1)
+        .is_some_and(|a| a.to_string_lossy().ends_with(".wasm"))
+    {
+        let mut runner_args = vec![OsString::from("wasm-bindgen-test-runner")];
+        runner_args.extend(args.into_iter().skip(1));
+        return wasm_bindgen_cli::wasm_bindgen_test_runner::run_cli_with_args(runner_args);
+    }
+    let command = args
+        .get(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let rest: Vec<String> = args
+        .iter()
+        .skip(2)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let root = project_root()?;
+    env::set_current_dir(&root)?;
+    match command.as_str() {
+        "serve" => {
+            let port = flag_value(&rest, "--port").unwrap_or_else(|| "8080".into());
+            if !rest.iter().any(|a| a == "--no-build") {
+                build_www(&root)?;
+            }
+            serve(&root.join("www"), &format!("127.0.0.1:{port}"))
+        }
+        "build" => build_www(&root),
+        "test" => test(&root, &rest),
+        "bench" => bench(&root),
+        "wasm-bindgen" => {
+            let mut a = vec![OsString::from("wasm-bindgen")];
+            a.extend(rest.into_iter().map(OsString::from));
+            wasm_bindgen_cli::wasm_bindgen::run_cli_with_args(a)
+        }
+        _ => {
+            eprintln!("usage: cargo xtask <serve [--port N] [--no-build] | build | test [--skip-e2e] | bench>");
+            bail!("unknown command '{command}'")
+        }
+    }
+}
+
+fn flag_value(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+fn project_root() -> Result<PathBuf> {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    Ok(manifest
+        .parent()
+        .context("xtask has no parent directory")?
+        .to_path_buf())
+}
+
+fn step(name: &str) -> Instant {
+    println!("\n==> {name}");
+    Instant::now()
+}
+
+fn done(started: Instant) {
+    println!("    ({:.1} s)", started.elapsed().as_secs_f64());
+}
+
+fn status(cmd: &mut Command) -> Result<()> {
+    let shown = format!("{cmd:?}");
+    let st = cmd
+        .status()
+        .with_context(|| format!("cannot start {shown}"))?;
+    if !st.success() {
+        bail!("{shown} failed with {st}");
+    }
+    Ok(())
+}
+
+fn cargo() -> Command {
+    Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// Adds the wasm target through rustup if it is not installed.
+fn ensure_wasm_target() -> Result<()> {
+    let out = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
+    match out {
+        Ok(o)
+            if String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == WASM_TARGET) =>
+        {
+            Ok(())
+        }
+        Ok(_) => {
+            let t = step("installing the wasm32-unknown-unknown target (rustup)");
+            status(Command::new("rustup").args(["target", "add", WASM_TARGET]))?;
+            done(t);
+            Ok(())
+        }
+        Err(_) => {
+            println!("    rustup not found; assuming the {WASM_TARGET} target is available");
+            Ok(())
+        }
+    }
+}
+
+/// `npm ci` when node_modules is missing or older than package-lock.json.
+fn ensure_node_modules(root: &Path) -> Result<()> {
+    let lock = root.join("package-lock.json");
+    let marker = root.join("node_modules/.package-lock.json");
+    let fresh = match (fs::metadata(&lock), fs::metadata(&marker)) {
+        (Ok(l), Ok(m)) => m.modified()? >= l.modified()?,
+        _ => false,
+    };
+    if !fresh {
+        let t = step("npm ci (playwright-core, binaryen, axe-core, benchmark baseline)");
+        status(
+            Command::new("npm")
+                .args(["ci", "--no-audit", "--no-fund"])
+                .current_dir(root),
+        )?;
+        done(t);
+    }
+    Ok(())
+}
+
+/// Debian's Chromium and ChromeDriver (never a browser download).
+fn ensure_chromium() -> Result<()> {
+    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+        return Ok(());
+    }
+    let t = step("installing Debian packages chromium and chromium-driver (apt-get)");
+    let sudo = if is_root() { None } else { Some("sudo") };
+    let apt = |args: &[&str]| -> Result<()> {
+        let mut c = match sudo {
+            Some(s) => {
+                let mut c = Command::new(s);
+                c.arg("apt-get");
+                c
+            }
+            None => Command::new("apt-get"),
+        };
+        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        status(&mut c)
+    };
+    apt(&["update", "-qq"])?;
+    apt(&["install", "-y", "-qq", "chromium", "chromium-driver"])?;
+    done(t);
+    Ok(())
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// Builds the release wasm, generates the glue into `www/pkg/`, optimises it.
+fn build_www(root: &Path) -> Result<()> {
+    ensure_wasm_target()?;
+    let t = step("building the release wasm module");
+    status(cargo().args([
+        "build",
+        "--release",
+        "--lib",
+        "--target",
+        WASM_TARGET,
+        "-p",
+        "imr",
+    ]))?;
+    done(t);
+    let target_dir = env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| root.join("target"));
+    let wasm = target_dir.join(WASM_TARGET).join("release/imr.wasm");
+    let out_dir = root.join("www/pkg");
+    let t = step("wasm-bindgen (linked at the Cargo.lock version) → www/pkg/");
+    let args: Vec<OsString> = vec![
+        "wasm-bindgen".into(),
+        "--target".into(),
+        "web".into(),
+        "--out-dir".into(),
+        out_dir.clone().into(),
+        "--remove-name-section".into(),
+        wasm.into(),
+    ];
+    wasm_bindgen_cli::wasm_bindgen::run_cli_with_args(args)?;
+    done(t);
+    let wasm_opt = root.join("node_modules/.bin/wasm-opt");
+    let module = out_dir.join("imr_bg.wasm");
+    if wasm_opt.exists() {
+        let t = step("wasm-opt -Oz (npm binaryen)");
+        let before = fs::metadata(&module)?.len();
+        status(
+            Command::new(&wasm_opt)
+                .args([
+                    "-Oz",
+                    "--enable-bulk-memory",
+                    "--enable-sign-ext",
+                    "--enable-nontrapping-float-to-int",
+                    "--enable-mutable-globals",
+                    "--enable-multivalue",
+                    "--enable-reference-types",
+                ])
+                .arg(&module)
+                .arg("-o")
+                .arg(&module),
+        )?;
+        println!("    {} → {} bytes", before, fs::metadata(&module)?.len());
+        done(t);
+    } else {
+        println!("    wasm-opt not installed (run npm ci); keeping the unoptimised module");
+    }
+    fs::write(out_dir.join(".gitignore"), "*\n")?;
+    println!(
+        "    www/pkg/imr_bg.wasm: {} bytes",
+        fs::metadata(&module)?.len()
+    );
+    Ok(())
+}
+
+fn test(root: &Path, rest: &[String]) -> Result<()> {
+    let started = Instant::now();
+    ensure_wasm_target()?;
+    ensure_chromium()?;
+    ensure_node_modules(root)?;
+
+    let t = step("native tests: cargo test");
+    status(cargo().args(["test", "-p", "imr"]))?;
+    done(t);
+
+    let runner = env::current_exe()?;
+    let webdriver_json = root.join("tests/webdriver.json");
+    let wasm_test = |browser: bool| -> Result<()> {
+        let mut c = cargo();
+        c.args([
+            "test",
+            "-p",
+            "imr",
+            "--target",
+            WASM_TARGET,
+            "--test",
+            "wasm_api",
+        ])
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", &runner)
+        .env("CHROMEDRIVER", CHROMEDRIVER)
+        .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &webdriver_json)
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "120");
+        if browser {
+            c.env("WASM_BINDGEN_USE_BROWSER", "1");
+        }
+        status(&mut c)
+    };
+    let t = step("wasm-bindgen tests of the exported API in Node");
+    wasm_test(false)?;
+    done(t);
+    let t = step("wasm-bindgen tests of the exported API in headless Chromium");
+    wasm_test(true)?;
+    done(t);
+
+    if !rest.iter().any(|a| a == "--skip-e2e") {
+        build_www(root)?;
+        let t = step("browser end-to-end tests of the page (node --test, playwright-core, /usr/bin/chromium)");
+        status(
+            Command::new("node")
+                .args(["--test", "--test-concurrency=1", "tests/e2e/"])
+                .current_dir(root),
+        )?;
+        done(t);
+    }
+    println!(
+        "\nall test layers passed in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn bench(root: &Path) -> Result<()> {
+    let t = step("criterion benchmarks (native)");
+    status(cargo().args(["bench", "-p", "imr"]))?;
+    done(t);
+    build_www(root)?;
+    ensure_node_modules(root)?;
+    let t = step("Node benchmark of the built wasm module");
+    status(
+        Command::new("node")
+            .arg("benches/wasm.mjs")
+            .current_dir(root),
+    )?;
+    done(t);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// A small static file server for `www/` (GET/HEAD only, no directory escape).
+
+fn serve(dir: &Path, addr: &str) -> Result<()> {
+    let listener = TcpListener::bind(addr).with_context(|| format!("cannot listen on {addr}"))?;
+    println!(
+        "\nserving {} on http://{addr}/  (Ctrl-C to stop)",
+        dir.display()
+    );
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else { continue };
+        let dir = dir.to_path_buf();
+        std::thread::spawn(move || {
+            let _ = handle(stream, &dir);
+        });
+    }
+    Ok(())
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "wasm" => "application/wasm",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "ts" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+fn handle(mut stream: TcpStream, dir: &Path) -> Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut line = String::new();
+    reader.read_line(&mut line)?;
+    loop {
+        let mut header = String::new();
+        if reader.read_line(&mut header)? == 0 || header == "\r\n" || header == "\n" {
+            break;
+        }
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or("");
+    let target = parts.next().unwrap_or("/");
+    let path = target.split(['?', '#']).next().unwrap_or("/");
+    if method != "GET" && method != "HEAD" {
+        return respond(
+            &mut stream,
+            "405 Method Not Allowed",
+            "text/plain",
+            b"method not allowed",
+            method == "HEAD",
+        );
+    }
+    let relative = path.trim_start_matches('/');
+    if relative.split('/').any(|c| c == ".." || c.starts_with('.')) || relative.contains('\\') {
+        return respond(
+            &mut stream,
+            "404 Not Found",
+            "text/plain",
+            b"not found",
+            false,
+        );
+    }
+    let mut file = dir.join(relative);
+    if file.is_dir() {
+        file = file.join("index.html");
+    }
+    match fs::read(&file) {
+        Ok(body) => respond(
+            &mut stream,
+            "200 OK",
+            content_type(&file),
+            &body,
+            method == "HEAD",
+        ),
+        Err(_) => respond(
+            &mut stream,
+            "404 Not Found",
+            "text/plain",
+            b"not found",
+            method == "HEAD",
+        ),
+    }
+}
+
+fn respond(
+    stream: &mut TcpStream,
+    status: &str,
+    ctype: &str,
+    body: &[u8],
+    head_only: bool,
+) -> Result<()> {
+    write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nCache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
+    if !head_only {
+        stream.write_all(body)?;
+    }
+    stream.flush()?;
+    let _ = stream.shutdown(std::net::Shutdown::Both);
+    Ok(())
+}
