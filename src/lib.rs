@@ -133,10 +133,20 @@ pub fn calculate_json(json: &str) -> String {
     })
 }
 
-/// Parses a JSON request, naming the field path of any error.
+/// Parses a JSON request, naming the field path of any error. The text is read into a
+/// `serde_json::Value` first so that the request types are deserialised from one kind of
+/// deserializer only, here and at the JS boundary (one copy of that code in the wasm module).
 pub fn parse_json_request(json: &str) -> Result<Request, InputErrors> {
-    let de = &mut serde_json::Deserializer::from_str(json);
-    serde_path_to_error::deserialize(de)
+    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
+        let message = e.to_string();
+        InputErrors::one(FieldError::new("request", "invalid_json", message))
+    })?;
+    request_from_value(value)
+}
+
+/// Deserialises a request from JSON data, naming the field path of any error.
+pub fn request_from_value(value: serde_json::Value) -> Result<Request, InputErrors> {
+    serde_path_to_error::deserialize(value)
         .map_err(|e| InputErrors::one(deserialize_error(e.path(), e.inner())))
 }
 

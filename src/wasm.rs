@@ -4,7 +4,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::error::{FieldError, InputErrors};
-use crate::{calculate as engine_calculate, deserialize_error, Outcome, Request};
+use crate::{calculate as engine_calculate, Outcome, Request};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -86,7 +86,7 @@ fn to_json(value: &JsValue, depth: usize) -> Result<serde_json::Value, FieldErro
     ))
 }
 
-fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, InputErrors> {
+fn from_js(value: JsValue) -> Result<Request, InputErrors> {
     if value.is_undefined() || value.is_null() {
         return Err(InputErrors::one(FieldError::new(
             "request",
@@ -94,18 +94,14 @@ fn from_js<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, InputErr
             "pass a request object",
         )));
     }
-    let json = to_json(&value, 0)?;
-    serde_path_to_error::deserialize(json)
-        .map_err(|e| InputErrors::one(deserialize_error(e.path(), e.inner())))
+    crate::request_from_value(to_json(&value, 0)?)
 }
 
 /// `calculate(request)`: the full margin calculation. Returns `{ok: true, result}` or
 /// `{ok: false, errors}`; decimal figures are strings.
 #[wasm_bindgen(js_name = calculate)]
 pub fn calculate(request: JsValue) -> JsValue {
-    let outcome: Outcome<_> = from_js::<Request>(request)
-        .and_then(|r| engine_calculate(&r))
-        .into();
+    let outcome: Outcome<_> = from_js(request).and_then(|r| engine_calculate(&r)).into();
     to_js(&outcome)
 }
 
