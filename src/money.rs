@@ -43,7 +43,7 @@ pub fn parse_decimal(field: &str, input: &NumberInput) -> Result<Decimal, FieldE
             let text = format!("{x}");
             Decimal::from_str(&text)
                 .or_else(|_| Decimal::from_scientific(&text))
-                .map_err(|_| FieldError::new(field, "out_of_range", "is too large or too small"))?
+                .map_err(|_| out_of_range_or_garbage(field, &text))?
         }
         NumberInput::Text(s) => {
             let t = s.trim();
@@ -73,15 +73,18 @@ pub fn parse_decimal(field: &str, input: &NumberInput) -> Result<Decimal, FieldE
             } else {
                 Decimal::from_str(t)
             };
-            parsed.map_err(|_| {
-                FieldError::new(
-                    field,
-                    "not_a_number",
-                    format!("'{}' is not a decimal number", short(t)),
-                )
-            })?
+            parsed.map_err(|_| out_of_range_or_garbage(field, t))?
         }
     };
+    if value.is_zero() {
+        let text = match input {
+            NumberInput::Number(x) => format!("{x}"),
+            NumberInput::Text(s) => s.trim().to_string(),
+        };
+        if text.parse::<f64>().is_ok_and(|x| x != 0.0) {
+            return Err(out_of_range_or_garbage(field, &text));
+        }
+    }
     if value.abs() > max_input() {
         return Err(FieldError::new(
             field,
@@ -90,6 +93,26 @@ pub fn parse_decimal(field: &str, input: &NumberInput) -> Result<Decimal, FieldE
         ));
     }
     Ok(value.normalize())
+}
+
+/// A text Decimal cannot hold: a well-formed number beyond its range or precision is
+/// `too_large`/`too_small`, anything else `not_a_number`.
+fn out_of_range_or_garbage(field: &str, text: &str) -> FieldError {
+    match text.parse::<f64>() {
+        Ok(x) if x.is_finite() && x.abs() >= 1.0 => {
+            FieldError::new(field, "too_large", "is absurdly large (limit 1e12)")
+        }
+        Ok(x) if x.is_finite() => FieldError::new(
+            field,
+            "too_small",
+            "is below the smallest representable amount (1e-28)",
+        ),
+        _ => FieldError::new(
+            field,
+            "not_a_number",
+            format!("'{}' is not a decimal number", short(text)),
+        ),
+    }
 }
 
 fn short(s: &str) -> String {
