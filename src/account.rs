@@ -70,16 +70,48 @@ pub fn maintenance_at(
     (n * r.maintenance_margin_rate - r.maintenance_amount).max(Decimal::ZERO) + n * fee
 }
 
-/// The initial margin rate: the larger of `1 / leverage` and the rule's own floor
-/// (`1 / maxLeverage` of the tier, or the size-scaled rate). Returns the rate and the
-/// leverage actually applied.
-fn initial_rate(rates: &Rates, leverage: Option<Decimal>) -> (Decimal, Option<Decimal>) {
-    let from_leverage = leverage.map(|l| Decimal::ONE / l);
-    match (from_leverage, rates.initial_margin_rate) {
-        (Some(a), Some(b)) if b > a => (b, Some(Decimal::ONE / b)),
+/// The initial margin rate: the largest of `1 / leverage` (margin-models.md §1: `IMR = 1 /
+/// leverage`), the rule's own floor (`1 / maxLeverage` of the tier, or the size-scaled rate) and
+/// the maintenance rate (no venue opens a position whose initial margin is below its
+/// maintenance margin; a leverage above `1 / MMR` is lowered and warned about). Returns the rate
+/// and the leverage actually applied.
+pub fn initial_rate(rates: &Rates, leverage: Option<Decimal>) -> (Decimal, Option<Decimal>) {
+    let from_leverage = leverage.and_then(|l| Decimal::ONE.checked_div(l));
+    let floor = match rates.initial_margin_rate {
+        Some(r) => Some(r.max(rates.maintenance_margin_rate)),
+        None if rates.maintenance_margin_rate > Decimal::ZERO => {
+            Some(rates.maintenance_margin_rate)
+        }
+        None => None,
+    };
+    let applied = |r: Decimal| Decimal::ONE.checked_div(r);
+    match (from_leverage, floor) {
+        (Some(a), Some(b)) if b > a => (b, applied(b)),
         (Some(a), _) => (a, leverage),
-        (None, Some(b)) => (b, Some(Decimal::ONE / b)),
-        (None, None) => (Decimal::ONE, Some(Decimal::ONE)),
+        (None, Some(b)) if b > Decimal::ZERO => (b, applied(b)),
+        _ => (Decimal::ONE, Some(Decimal::ONE)),
+    }
+}
+
+/// Rounds a computed price against the trader ([`round_price_against`]: a long's liquidation
+/// price up, a short's down, to the tick). A value within `10⁻¹²` ticks of a tick is snapped to it
+/// first, so a root that lies exactly on a tick is not pushed a whole tick away by the last digit
+/// of a `Decimal` division. Never overflows: if `value / tick` does not fit, the value is rounded
+/// without the tick.
+pub fn price_against(value: Decimal, long: bool, tick: Option<Decimal>) -> Decimal {
+    let Some(t) = tick.filter(|t| *t > Decimal::ZERO) else {
+        return round_price_against(value, long, None);
+    };
+    match value.checked_div(t) {
+        Some(units) => {
+            let nearest = units.round();
+            if (units - nearest).abs() < Decimal::new(1, 12) {
+                (nearest * t).normalize()
+            } else {
+                round_price_against(value, long, Some(t))
+            }
+        }
+        None => round_price_against(value, long, None),
     }
 }
 
@@ -214,12 +246,13 @@ pub fn compute(book: &Book) -> Response {
         let mark = market.mark_price;
         let equity_here = rest + b.unrealized_pnl;
         let already = equity_here <= b.maintenance_margin;
-        let liq_price = liq
-            .price
-            .map(|p| round_price_against(p, long, market.tick_size));
-        let distance = liq_price.map(|p| {
+        let liq_price = liq.price.map(|p| price_against(p, long, market.tick_size));
+        let distance = liq_price.and_then(|p| {
             let adverse = if long { mark - p } else { p - mark };
-            round_plain(adverse / mark * Decimal::ONE_HUNDRED)
+            adverse
+                .checked_div(mark)
+                .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
+                .map(round_plain)
         });
 
         let max_additional = max_additional_size(market, position, b, available);
@@ -330,11 +363,15 @@ pub fn compute(book: &Book) -> Response {
             maintenance_margin_rate: b.rates.maintenance_margin_rate,
             maintenance_amount: b.rates.maintenance_amount,
             maintenance_margin: round_margin(b.maintenance_margin),
+            maintenance_margin_ratio: (equity_here > Decimal::ZERO)
+                .then(|| b.maintenance_margin.checked_div(equity_here))
+                .flatten()
+                .map(round_plain),
             tier: tier_used(&market.rule, b.rates.tier),
             unrealized_pnl: round_plain(b.unrealized_pnl),
             isolated_margin: (account.margin_mode == MarginMode::Isolated)
                 .then(|| round_margin(b.isolated_margin)),
-            bankruptcy_price: bankruptcy.map(|p| round_price_against(p, long, market.tick_size)),
+            bankruptcy_price: bankruptcy.map(|p| price_against(p, long, market.tick_size)),
             liquidation: Liquidation {
                 price: liq_price,
                 distance_percent: distance,
@@ -362,22 +399,60 @@ pub fn compute(book: &Book) -> Response {
             unrealized_pnl: round_plain(total_pnl),
             equity: round_plain(equity),
             initial_margin: round_margin(total_im),
-            initial_margin_ratio: (!gross.is_zero()).then(|| round_plain(total_im / gross)),
+            initial_margin_ratio: total_im.checked_div(gross).map(round_plain),
             maintenance_margin: round_margin(total_mm),
-            margin_ratio: positive_equity.then(|| round_plain(total_mm / equity)),
+            margin_ratio: positive_equity
+                .then(|| total_mm.checked_div(equity).map(round_plain))
+                .flatten(),
             available_balance: round_plain(available),
             gross_notional: round_plain(gross),
-            effective_leverage: positive_equity.then(|| round_plain(gross / equity)),
+            effective_leverage: positive_equity
+                .then(|| gross.checked_div(equity).map(round_plain))
+                .flatten(),
             liquidation_fee_rate: account.liquidation_fee_rate,
             notes,
         },
         positions,
         warnings,
+        orders: None,
     }
 }
 
-/// Contracts that can still be added at the position's leverage: limited by the available
-/// balance (`available · leverage` of notional) and by the tier table's cap at that leverage.
+/// Initial margin of `contracts` (same side) of `position`'s market at `price`, at the position's
+/// leverage: `N · IMR` with `IMR` from [`initial_rate`] at that size (margin-models.md §1, §3).
+/// `None` if it overflows.
+pub fn initial_margin_of(
+    market: &Market,
+    position: &Position,
+    contracts: Decimal,
+    price: Decimal,
+) -> Option<Decimal> {
+    let sized = Position {
+        contracts,
+        ..position.clone()
+    };
+    let n = match market.settlement {
+        Settlement::Linear => contracts
+            .checked_mul(market.contract_size)?
+            .checked_mul(price)?,
+        Settlement::Inverse => contracts
+            .checked_mul(market.contract_size)?
+            .checked_div(price)?,
+    };
+    let size_base = match market.settlement {
+        Settlement::Linear => contracts.checked_mul(market.contract_size)?,
+        Settlement::Inverse => n,
+    };
+    let rates = market.rule.rates(size_base, n);
+    let (rate, _) = initial_rate(&rates, sized.leverage);
+    n.checked_mul(rate)
+}
+
+/// Contracts that can still be added to the position, at its leverage, at the mark: the largest
+/// `Δ` with `IM(contracts + Δ) − IM(contracts) ≤ available` (IM at the mark, rates at the new
+/// size, so tiers and size-scaled rates are honoured), and within the tier table's cap at that
+/// leverage. Found by bisection in exact decimals (IM is non-decreasing in size for every rule),
+/// rounded down to 8 places. Never overflows: sizes beyond the engine's range count as too big.
 fn max_additional_size(
     market: &Market,
     position: &Position,
@@ -385,30 +460,68 @@ fn max_additional_size(
     available: Decimal,
 ) -> Decimal {
     let price = market.mark_price;
-    let per_contract_quote = match market.settlement {
-        Settlement::Linear => market.contract_size * price,
-        Settlement::Inverse => market.contract_size,
-    };
-    // Available balance in quote terms.
-    let available_quote = match market.settlement {
-        Settlement::Linear => available,
-        Settlement::Inverse => available * price,
-    };
-    if b.initial_rate.is_zero() || per_contract_quote.is_zero() {
+    if available <= Decimal::ZERO {
         return Decimal::ZERO;
     }
-    let mut contracts = available_quote / b.initial_rate / per_contract_quote;
+    let Some(current) = initial_margin_of(market, position, position.contracts, price) else {
+        return Decimal::ZERO;
+    };
+    // Upper bound: with rates non-decreasing in size, IM(c + hi) − IM(c) ≥ hi · (IM per contract
+    // at today's rate) = available. Capped at the engine's size limit.
+    let per_contract = match market.settlement {
+        Settlement::Linear => market.contract_size * price,
+        Settlement::Inverse => market.contract_size / price,
+    } * b.initial_rate;
+    let limit = crate::money::max_input()
+        .checked_div(market.contract_size)
+        .unwrap_or(crate::money::max_input());
+    let mut hi = available
+        .checked_div(per_contract)
+        .unwrap_or(limit)
+        .min(limit);
     if let (MarginRule::Tiered(table), Some(lev)) = (&market.rule, b.leverage) {
         if let Some(cap) = table.max_notional_at_leverage(lev) {
-            let cap_quote = match market.settlement {
-                Settlement::Linear => cap,
-                Settlement::Inverse => cap * price,
+            let per_contract_notional = match market.settlement {
+                Settlement::Linear => market.contract_size * price,
+                Settlement::Inverse => market.contract_size / price,
             };
-            let room = (cap_quote / per_contract_quote - position.contracts).max(Decimal::ZERO);
-            contracts = contracts.min(room);
+            let room = cap
+                .checked_div(per_contract_notional)
+                .map_or(hi, |c| (c - position.contracts).max(Decimal::ZERO));
+            hi = hi.min(room);
         }
     }
-    contracts
+    let fits = |delta: Decimal| {
+        position
+            .contracts
+            .checked_add(delta)
+            .and_then(|c| initial_margin_of(market, position, c, price))
+            .and_then(|im| im.checked_sub(current))
+            .is_some_and(|inc| inc <= available)
+    };
+    if fits(hi) {
+        return round_down_8(hi);
+    }
+    let mut lo = Decimal::ZERO;
+    for _ in 0..120 {
+        let mid = (lo + hi) / Decimal::TWO;
+        if mid == lo || mid == hi {
+            break;
+        }
+        if fits(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi - lo < Decimal::new(1, 9) {
+            break;
+        }
+    }
+    round_down_8(lo)
+}
+
+fn round_down_8(value: Decimal) -> Decimal {
+    value
         .round_dp_with_strategy(8, rust_decimal::RoundingStrategy::ToZero)
         .normalize()
 }

@@ -21,6 +21,7 @@ pub mod error;
 pub mod instrument;
 pub mod liquidation;
 pub mod money;
+pub mod orders;
 pub mod presets;
 pub mod pricing;
 pub mod request;
@@ -36,9 +37,16 @@ pub use response::Response;
 use serde::Serialize;
 
 /// Validates a request and computes every figure.
+/// With `orders`, the response also carries the margin the open orders hold and, for each
+/// order, the account if it filled ([`orders::evaluate`]).
 pub fn calculate(request: &Request) -> Result<Response, InputErrors> {
     let book = request.validate()?;
-    Ok(account::compute(&book))
+    let orders = request.validate_orders(&book)?;
+    let mut response = account::compute(&book);
+    if !orders.is_empty() {
+        response.orders = Some(orders::evaluate(&book, &response, &orders));
+    }
+    Ok(response)
 }
 
 /// The outcome envelope used on every boundary (JS, command line, JSON):

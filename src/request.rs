@@ -6,6 +6,7 @@ use crate::instrument::{
     Account, Book, ContractKind, MarginBasis, MarginMode, Market, Position, Settlement, Side,
 };
 use crate::money::{non_negative, parse_decimal, positive, rate, NumberInput};
+use crate::orders::Order;
 use crate::presets;
 use crate::rules::{MarginRule, TierSpec, TierTable};
 use rust_decimal::Decimal;
@@ -28,7 +29,29 @@ pub struct Request {
     /// The positions.
     #[serde(default)]
     pub positions: Vec<PositionInput>,
+    /// Open orders: resting orders and/or a new one to try before placing it (what-if).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub orders: Vec<OrderInput>,
 }
+
+/// An open order: resting on the book, or about to be placed.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OrderInput {
+    /// Symbol of its market.
+    pub symbol: Option<String>,
+    /// `"buy"` or `"sell"` (`"long"`/`"short"` accepted).
+    pub side: Option<String>,
+    /// Size in contracts (> 0).
+    pub size: Option<NumberInput>,
+    /// Limit price (default: the mark price, as for a market order).
+    pub price: Option<NumberInput>,
+    /// Leverage (default: the position's in that market).
+    pub leverage: Option<NumberInput>,
+}
+
+/// Most orders one request may hold.
+pub const MAX_ORDERS: usize = 500;
 
 /// Account inputs.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -185,6 +208,81 @@ fn choice<T: Copy>(
                     format!("'{shown}' is not one of: {}", names.join(", ")),
                 )
             }),
+    }
+}
+
+/// Smallest accepted price or tick: `10⁻¹²`. Together with [`crate::money::max_input`] and
+/// [`MAX_NOTIONAL`] it keeps every product and quotient the engine forms within `Decimal`'s range.
+pub fn min_price() -> Decimal {
+    Decimal::new(1, 12)
+}
+
+/// Largest position notional accepted, in the settlement currency (and, for inverse contracts,
+/// largest USD face value): `10¹⁸`.
+pub const MAX_NOTIONAL: Decimal = Decimal::from_parts(2_808_348_672, 232_830_643, 0, false, 0);
+
+/// A strictly positive price (mark, entry, tick, order price) of at least [`min_price`].
+fn price(field: &str, input: Option<&NumberInput>) -> Result<Decimal, FieldError> {
+    let v = positive(field, input)?;
+    if v < min_price() {
+        return Err(FieldError::new(
+            field,
+            "too_small",
+            "is absurdly small (limit 1e-12)",
+        ));
+    }
+    Ok(v)
+}
+
+/// Checks that a position (or order) of `contracts` in `market` stays within the engine's
+/// range: base size at most 1e12 (linear), face value at most 1e18 (inverse), notional at the
+/// mark and at `price` at most [`MAX_NOTIONAL`].
+pub fn check_size(
+    field: &str,
+    market: &Market,
+    contracts: Decimal,
+    price: Decimal,
+) -> Result<(), FieldError> {
+    let too_large = |what: &str| {
+        FieldError::new(
+            field,
+            "too_large",
+            format!("{what} is absurdly large (limit {})", what_limit(what)),
+        )
+    };
+    let size = contracts
+        .checked_mul(market.contract_size)
+        .ok_or_else(|| too_large("size"))?;
+    match market.settlement {
+        Settlement::Linear => {
+            if size > crate::money::max_input() {
+                return Err(too_large("size in base units"));
+            }
+            for p in [price, market.mark_price] {
+                if size.checked_mul(p).is_none_or(|n| n > MAX_NOTIONAL) {
+                    return Err(too_large("notional"));
+                }
+            }
+        }
+        Settlement::Inverse => {
+            if size > MAX_NOTIONAL {
+                return Err(too_large("face value"));
+            }
+            for p in [price, market.mark_price] {
+                if size.checked_div(p).is_none_or(|n| n > MAX_NOTIONAL) {
+                    return Err(too_large("notional"));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn what_limit(what: &str) -> &'static str {
+    if what == "size in base units" {
+        "1e12"
+    } else {
+        "1e18"
     }
 }
 
@@ -388,13 +486,13 @@ fn market(path: &str, raw: &MarketInput, errors: &mut Collector) -> Option<Marke
         }
         (None, _) => Some(Decimal::ONE),
     };
-    let mark_price = errors.take(positive(
+    let mark_price = errors.take(price(
         &format!("{path}.markPrice"),
         input.mark_price.as_ref(),
     ));
     let tick_size = match &input.tick_size {
         Some(v) => errors
-            .take(positive(&format!("{path}.tickSize"), Some(v)))
+            .take(price(&format!("{path}.tickSize"), Some(v)))
             .map(Some),
         None => Some(None),
     };
@@ -487,11 +585,11 @@ impl Request {
             errors.push(FieldError::new("markets", "mixed_settlement", "linear and inverse markets settle in different currencies: calculate them as separate accounts"));
         }
 
-        if self.positions.is_empty() {
+        if self.positions.is_empty() && self.orders.is_empty() {
             errors.push(FieldError::new(
                 "positions",
                 "required",
-                "add at least one position",
+                "add at least one position or order",
             ));
         }
         if self.positions.len() > MAX_POSITIONS {
@@ -543,10 +641,8 @@ impl Request {
                 ],
             ));
             let size = errors.take(positive(&format!("{path}.size"), p.size.as_ref()));
-            let entry_price = errors.take(positive(
-                &format!("{path}.entryPrice"),
-                p.entry_price.as_ref(),
-            ));
+            let entry_price =
+                errors.take(price(&format!("{path}.entryPrice"), p.entry_price.as_ref()));
             let lev = match &p.leverage {
                 Some(v) => errors
                     .take(leverage(&format!("{path}.leverage"), v))
@@ -592,6 +688,12 @@ impl Request {
                 Some(isolated_margin),
             ) = (market_index, side, size, entry_price, lev, isolated_margin)
             {
+                if let Some(m) = &markets[market] {
+                    if let Err(e) = check_size(&format!("{path}.size"), m, contracts, entry_price) {
+                        errors.push(e);
+                        continue;
+                    }
+                }
                 positions.push(Position {
                     market,
                     side,
@@ -617,5 +719,106 @@ impl Request {
             markets: markets.into_iter().flatten().collect(),
             positions,
         })
+    }
+
+    /// Validates `orders` against a validated book (markets by symbol, positions' leverage),
+    /// collecting every field error.
+    pub fn validate_orders(&self, book: &Book) -> Result<Vec<Order>, InputErrors> {
+        let mut errors = Collector::default();
+        if self.orders.len() > MAX_ORDERS {
+            errors.push(FieldError::new(
+                "orders",
+                "too_many",
+                format!("at most {MAX_ORDERS} orders"),
+            ));
+            return Err(errors.into_errors());
+        }
+        let mut orders = Vec::with_capacity(self.orders.len());
+        for (i, o) in self.orders.iter().enumerate() {
+            let path = format!("orders[{i}]");
+            let symbol = errors.take(text(&format!("{path}.symbol"), o.symbol.as_ref()));
+            let market = symbol.as_ref().and_then(|s| {
+                let found = book.markets.iter().position(|m| &m.symbol == s);
+                if found.is_none() {
+                    errors.push(FieldError::new(
+                        format!("{path}.symbol"),
+                        "unknown_market",
+                        format!("no market '{s}' in markets"),
+                    ));
+                }
+                found
+            });
+            let side = errors.take(choice(
+                &format!("{path}.side"),
+                o.side.as_ref(),
+                None,
+                &[
+                    ("buy", Side::Long),
+                    ("sell", Side::Short),
+                    ("long", Side::Long),
+                    ("short", Side::Short),
+                ],
+            ));
+            let size = errors.take(positive(&format!("{path}.size"), o.size.as_ref()));
+            let order_price = match (&o.price, market) {
+                (Some(v), _) => errors.take(price(&format!("{path}.price"), Some(v))),
+                (None, Some(k)) => Some(book.markets[k].mark_price),
+                (None, None) => None,
+            };
+            let lev = match &o.leverage {
+                Some(v) => errors
+                    .take(leverage(&format!("{path}.leverage"), v))
+                    .map(Some),
+                None => match market {
+                    None => Some(None),
+                    Some(k) => {
+                        let held = book
+                            .positions
+                            .iter()
+                            .find(|p| p.market == k)
+                            .and_then(|p| p.leverage);
+                        let own_rate = matches!(
+                            book.markets[k].rule,
+                            MarginRule::SizeScaled { .. }
+                                | MarginRule::Fixed {
+                                    initial_margin_rate: Some(_),
+                                    ..
+                                }
+                        );
+                        if held.is_some() || own_rate {
+                            Some(held)
+                        } else {
+                            errors.push(FieldError::new(
+                                format!("{path}.leverage"),
+                                "required",
+                                "is required: no position in this market to take it from",
+                            ));
+                            None
+                        }
+                    }
+                },
+            };
+            if let (Some(market), Some(side), Some(contracts), Some(price), Some(leverage)) =
+                (market, side, size, order_price, lev)
+            {
+                if let Err(e) = check_size(
+                    &format!("{path}.size"),
+                    &book.markets[market],
+                    contracts,
+                    price,
+                ) {
+                    errors.push(e);
+                    continue;
+                }
+                orders.push(Order {
+                    market,
+                    side,
+                    contracts,
+                    price,
+                    leverage,
+                });
+            }
+        }
+        errors.finish(orders)
     }
 }

@@ -88,6 +88,11 @@ pub struct PositionResult {
     pub maintenance_amount: Decimal,
     /// Maintenance margin at the mark.
     pub maintenance_margin: Decimal,
+    /// Maintenance margin ÷ the equity left to back the position (isolated: its margin + its
+    /// PnL; cross: the account's equity minus every other position's maintenance margin). The
+    /// position is liquidated when it reaches 1 (margin-models.md §7, "margin ratio").
+    /// `null` when that equity is ≤ 0 (already liquidatable).
+    pub maintenance_margin_ratio: Option<Decimal>,
     /// Tier at the mark, for tiered rules.
     pub tier: Option<TierUsed>,
     /// Unrealised PnL at the mark.
@@ -150,4 +155,117 @@ pub struct Response {
     /// Things the user should know that do not stop the calculation (e.g. leverage above a
     /// tier's maximum), each naming its field.
     pub warnings: Vec<FieldError>,
+    /// Open orders and what-if results; absent when the request has no orders.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub orders: Option<OrdersResult>,
+}
+
+/// Margin held by one market's open orders (OKX one-way form; see [`crate::orders`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderMarginResult {
+    /// Market symbol.
+    pub symbol: String,
+    /// Signed notional of the position at the mark (+ long, − short; 0 if none).
+    pub position_notional: Decimal,
+    /// Total notional of the buy orders, at their prices.
+    pub buy_notional: Decimal,
+    /// Total notional of the sell orders, at their prices.
+    pub sell_notional: Decimal,
+    /// `max(position + buys, sells − position)`: the larger exposure if one side fills.
+    pub exposure: Decimal,
+    /// Initial margin rate applied to the exposure.
+    pub initial_margin_rate: Decimal,
+    /// Margin the orders add on top of the position's initial margin.
+    pub initial_margin: Decimal,
+}
+
+/// The position in one market after an order fills.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PositionAfter {
+    /// Long or short.
+    pub side: Side,
+    /// Size in contracts.
+    pub size: Decimal,
+    /// Average entry price after the fill.
+    pub entry_price: Decimal,
+    /// Initial margin.
+    pub initial_margin: Decimal,
+    /// Maintenance margin.
+    pub maintenance_margin: Decimal,
+    /// Liquidation price (`null`: none).
+    pub liquidation_price: Option<Decimal>,
+}
+
+/// One position's liquidation price after a fill.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LiquidationAfter {
+    /// Market symbol.
+    pub symbol: String,
+    /// Liquidation price (`null`: none).
+    pub price: Option<Decimal>,
+}
+
+/// What happens if one order fills now, at its price, the other orders still resting.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FillResult {
+    /// The order's market position afterwards (`null`: flat).
+    pub position: Option<PositionAfter>,
+    /// PnL realised by the part of the order that reduces the position.
+    pub realized_pnl: Decimal,
+    /// Change in the account's initial margin (negative when the order reduces risk).
+    pub incremental_initial_margin: Decimal,
+    /// Account initial margin afterwards.
+    pub initial_margin: Decimal,
+    /// Available balance afterwards (may be negative: the order would be refused).
+    pub available_balance: Decimal,
+    /// True when the venue would accept it: initial margin is still covered afterwards
+    /// (cross: equity ≥ initial margin; isolated: wallet ≥ isolated margins), or the order does
+    /// not increase the initial margin.
+    pub allowed: bool,
+    /// Every position's liquidation price afterwards (cross positions move together).
+    pub liquidation_prices: Vec<LiquidationAfter>,
+}
+
+/// One order and its what-if.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderResult {
+    /// Market symbol.
+    pub symbol: String,
+    /// `"buy"` or `"sell"`.
+    pub side: String,
+    /// Size in contracts.
+    pub size: Decimal,
+    /// Limit price (the mark when none was given).
+    pub price: Decimal,
+    /// Notional at the order price, in the settlement currency.
+    pub notional: Decimal,
+    /// The account if this order alone fills; `null` with `reason` if it cannot be computed.
+    pub if_filled: Option<FillResult>,
+    /// Why `ifFilled` is absent.
+    pub reason: Option<String>,
+}
+
+/// Open orders: the margin they hold now, and each order's what-if.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrdersResult {
+    /// Per market with orders.
+    pub markets: Vec<OrderMarginResult>,
+    /// Margin held by all open orders.
+    pub initial_margin: Decimal,
+    /// Account initial margin including the orders.
+    pub initial_margin_with_orders: Decimal,
+    /// Available balance after the orders' margin (may be negative).
+    pub available_balance_with_orders: Decimal,
+    /// True when the balance covers positions and orders together (the venue's order check).
+    pub allowed: bool,
+    /// Each order.
+    pub orders: Vec<OrderResult>,
+    /// What is included and left out.
+    pub notes: Vec<String>,
 }

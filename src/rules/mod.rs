@@ -24,8 +24,8 @@ pub enum MarginRule {
     /// A notional tier table (margin-models.md §1).
     Tiered(TierTable),
     /// Rates linear in the position size in base units (Deribit futures):
-    /// `IMR = initialBase + slope · size`, `MMR = maintenanceBase + slope · size`
-    /// (Deribit support "Linear Perpetual"; margin-models.md §3).
+    /// `IMR = initialBase + slope · size`, `MMR = maintenanceBase + slope · size`, each capped
+    /// at 1 (Deribit support "Linear Perpetual"; margin-models.md §3).
     SizeScaled {
         /// Initial rate at zero size.
         initial_base_rate: Decimal,
@@ -95,9 +95,17 @@ impl MarginRule {
                 slope_per_unit,
             } => {
                 let size = size_base.abs();
+                // Rates above 100 % mean nothing: capped at 1, as in the square-root form
+                // `IMR = min(1, …)` of margin-models.md §3. Checked: a huge size saturates.
+                let scaled = |base: Decimal| {
+                    slope_per_unit
+                        .checked_mul(size)
+                        .and_then(|x| x.checked_add(base))
+                        .map_or(Decimal::ONE, |r| r.min(Decimal::ONE))
+                };
                 Rates {
-                    initial_margin_rate: Some(*initial_base_rate + *slope_per_unit * size),
-                    maintenance_margin_rate: *maintenance_base_rate + *slope_per_unit * size,
+                    initial_margin_rate: Some(scaled(*initial_base_rate)),
+                    maintenance_margin_rate: scaled(*maintenance_base_rate),
                     maintenance_amount: Decimal::ZERO,
                     tier: None,
                     max_leverage: None,

@@ -83,6 +83,19 @@ impl TierTable {
                     "must be at least 1",
                 ));
             }
+            // The tier's initial rate 1/maxLeverage may not be below its maintenance rate: a
+            // position opened at full leverage would start liquidatable (every published table
+            // satisfies it; Hyperliquid sets MMR = 1/(2·maxLeverage), margin-models.md §1).
+            if spec.maintenance_margin_rate * spec.max_leverage > Decimal::ONE {
+                return Err(FieldError::new(
+                    format!("{here}.maintenanceMarginRate"),
+                    "inconsistent_tiers",
+                    format!(
+                        "must not exceed the tier's initial rate 1/maxLeverage = {}",
+                        (Decimal::ONE / spec.max_leverage).round_dp(8).normalize()
+                    ),
+                ));
+            }
             let cum = match tiers.last() {
                 None => {
                     if !spec.notional_floor.is_zero() {
