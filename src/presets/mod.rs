@@ -27,7 +27,14 @@ pub struct Preset {
 }
 
 /// The preset files, embedded in the binary.
-pub const SOURCES: &[&str] = &[include_str!("binance-btcusdt-perp-2024-10.json")];
+pub const SOURCES: &[&str] = &[
+    include_str!("binance-btcusdt-perp-2024-10.json"),
+    include_str!("deribit-btc-usdc-perp.json"),
+    include_str!("deribit-eth-usdc-perp.json"),
+    include_str!("deribit-sol-usdc-perp.json"),
+    include_str!("hyperliquid-btc-perp.json"),
+    include_str!("dydx-v4-docs-example.json"),
+];
 
 /// All presets, parsed once. A preset file that fails to parse is a build-time bug caught by
 /// the test suite; at run time it is skipped rather than panicking.
@@ -64,5 +71,24 @@ mod tests {
         sorted.dedup();
         assert_eq!(names.len(), sorted.len());
         assert_eq!(names.len(), SOURCES.len());
+        for p in all() {
+            assert!(!p.as_of.is_empty() && !p.source.is_empty(), "{}", p.name);
+        }
+    }
+
+    /// Every preset is usable: a request built on it alone validates and computes.
+    #[test]
+    fn every_preset_computes() {
+        for p in all() {
+            let json = format!(
+                r#"{{"account": {{"walletBalance": "1000000"}},
+                    "markets": [{{"preset": "{}", "markPrice": "100"}}],
+                    "positions": [{{"symbol": "{}", "side": "long", "size": "1",
+                                    "entryPrice": "100", "leverage": "2"}}]}}"#,
+                p.name, p.symbol
+            );
+            let out = crate::calculate_json(&json);
+            assert!(out.starts_with(r#"{"ok":true"#), "{}: {out}", p.name);
+        }
     }
 }
