@@ -146,6 +146,12 @@ fn basics(market: &Market, position: &Position, fee: Decimal) -> Basics {
     let (initial_rate, leverage) = initial_rate(&rates, position.leverage);
     let n = notional(market, position, price);
     let entry_notional = notional(market, position, position.entry_price);
+    // Isolated margin is allocated when the position is opened: the initial margin at the
+    // entry price and the rate in force there, fixed thereafter (it must not move with the mark).
+    let (entry_rate, _) = self::initial_rate(
+        &rates_at(market, position, position.entry_price),
+        position.leverage,
+    );
     Basics {
         initial_margin: n * initial_rate,
         maintenance_margin: maintenance_at(market, position, price, fee),
@@ -153,7 +159,7 @@ fn basics(market: &Market, position: &Position, fee: Decimal) -> Basics {
         notional: notional(market, position, market.mark_price),
         isolated_margin: position
             .isolated_margin
-            .unwrap_or(entry_notional * initial_rate),
+            .unwrap_or(entry_notional * entry_rate),
         rates,
         initial_rate,
         leverage,
