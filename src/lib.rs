@@ -24,6 +24,7 @@ pub mod money;
 pub mod orders;
 pub mod presets;
 pub mod pricing;
+pub mod quote;
 pub mod request;
 pub mod response;
 pub mod rules;

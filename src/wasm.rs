@@ -4,7 +4,8 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::error::{FieldError, InputErrors};
-use crate::{calculate as engine_calculate, Outcome, Request};
+use crate::quote::{self, QuoteRequest};
+use crate::{calculate as engine_calculate, pricing, Outcome, Request};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -87,6 +88,10 @@ fn to_json(value: &JsValue, depth: usize) -> Result<serde_json::Value, FieldErro
 }
 
 fn from_js(value: JsValue) -> Result<Request, InputErrors> {
+    from_js_as(value)
+}
+
+fn from_js_as<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, InputErrors> {
     if value.is_undefined() || value.is_null() {
         return Err(InputErrors::one(FieldError::new(
             "request",
@@ -94,7 +99,8 @@ fn from_js(value: JsValue) -> Result<Request, InputErrors> {
             "pass a request object",
         )));
     }
-    crate::request_from_value(to_json(&value, 0)?)
+    serde_path_to_error::deserialize(to_json(&value, 0)?)
+        .map_err(|e| InputErrors::one(crate::deserialize_error(e.path(), e.inner())))
 }
 
 /// `calculate(request)`: the full margin calculation. Returns `{ok: true, result}` or
@@ -121,4 +127,133 @@ pub fn list_presets() -> JsValue {
 #[wasm_bindgen]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// `priceOption({model?, optionType, settlement?, underlying, strike, timeYears, rate?, volatility})`:
+/// price and Greeks (`{ok: true, result: {price, delta, gamma, vega, theta, rho, ...}}`).
+#[wasm_bindgen(js_name = priceOption)]
+pub fn price_option(request: JsValue) -> JsValue {
+    let outcome: Outcome<_> = from_js_as::<QuoteRequest>(request)
+        .and_then(|r| quote::price_option(&r))
+        .into();
+    to_js(&outcome)
+}
+
+/// `impliedVol({model?, optionType, settlement?, underlying, strike, timeYears, rate?, price})`:
+/// `{ok: true, result: {volatility}}` or a named error (`below_intrinsic`, `above_maximum`, ...).
+#[wasm_bindgen(js_name = impliedVol)]
+pub fn implied_vol(request: JsValue) -> JsValue {
+    let outcome: Outcome<_> = from_js_as::<QuoteRequest>(request)
+        .and_then(|r| quote::implied_volatility(&r))
+        .into();
+    to_js(&outcome)
+}
+
+/// A batch refusal: the element index, the input that was wrong, and why.
+#[derive(Serialize)]
+struct BatchError {
+    ok: bool,
+    index: usize,
+    field: &'static str,
+    code: &'static str,
+    message: String,
+}
+
+fn batch_error(index: usize, e: pricing::PricingError) -> JsValue {
+    to_js(&BatchError {
+        ok: false,
+        index,
+        field: quote::request_field(e.field_enum()),
+        code: e.code(),
+        message: e.to_string(),
+    })
+}
+
+fn model_or_error(model: &str) -> Result<pricing::Model, JsValue> {
+    quote::parse_model(model).map_err(|e| {
+        let outcome: Outcome<()> = Err(InputErrors::one(e)).into();
+        to_js(&outcome)
+    })
+}
+
+/// `priceDeltaBatch(model, isCall, underlying, strike, timeYears, rate, volatility, outPrice, outDelta)`:
+/// prices a whole chain in one call. `isCall` is a `Uint8Array` (1 call, 0 put), the rest
+/// `Float64Array`s of one length; results are written into `outPrice` and `outDelta`. Returns
+/// `{ok: true}` or `{ok: false, index, field, code, message}` for the first bad element.
+#[wasm_bindgen(js_name = priceDeltaBatch)]
+#[allow(clippy::too_many_arguments)]
+pub fn price_delta_batch(
+    model: &str,
+    is_call: &[u8],
+    underlying: &[f64],
+    strike: &[f64],
+    time_years: &[f64],
+    rate: &[f64],
+    volatility: &[f64],
+    out_price: &mut [f64],
+    out_delta: &mut [f64],
+) -> JsValue {
+    let model = match model_or_error(model) {
+        Ok(m) => m,
+        Err(e) => return e,
+    };
+    let result = match model {
+        pricing::Model::Black76 => pricing::black76_price_delta_batch(
+            is_call, underlying, strike, time_years, rate, volatility, out_price, out_delta,
+        ),
+        pricing::Model::BlackScholes => pricing::black_scholes_price_delta_batch(
+            is_call, underlying, strike, time_years, rate, volatility, out_price, out_delta,
+        ),
+    };
+    match result {
+        Ok(()) => to_js(&BatchOk {
+            ok: true,
+            failures: 0,
+        }),
+        Err((index, e)) => batch_error(index, e),
+    }
+}
+
+#[derive(Serialize)]
+struct BatchOk {
+    ok: bool,
+    failures: usize,
+}
+
+/// `impliedVolBatch(model, isCall, price, underlying, strike, timeYears, rate, outVolatility, outStatus)`:
+/// implied volatilities of a whole chain. Elements that have none get `NaN` in `outVolatility`
+/// and a non-zero code in `outStatus` (4 below intrinsic, 5 above maximum, 6 undetermined, ...);
+/// returns `{ok: true, failures}` or a batch error for mis-sized arrays.
+#[wasm_bindgen(js_name = impliedVolBatch)]
+#[allow(clippy::too_many_arguments)]
+pub fn implied_vol_batch(
+    model: &str,
+    is_call: &[u8],
+    price: &[f64],
+    underlying: &[f64],
+    strike: &[f64],
+    time_years: &[f64],
+    rate: &[f64],
+    out_volatility: &mut [f64],
+    out_status: &mut [u8],
+) -> JsValue {
+    let model = match model_or_error(model) {
+        Ok(m) => m,
+        Err(e) => return e,
+    };
+    match pricing::implied_vol_batch_each(
+        model,
+        is_call,
+        price,
+        underlying,
+        strike,
+        time_years,
+        rate,
+        out_volatility,
+        out_status,
+        f64::NAN,
+    ) {
+        Ok(failures) => to_js(&BatchOk { ok: true, failures }),
+        Err((index, e)) => batch_error(index, e),
+    }
 }

@@ -148,3 +148,99 @@ fn presets_are_listed_with_date_and_source() {
         assert!(get(&p, "source").as_string().is_some_and(|s| !s.is_empty()));
     }
 }
+
+#[wasm_bindgen_test]
+fn price_option_and_implied_vol_round_trip_through_js() {
+    let out = wasm::price_option(js(
+        r#"{"optionType": "call", "underlying": 60000, "strike": 65000, "timeYears": 0.25, "volatility": 0.6}"#,
+    ));
+    assert_eq!(get(&out, "ok"), JsValue::TRUE);
+    let price = get(&out, "result.price").as_f64().unwrap();
+    let delta = get(&out, "result.delta").as_f64().unwrap();
+    assert!(price > 0.0 && delta > 0.0 && delta < 1.0);
+    let request =
+        js(r#"{"optionType": "call", "underlying": 60000, "strike": 65000, "timeYears": 0.25}"#);
+    Reflect::set(&request, &"price".into(), &JsValue::from_f64(price)).unwrap();
+    let iv = wasm::implied_vol(request);
+    let vol = get(&iv, "result.volatility").as_f64().unwrap();
+    assert!((vol - 0.6).abs() < 1e-12, "{vol}");
+}
+
+#[wasm_bindgen_test]
+fn pricing_refusals_are_named() {
+    let out = wasm::implied_vol(js(
+        r#"{"optionType": "put", "underlying": 100, "strike": 120, "timeYears": 1, "price": 5}"#,
+    ));
+    assert_eq!(get(&out, "ok"), JsValue::FALSE);
+    assert_eq!(get(&out, "errors.0.field").as_string().unwrap(), "price");
+    assert_eq!(
+        get(&out, "errors.0.code").as_string().unwrap(),
+        "below_intrinsic"
+    );
+    let out = wasm::price_option(js(
+        r#"{"optionType": "call", "underlying": 100, "strike": 100, "timeYears": 1, "volatility": 0.5, "spot": 1}"#,
+    ));
+    assert_eq!(
+        get(&out, "errors.0.code").as_string().unwrap(),
+        "unknown_field"
+    );
+}
+
+#[wasm_bindgen_test]
+fn batches_agree_with_single_quotes() {
+    let is_call = [1u8, 0, 1];
+    let forward = [60000.0, 60000.0, 3000.0];
+    let strike = [65000.0, 55000.0, 3100.0];
+    let time = [0.25, 0.5, 1.0 / 365.0];
+    let rate = [0.0, 0.05, 0.0];
+    let vol = [0.6, 0.7, 0.9];
+    let (mut price, mut delta) = ([0.0; 3], [0.0; 3]);
+    let ok = wasm::price_delta_batch(
+        "black76", &is_call, &forward, &strike, &time, &rate, &vol, &mut price, &mut delta,
+    );
+    assert_eq!(get(&ok, "ok"), JsValue::TRUE);
+    for i in 0..3 {
+        let single = wasm::price_option(js(&format!(
+            r#"{{"optionType": "{}", "underlying": {}, "strike": {}, "timeYears": {}, "rate": {}, "volatility": {}}}"#,
+            if is_call[i] == 1 { "call" } else { "put" },
+            forward[i],
+            strike[i],
+            time[i],
+            rate[i],
+            vol[i]
+        )));
+        assert_eq!(get(&single, "result.price").as_f64().unwrap(), price[i]);
+        assert_eq!(get(&single, "result.delta").as_f64().unwrap(), delta[i]);
+    }
+    let (mut iv, mut status) = ([0.0; 3], [9u8; 3]);
+    let mut bad_price = price;
+    bad_price[2] = -1.0; // a negative premium has no volatility
+    let out = wasm::implied_vol_batch(
+        "black76",
+        &is_call,
+        &bad_price,
+        &forward,
+        &strike,
+        &time,
+        &rate,
+        &mut iv,
+        &mut status,
+    );
+    assert_eq!(get(&out, "ok"), JsValue::TRUE);
+    assert!((iv[0] - 0.6).abs() < 1e-12);
+    assert_eq!(status[0], 0);
+    assert!(iv[2].is_nan() && status[2] != 0);
+    let short = wasm::price_delta_batch(
+        "black76",
+        &is_call,
+        &forward[..2],
+        &strike,
+        &time,
+        &rate,
+        &vol,
+        &mut price,
+        &mut delta,
+    );
+    assert_eq!(get(&short, "ok"), JsValue::FALSE);
+    assert_eq!(get(&short, "code").as_string().unwrap(), "length_mismatch");
+}
