@@ -1,8 +1,7 @@
 // Shared harness for the browser end-to-end tests: a static server for www/ on a free loopback
 // port, and Debian's Chromium driven by playwright-core (never a downloaded browser).
 import { createServer } from 'node:http';
-import { readFile, mkdtemp, mkdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, mkdir } from 'node:fs/promises';
 import { join, normalize, extname, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -46,17 +45,20 @@ export const CHROMIUM_ARGS = [
   '--no-first-run', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
 ];
 
-/** Launches Debian's Chromium with a fresh profile; records console errors and off-origin requests. */
+/**
+ * Launches Debian's Chromium with a fresh profile; records console errors and off-origin requests.
+ * `origin` may be a list (a host page and an embedded page on another origin). Same-origin blob:
+ * URLs (a JSON export) count as on-origin.
+ */
 export async function launch(origin, options = {}) {
-  const profile = await mkdtemp(join(tmpdir(), 'imr-e2e-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
+  const origins = [origin].flat();
+  const browser = await shared();
+  const context = await browser.newContext({
     viewport: options.viewport ?? { width: 1200, height: 900 },
     colorScheme: options.colorScheme ?? 'light',
+    acceptDownloads: true,
   });
-  const page = context.pages()[0] ?? (await context.newPage());
+  const page = await context.newPage();
   const consoleErrors = [];
   const offOrigin = [];
   const watch = (p) => {
@@ -67,12 +69,28 @@ export async function launch(origin, options = {}) {
   context.on('page', watch);
   context.on('request', (r) => {
     const url = r.url();
-    if (!url.startsWith(origin) && !url.startsWith('data:') && !url.startsWith('about:')) offOrigin.push(url);
+    const ours = origins.some((o) => url.startsWith(`${o}/`) || url === o || url.startsWith(`blob:${o}/`));
+    if (!ours && !url.startsWith('data:') && !url.startsWith('about:')) offOrigin.push(url);
   });
   return {
     page, context, consoleErrors, offOrigin,
-    async close() { await context.close(); await rm(profile, { recursive: true, force: true }); },
+    async close() { await context.close(); },
   };
+}
+
+// One Chromium per test file (a fresh, isolated context per test): launching is the slow part.
+let browserPromise = null;
+function shared() {
+  browserPromise ??= chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  return browserPromise;
+}
+
+/** Closes the shared browser (call from `after` in each test file). */
+export async function shutdown() {
+  const pending = browserPromise;
+  browserPromise = null;
+  if (!pending) return;
+  try { await (await pending).close(); } catch { /* never launched */ }
 }
 
 export async function screenshot(page, name) {
@@ -80,4 +98,39 @@ export async function screenshot(page, name) {
   const path = join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/** Opens `path` on `origin` in a fresh browser and waits for the first calculation. */
+export async function openPage(origin, path = '/', options = {}) {
+  const b = await launch(origin, options);
+  await b.page.goto(`${origin}${path}`);
+  await b.page.waitForSelector('body[data-ready="true"]');
+  return b;
+}
+
+/** The engine's exact value behind a displayed figure (`<data value>`), or its text. */
+export async function exact(page, selector) {
+  return page.$eval(selector, (el) => el.querySelector('data')?.value ?? el.textContent);
+}
+
+/** The built engine itself, loaded in Node: tests compare the page with what it returns. */
+export async function engine() {
+  const glue = await import(join(WWW, 'pkg', 'imr.js'));
+  glue.initSync({ module: await readFile(join(WWW, 'pkg', 'imr_bg.wasm')) });
+  return glue;
+}
+
+/** Fills controls by id: `{ 'p0-size': '1', 'p0-side': 'short' }` (selects are selected). */
+export async function fillAll(page, values) {
+  for (const [id, value] of Object.entries(values)) {
+    const tag = await page.$eval(`#${id}`, (el) => el.tagName);
+    if (tag === 'SELECT') await page.selectOption(`#${id}`, value);
+    else await page.fill(`#${id}`, value);
+  }
+}
+
+/** Every test ends with this: no console errors, nothing fetched from another origin. */
+export function assertClean(assert, b) {
+  assert.deepEqual(b.consoleErrors, [], 'console errors');
+  assert.deepEqual(b.offOrigin, [], 'off-origin requests');
 }
