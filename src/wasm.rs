@@ -257,3 +257,11 @@ pub fn implied_vol_batch(
         Err((index, e)) => batch_error(index, e),
     }
 }
+
+/// Test hook: traps on purpose (a WebAssembly `unreachable`), exactly as a bug would. The page's
+/// trap guard must report it and re-instantiate the module; the e2e suite checks that it does.
+#[doc(hidden)]
+#[wasm_bindgen(js_name = __testTrap)]
+pub fn test_trap() {
+    core::arch::wasm32::unreachable()
+}

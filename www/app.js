@@ -2,7 +2,7 @@
 // wasm engine on every edit and renders what `calculate` returns (figures, breakdown, field
 // errors, warnings, notes, a chart). It knows nothing of formulas. User text is only ever
 // written with textContent / value, never as markup.
-import init, { calculate, listPresets, version } from './pkg/imr.js';
+import { load, calculate, listPresets, version, onTrap, testTrap } from './engine.js';
 import * as fmt from './format.js';
 import { drawChart } from './chart.js';
 import {
@@ -500,11 +500,19 @@ async function main() {
   applyTheme(theme);
   $('theme').value = theme === 'dark' || theme === 'light' ? theme : '';
   try {
-    await init({ module_or_path: new URL('./pkg/imr_bg.wasm', import.meta.url) });
+    await load();
   } catch (e) {
     statusEl.textContent = `The engine could not be loaded: ${e}`;
     return;
   }
+  onTrap((error, reloaded) => {
+    statusEl.textContent = `The engine stopped unexpectedly (${error.message}); restarting it…`;
+    reloaded.then(() => {
+      recompute();
+      statusEl.textContent = `The engine stopped unexpectedly (${error.message}) and was restarted. ${statusEl.textContent}`;
+    }, (e) => { statusEl.textContent = `The engine stopped and could not be restarted: ${e}`; });
+  });
+  if (search.get('testHooks') === '1') window.imrTestTrap = testTrap;
   presets = listPresets();
   $('version').textContent = `v${version()}`;
   const fromLink = fromHash(location.hash);

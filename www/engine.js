@@ -1,0 +1,51 @@
+// The wasm engine behind a trap guard. A WebAssembly trap (a bug: a panic aborts) leaves the
+// instance unusable; instead of a dead page, the page says what happened and re-instantiates a
+// fresh module (a new import of the glue, so no state survives), then recomputes.
+
+const WASM_URL = new URL('./pkg/imr_bg.wasm', import.meta.url);
+let api = null;
+let generation = 0;
+let reloading = null;
+const trapListeners = [];
+
+/** Loads (or reloads) the engine. */
+export async function load() {
+  generation += 1;
+  const glue = generation === 1 ? './pkg/imr.js' : `./pkg/imr.js?instance=${generation}`;
+  const mod = await import(glue);
+  await mod.default({ module_or_path: WASM_URL });
+  api = mod;
+  return generation;
+}
+
+/** Registers `fn(error, reloaded: Promise)` to hear about traps. */
+export function onTrap(fn) {
+  trapListeners.push(fn);
+}
+
+function call(name, ...args) {
+  if (api === null) {
+    return { ok: false, errors: [{ field: 'engine', code: 'not_loaded', message: 'The engine is still loading.' }] };
+  }
+  try {
+    return api[name](...args);
+  } catch (error) {
+    if (!(error instanceof WebAssembly.RuntimeError)) throw error;
+    api = null;
+    reloading = reloading ?? load().finally(() => { reloading = null; });
+    for (const fn of trapListeners) fn(error, reloading);
+    return {
+      ok: false,
+      errors: [{ field: 'engine', code: 'trapped', message: `The engine stopped unexpectedly (${error.message}); it is being restarted.` }],
+    };
+  }
+}
+
+export const calculate = (request) => call('calculate', request);
+export const listPresets = () => call('listPresets');
+export const version = () => call('version');
+export const priceOption = (request) => call('priceOption', request);
+export const impliedVol = (request) => call('impliedVol', request);
+/** Test hook: makes the module trap on purpose (see `__testTrap` in src/wasm.rs). */
+export const testTrap = () => call('__testTrap');
+export const generationNumber = () => generation;
