@@ -5,6 +5,7 @@ use crate::error::FieldError;
 use crate::instrument::{Book, MarginBasis, MarginMode, Market, Position, Settlement};
 use crate::liquidation::{self, LiquidationInput};
 use crate::money::{round_margin, round_plain, round_price_against};
+use crate::options::{self, OptionFigures};
 use crate::response::{AccountResult, Liquidation, PositionResult, Response, Step, TierUsed};
 use crate::rules::{MarginRule, Rates};
 use rust_decimal::Decimal;
@@ -140,6 +141,24 @@ struct Basics {
     isolated_margin: Decimal,
 }
 
+/// The account-level figures of an option position (margin is not a rate on notional: the
+/// rates shown are the rule's neutral ones and `initial_rate` is `IM / notional` for display).
+fn option_basics(market: &Market, f: &OptionFigures) -> Basics {
+    Basics {
+        rates: market.rule.rates(Decimal::ZERO, Decimal::ZERO),
+        initial_rate: f
+            .initial_margin
+            .checked_div(f.notional)
+            .unwrap_or(Decimal::ZERO),
+        leverage: None,
+        initial_margin: f.initial_margin,
+        maintenance_margin: f.maintenance_margin,
+        unrealized_pnl: f.unrealized_pnl,
+        notional: f.notional,
+        isolated_margin: Decimal::ZERO,
+    }
+}
+
 fn basics(market: &Market, position: &Position, fee: Decimal) -> Basics {
     let price = margin_price(market, position);
     let rates = rates_at(market, position, price);
@@ -175,12 +194,34 @@ pub fn compute(book: &Book) -> Response {
         .first()
         .map(|m| m.settlement)
         .unwrap_or(Settlement::Linear);
+    let mut warnings = Vec::new();
+    // Option positions: standard option margin at the mark (crate::options).
+    let option_figures: Vec<Option<OptionFigures>> = book
+        .positions
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let m = &book.markets[p.market];
+            m.option.as_ref()?;
+            Some(options::figures(m, p).unwrap_or_else(|| {
+                warnings.push(FieldError::new(
+                    format!("positions[{i}].size"),
+                    "too_large",
+                    "the option position's margin is beyond the engine's range: counted as zero",
+                ));
+                OptionFigures::default()
+            }))
+        })
+        .collect();
     let all: Vec<Basics> = book
         .positions
         .iter()
-        .map(|p| basics(&book.markets[p.market], p, fee))
+        .zip(&option_figures)
+        .map(|(p, f)| match f {
+            Some(f) => option_basics(&book.markets[p.market], f),
+            None => basics(&book.markets[p.market], p, fee),
+        })
         .collect();
-    let mut warnings = Vec::new();
 
     let total_pnl: Decimal =
         all.iter().map(|b| b.unrealized_pnl).sum::<Decimal>() + account.other_unrealized_pnl;
@@ -240,6 +281,12 @@ pub fn compute(book: &Book) -> Response {
                     + others
             }
         };
+        if let Some(f) = &option_figures[i] {
+            positions.push(options::position_result(
+                market, position, f, rest, available,
+            ));
+            continue;
+        }
         let input = LiquidationInput {
             market,
             position,
@@ -388,6 +435,7 @@ pub fn compute(book: &Book) -> Response {
             },
             max_additional_size: max_additional,
             breakdown,
+            option: None,
         });
     }
 
@@ -396,6 +444,13 @@ pub fn compute(book: &Book) -> Response {
         Some(f) => format!("The closing taker fee ({f}) is included in maintenance margin and the liquidation condition."),
         None => "The closing taker fee is not included in the liquidation condition.".to_string(),
     });
+    let book_liquidation = options::book_liquidation(book, fee);
+    if book_liquidation.is_some() {
+        notes.push("Options: Black-76 on each market's underlyingPrice with r = 0 (inverse premium = USD premium / F), time to expiry ACT/365 at minute resolution from valuationTime; expired options are refused.".into());
+        notes.push("Options: walletBalance is the collateral before the listed positions' premiums; each option's value enters equity through its unrealised PnL s·Q·(mark − entry).".into());
+        notes.push("Options: long options are margined at their premium (IM = MM = Q × mark) and back nothing else; short options use the market's standard option rule.".into());
+        notes.push("Book liquidation: every market moves by the same relative amount as the reference underlying; volatility and time to expiry are held.".into());
+    }
     let positive_equity = equity > Decimal::ZERO;
     Response {
         account: AccountResult {
@@ -417,6 +472,7 @@ pub fn compute(book: &Book) -> Response {
                 .flatten(),
             liquidation_fee_rate: account.liquidation_fee_rate,
             notes,
+            book_liquidation,
         },
         positions,
         warnings,

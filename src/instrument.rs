@@ -1,5 +1,6 @@
 //! Domain types: validated markets, positions and the account they belong to.
 
+use crate::pricing::OptionKind;
 use crate::rules::MarginRule;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -39,7 +40,8 @@ pub enum Settlement {
     Inverse,
 }
 
-/// Perpetual swap or dated future. Margin is computed the same way; the kind is carried for display.
+/// Perpetual swap, dated future or option. Perpetuals and futures are margined the same way (the
+/// kind is carried for display); options carry an [`OptionSpec`] and the standard option rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum ContractKind {
@@ -47,6 +49,40 @@ pub enum ContractKind {
     Perpetual,
     /// Dated future.
     Future,
+    /// European option on the market's underlying (margin-models.md §4).
+    Option,
+}
+
+/// Where an option's volatility came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum VolatilitySource {
+    /// The user's `impliedVolatility`; the mark premium is the Black-76 price at it.
+    Given,
+    /// Implied from the user's `markPrice` (Jäckel's "Let's Be Rational").
+    ImpliedFromMark,
+}
+
+/// The option contract of an option market, validated, with its valuation inputs.
+#[derive(Debug, Clone)]
+pub struct OptionSpec {
+    /// Call or put.
+    pub kind: OptionKind,
+    /// Strike, USD per unit of underlying.
+    pub strike: Decimal,
+    /// Expiry, ISO 8601 UTC at minute resolution.
+    pub expiry: String,
+    /// Valuation time, ISO 8601 UTC at minute resolution.
+    pub valuation_time: String,
+    /// Time to expiry in years, ACT/365 at minute resolution (always > 0: expired options are
+    /// refused).
+    pub time_years: f64,
+    /// Underlying (forward/index) price the option is priced on, USD.
+    pub underlying_price: Decimal,
+    /// Black-76 volatility (decimal, 0.6 = 60 %), given or implied from the mark.
+    pub volatility: f64,
+    /// Whether the volatility was given or implied.
+    pub volatility_source: VolatilitySource,
 }
 
 /// How collateral backs positions.
@@ -80,10 +116,14 @@ pub struct Market {
     pub kind: ContractKind,
     /// Linear or inverse.
     pub settlement: Settlement,
-    /// Base units per contract (linear) or USD face value per contract (inverse).
+    /// Base units per contract (linear) or USD face value per contract (inverse); underlying
+    /// units per contract for options, linear or inverse.
     pub contract_size: Decimal,
-    /// Mark price.
+    /// Mark price. For an option market: the option's mark premium per unit of underlying in the
+    /// settlement currency (USD linear, coin inverse).
     pub mark_price: Decimal,
+    /// The option contract, for option markets.
+    pub option: Option<OptionSpec>,
     /// Price tick for rounding liquidation prices, if any.
     pub tick_size: Option<Decimal>,
     /// Which price margins are computed on.

@@ -15,12 +15,36 @@
 //! }"#);
 //! assert!(response.contains(r#""initialMargin":"400""#));
 //! ```
+//!
+//! Options: a market of kind `"option"` (call/put, `strike`, `expiry`, `underlyingPrice`, and
+//! `impliedVolatility` or the option's `markPrice`) with a `standardOption` margin rule or an
+//! option preset; the request then needs `valuationTime` (ISO 8601 UTC — the engine has no
+//! clock). Time to expiry is ACT/365 at minute resolution. **An option whose expiry is at or
+//! before `valuationTime` is refused** with code `expired` on `markets[i].expiry`. Books holding
+//! options report every root of `equity(P) = MM(P)` in `account.bookLiquidation`
+//! ([`options`]).
+//!
+//! ```
+//! let response = imr::calculate_json(r#"{
+//!   "account": {"walletBalance": "1"},
+//!   "valuationTime": "2025-06-01T08:00:00Z",
+//!   "markets": [{"preset": "deribit-btc-option", "symbol": "BTC-27JUN25-63000-C",
+//!                "optionType": "call", "strike": "63000", "expiry": "2025-06-27T08:00:00Z",
+//!                "underlyingPrice": "60000", "markPrice": "0.02"}],
+//!   "positions": [{"symbol": "BTC-27JUN25-63000-C", "side": "short", "size": "1",
+//!                  "entryPrice": "0.02"}]
+//! }"#);
+//! // Deribit: max(0.15 − 3000/60000, 0.1) + 0.02 = 0.12 BTC.
+//! assert!(response.contains(r#""initialMargin":"0.12""#));
+//! ```
 
 pub mod account;
 pub mod error;
+pub mod expiry;
 pub mod instrument;
 pub mod liquidation;
 pub mod money;
+pub mod options;
 pub mod orders;
 pub mod presets;
 pub mod pricing;

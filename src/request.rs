@@ -2,13 +2,19 @@
 //! into the typed domain of [`crate::instrument`]. Every error names its field path.
 
 use crate::error::{Collector, FieldError, InputErrors};
+use crate::expiry::{self, Minute};
 use crate::instrument::{
-    Account, Book, ContractKind, MarginBasis, MarginMode, Market, Position, Settlement, Side,
+    Account, Book, ContractKind, MarginBasis, MarginMode, Market, OptionSpec, Position, Settlement,
+    Side, VolatilitySource,
 };
-use crate::money::{non_negative, parse_decimal, positive, rate, NumberInput};
+use crate::money::{from_f64, non_negative, parse_decimal, positive, rate, to_f64, NumberInput};
 use crate::orders::Order;
 use crate::presets;
-use crate::rules::{MarginRule, TierSpec, TierTable};
+use crate::pricing::{
+    black76_price, implied_vol_black76, implied_vol_inverse, inverse_black76,
+    Field as PricingField, OptionKind, PricingError,
+};
+use crate::rules::{MarginRule, OptionRule, TierSpec, TierTable};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +38,10 @@ pub struct Request {
     /// Open orders: resting orders and/or a new one to try before placing it (what-if).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub orders: Vec<OrderInput>,
+    /// The instant the book is valued at, ISO 8601 UTC (`2025-06-01T12:00:00Z`). Required when
+    /// any market is an option (time to expiry is measured from it; the engine has no clock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valuation_time: Option<String>,
 }
 
 /// An open order: resting on the book, or about to be placed.
@@ -79,7 +89,7 @@ pub struct MarketInput {
     pub symbol: Option<String>,
     /// Name of a bundled preset (see `list_presets`).
     pub preset: Option<String>,
-    /// `"perpetual"` (default) or `"future"`.
+    /// `"perpetual"` (default), `"future"` or `"option"`.
     pub kind: Option<String>,
     /// `"linear"` (default) or `"inverse"`.
     pub settlement: Option<String>,
@@ -93,6 +103,23 @@ pub struct MarketInput {
     pub margin_basis: Option<String>,
     /// The margin rule.
     pub margin: Option<MarginRuleInput>,
+    /// Options: `"call"` or `"put"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub option_type: Option<String>,
+    /// Options: strike, USD per unit of underlying (> 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strike: Option<NumberInput>,
+    /// Options: expiry, ISO 8601 UTC (`2025-06-27T08:00:00Z`). An option whose expiry is at or
+    /// before `valuationTime` is refused with code `expired`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiry: Option<String>,
+    /// Options: the underlying forward/index price the option is priced on (Black-76), USD.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub underlying_price: Option<NumberInput>,
+    /// Options: Black-76 implied volatility as a decimal (0.6 = 60 %). Give this or the
+    /// option's `markPrice` (premium per unit: USD linear, coin inverse), not both.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub implied_volatility: Option<NumberInput>,
 }
 
 /// Margin rule inputs, tagged by `type`.
@@ -126,6 +153,28 @@ pub enum MarginRuleInput {
         maintenance_base_rate: Option<NumberInput>,
         /// Rate added per base unit.
         slope_per_unit: Option<NumberInput>,
+    },
+    /// Standard (non-portfolio) option margin, per unit of underlying (margin-models.md §4):
+    /// short `IM = max(MF·max(a·S − OTM, b·S) + mark, MM)`,
+    /// `MM = MF·max(c·S, c·mark) + p·mark + f·S`; long `IM = MM = premium`.
+    #[serde(rename_all = "camelCase")]
+    StandardOption {
+        /// `a` (0.15 for BTC/ETH).
+        initial_rate: Option<NumberInput>,
+        /// `b` (0.10 for BTC/ETH).
+        initial_floor_rate: Option<NumberInput>,
+        /// `c` (Deribit 0.075).
+        maintenance_rate: Option<NumberInput>,
+        /// `c'`: in-the-money maintenance rate, `MM = MF·max(c'·S − OTM, c·S) + …` (Paradex).
+        maintenance_itm_rate: Option<NumberInput>,
+        /// `MF`: margin factor on the rate terms (OKX position tier; default 1).
+        margin_factor: Option<NumberInput>,
+        /// `p`: premium multiplier in maintenance (default 1).
+        maintenance_premium_multiplier: Option<NumberInput>,
+        /// `f`: liquidation fee rate on the underlying, added to maintenance (Bybit; default 0).
+        liquidation_fee_rate: Option<NumberInput>,
+        /// Initial margin charges `max(entry, mark)` rather than the mark (Bybit; default false).
+        premium_at_least_entry: Option<bool>,
     },
 }
 
@@ -253,6 +302,19 @@ pub fn check_size(
     let size = contracts
         .checked_mul(market.contract_size)
         .ok_or_else(|| too_large("size"))?;
+    if let Some(o) = &market.option {
+        // Options: size in underlying units, linear or inverse; notional `Q · S` in USD.
+        if size > crate::money::max_input() {
+            return Err(too_large("size in base units"));
+        }
+        if size
+            .checked_mul(o.underlying_price)
+            .is_none_or(|n| n > MAX_NOTIONAL)
+        {
+            return Err(too_large("notional"));
+        }
+        return Ok(());
+    }
     match market.settlement {
         Settlement::Linear => {
             if size > crate::money::max_input() {
@@ -357,6 +419,57 @@ fn rule(path: &str, input: &MarginRuleInput) -> Result<MarginRule, FieldError> {
                 max_leverage,
             })
         }
+        MarginRuleInput::StandardOption {
+            initial_rate,
+            initial_floor_rate,
+            maintenance_rate,
+            maintenance_itm_rate,
+            margin_factor,
+            maintenance_premium_multiplier,
+            liquidation_fee_rate,
+            premium_at_least_entry,
+        } => {
+            let a = rate(&format!("{path}.initialRate"), initial_rate.as_ref())?;
+            let b = rate(
+                &format!("{path}.initialFloorRate"),
+                initial_floor_rate.as_ref(),
+            )?;
+            let c = rate(
+                &format!("{path}.maintenanceRate"),
+                maintenance_rate.as_ref(),
+            )?;
+            let optional_rate = |name: &str, v: &Option<NumberInput>| match v {
+                Some(v) => rate(&format!("{path}.{name}"), Some(v)).map(Some),
+                None => Ok(None),
+            };
+            let itm = optional_rate("maintenanceItmRate", maintenance_itm_rate)?;
+            let fee = optional_rate("liquidationFeeRate", liquidation_fee_rate)?;
+            let premium = optional_rate(
+                "maintenancePremiumMultiplier",
+                maintenance_premium_multiplier,
+            )?;
+            let factor = match margin_factor {
+                Some(v) => {
+                    let f = format!("{path}.marginFactor");
+                    let x = positive(&f, Some(v))?;
+                    if x > Decimal::TEN {
+                        return Err(FieldError::new(f, "out_of_range", "must be at most 10"));
+                    }
+                    x
+                }
+                None => Decimal::ONE,
+            };
+            Ok(MarginRule::StandardOption(OptionRule {
+                initial_rate: a,
+                initial_floor_rate: b,
+                maintenance_rate: c,
+                maintenance_itm_rate: itm,
+                margin_factor: factor,
+                maintenance_premium_multiplier: premium.unwrap_or(Decimal::ONE),
+                liquidation_fee_rate: fee.unwrap_or(Decimal::ZERO),
+                premium_at_least_entry: premium_at_least_entry.unwrap_or(false),
+            }))
+        }
         MarginRuleInput::Tiered { tiers } => {
             let tiers_path = format!("{path}.tiers");
             let mut specs = Vec::with_capacity(tiers.len());
@@ -425,7 +538,230 @@ fn rule(path: &str, input: &MarginRuleInput) -> Result<MarginRule, FieldError> {
     }
 }
 
-fn market(path: &str, raw: &MarketInput, errors: &mut Collector) -> Option<Market> {
+/// The option fields of a market input, by name, for "only options take this" errors.
+fn option_fields(input: &MarketInput) -> Vec<&'static str> {
+    let mut v = Vec::new();
+    if input.option_type.is_some() {
+        v.push("optionType");
+    }
+    if input.strike.is_some() {
+        v.push("strike");
+    }
+    if input.expiry.is_some() {
+        v.push("expiry");
+    }
+    if input.underlying_price.is_some() {
+        v.push("underlyingPrice");
+    }
+    if input.implied_volatility.is_some() {
+        v.push("impliedVolatility");
+    }
+    v
+}
+
+/// Largest accepted implied volatility: 10 (1000 %).
+const MAX_VOLATILITY: Decimal = Decimal::TEN;
+
+/// A pricing refusal as an error on the market field it is about.
+fn pricing_field_error(path: &str, e: PricingError, price_field: &str) -> FieldError {
+    let name = match e.field_enum() {
+        PricingField::Forward | PricingField::Spot | PricingField::Index => "underlyingPrice",
+        PricingField::Strike => "strike",
+        PricingField::Time => "expiry",
+        PricingField::Volatility => "impliedVolatility",
+        PricingField::Price => "markPrice",
+        _ => price_field,
+    };
+    FieldError::new(format!("{path}.{name}"), e.code(), e.to_string())
+}
+
+/// Validates the option fields of an option market and values it: the mark premium (given, or
+/// the Black-76 price at the given volatility; inverse: `price_usd / F`, margin-models.md §4)
+/// and the volatility (given, or implied from the mark with Jäckel's algorithm).
+fn option_market(
+    path: &str,
+    input: &MarketInput,
+    settlement: Option<Settlement>,
+    valuation: Option<Minute>,
+    errors: &mut Collector,
+) -> Option<(OptionSpec, Decimal)> {
+    let kind = errors.take(choice(
+        &format!("{path}.optionType"),
+        input.option_type.as_ref(),
+        None,
+        &[("call", OptionKind::Call), ("put", OptionKind::Put)],
+    ));
+    let strike = errors.take(price(&format!("{path}.strike"), input.strike.as_ref()));
+    let expiry = match &input.expiry {
+        Some(t) => errors.take(expiry::parse(&format!("{path}.expiry"), t)),
+        None => {
+            errors.push(FieldError::new(
+                format!("{path}.expiry"),
+                "required",
+                "is required for options (ISO 8601 UTC, e.g. 2025-06-27T08:00:00Z)",
+            ));
+            None
+        }
+    };
+    let underlying = errors.take(price(
+        &format!("{path}.underlyingPrice"),
+        input.underlying_price.as_ref(),
+    ));
+    let vol = match &input.implied_volatility {
+        Some(v) => {
+            let f = format!("{path}.impliedVolatility");
+            match positive(&f, Some(v)) {
+                Ok(x) if x > MAX_VOLATILITY => {
+                    errors.push(FieldError::new(
+                        f,
+                        "out_of_range",
+                        "must be at most 10 (1000 %); give it as a decimal, 0.6 for 60 %",
+                    ));
+                    None
+                }
+                Ok(x) => Some(Some(x)),
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            }
+        }
+        None => Some(None),
+    };
+    let mark = match &input.mark_price {
+        Some(v) => errors
+            .take(price(&format!("{path}.markPrice"), Some(v)))
+            .map(Some),
+        None => Some(None),
+    };
+    if let (Some(Some(_)), Some(Some(_))) = (vol, mark) {
+        errors.push(FieldError::new(
+            format!("{path}.impliedVolatility"),
+            "conflict",
+            "give impliedVolatility or markPrice, not both (the other is derived)",
+        ));
+        return None;
+    }
+    if let (Some(None), Some(None)) = (vol, mark) {
+        errors.push(FieldError::new(
+            format!("{path}.impliedVolatility"),
+            "required",
+            "options need impliedVolatility or the option's markPrice",
+        ));
+        return None;
+    }
+    if let (Some(e), Some(v)) = (expiry, valuation) {
+        if e <= v {
+            errors.push(FieldError::new(
+                format!("{path}.expiry"),
+                "expired",
+                format!(
+                    "the option expired at {} (at or before valuationTime {}): expired options are refused, not valued",
+                    e.to_iso(),
+                    v.to_iso()
+                ),
+            ));
+            return None;
+        }
+    }
+    let (kind, strike, expiry, underlying, vol, mark, valuation, settlement) = (
+        kind?,
+        strike?,
+        expiry?,
+        underlying?,
+        vol?,
+        mark?,
+        valuation?,
+        settlement?,
+    );
+    let inverse = settlement == Settlement::Inverse;
+    let time = expiry::year_fraction(valuation, expiry);
+    let (f, k) = (to_f64(underlying), to_f64(strike));
+    let (mark, volatility, source) = match (vol, mark) {
+        (Some(v), _) => {
+            let sigma = to_f64(v);
+            let premium = if inverse {
+                inverse_black76(kind, f, k, time, 0.0, sigma).map(|g| g.price_coin)
+            } else {
+                black76_price(kind, f, k, time, 0.0, sigma)
+            };
+            let premium = match premium {
+                Ok(p) => p,
+                Err(e) => {
+                    errors.push(pricing_field_error(path, e, "impliedVolatility"));
+                    return None;
+                }
+            };
+            let Some(m) = premium_decimal(premium) else {
+                errors.push(FieldError::new(
+                    format!("{path}.impliedVolatility"),
+                    "overflow",
+                    "the option's price is beyond the engine's range",
+                ));
+                return None;
+            };
+            (m, sigma, VolatilitySource::Given)
+        }
+        (None, Some(m)) => {
+            let implied = if inverse {
+                implied_vol_inverse(kind, to_f64(m), f, k, time, 0.0)
+            } else {
+                implied_vol_black76(kind, to_f64(m), f, k, time, 0.0)
+            };
+            match implied {
+                Ok(sigma) if sigma > 0.0 && sigma.is_finite() => {
+                    (m, sigma, VolatilitySource::ImpliedFromMark)
+                }
+                Ok(_) => {
+                    errors.push(FieldError::new(
+                        format!("{path}.markPrice"),
+                        "at_intrinsic",
+                        "equals the option's intrinsic value: no volatility can be implied (give impliedVolatility instead)",
+                    ));
+                    return None;
+                }
+                Err(e) => {
+                    errors.push(pricing_field_error(path, e, "markPrice"));
+                    return None;
+                }
+            }
+        }
+        (None, None) => return None,
+    };
+    Some((
+        OptionSpec {
+            kind,
+            strike,
+            expiry: expiry.to_iso(),
+            valuation_time: valuation.to_iso(),
+            time_years: time,
+            underlying_price: underlying,
+            volatility,
+            volatility_source: source,
+        },
+        mark,
+    ))
+}
+
+/// A model premium as money: `f64` → `Decimal` at the [`crate::money::from_f64`] boundary,
+/// rounded half-even to 12 places (far below any venue's tick; a premium below `10⁻¹²` is 0).
+pub fn premium_decimal(premium: f64) -> Option<Decimal> {
+    if !premium.is_finite() || premium < 0.0 {
+        return None;
+    }
+    if premium < 1e-13 {
+        return Some(Decimal::ZERO);
+    }
+    from_f64(premium).map(|d| d.round_dp(12).normalize())
+}
+
+fn market(
+    path: &str,
+    raw: &MarketInput,
+    valuation: Option<Minute>,
+    needs_valuation: &mut bool,
+    errors: &mut Collector,
+) -> Option<Market> {
     // Fill from the preset first: explicit fields win.
     let mut input = raw.clone();
     let mut preset_name = None;
@@ -463,8 +799,10 @@ fn market(path: &str, raw: &MarketInput, errors: &mut Collector) -> Option<Marke
         &[
             ("perpetual", ContractKind::Perpetual),
             ("future", ContractKind::Future),
+            ("option", ContractKind::Option),
         ],
     ));
+    let is_option = kind == Some(ContractKind::Option);
     let settlement = errors.take(choice(
         &format!("{path}.settlement"),
         input.settlement.as_ref(),
@@ -476,7 +814,7 @@ fn market(path: &str, raw: &MarketInput, errors: &mut Collector) -> Option<Marke
     ));
     let contract_size = match (&input.contract_size, settlement) {
         (Some(v), _) => errors.take(positive(&format!("{path}.contractSize"), Some(v))),
-        (None, Some(Settlement::Inverse)) => {
+        (None, Some(Settlement::Inverse)) if !is_option => {
             errors.push(FieldError::new(
                 format!("{path}.contractSize"),
                 "required",
@@ -486,10 +824,28 @@ fn market(path: &str, raw: &MarketInput, errors: &mut Collector) -> Option<Marke
         }
         (None, _) => Some(Decimal::ONE),
     };
-    let mark_price = errors.take(price(
-        &format!("{path}.markPrice"),
-        input.mark_price.as_ref(),
-    ));
+    let (mark_price, option) = if is_option {
+        *needs_valuation = true;
+        match option_market(path, &input, settlement, valuation, errors) {
+            Some((spec, mark)) => (Some(mark), Some(Some(spec))),
+            None => (None, None),
+        }
+    } else {
+        for name in option_fields(&input) {
+            errors.push(FieldError::new(
+                format!("{path}.{name}"),
+                "not_applicable",
+                format!("only option markets (kind \"option\") take {name}"),
+            ));
+        }
+        (
+            errors.take(price(
+                &format!("{path}.markPrice"),
+                input.mark_price.as_ref(),
+            )),
+            Some(None),
+        )
+    };
     let tick_size = match &input.tick_size {
         Some(v) => errors
             .take(price(&format!("{path}.tickSize"), Some(v)))
@@ -503,7 +859,21 @@ fn market(path: &str, raw: &MarketInput, errors: &mut Collector) -> Option<Marke
         &[("mark", MarginBasis::Mark), ("entry", MarginBasis::Entry)],
     ));
     let rule = match &input.margin {
-        Some(r) => errors.take(rule(&format!("{path}.margin"), r)),
+        Some(r) => match errors.take(rule(&format!("{path}.margin"), r)) {
+            Some(r) if is_option != matches!(r, MarginRule::StandardOption(_)) => {
+                errors.push(FieldError::new(
+                    format!("{path}.margin"),
+                    "invalid_choice",
+                    if is_option {
+                        "option markets take a standardOption margin rule"
+                    } else {
+                        "the standardOption rule is for option markets (kind \"option\")"
+                    },
+                ));
+                None
+            }
+            r => r,
+        },
         None => {
             errors.push(FieldError::new(
                 format!("{path}.margin"),
@@ -519,6 +889,7 @@ fn market(path: &str, raw: &MarketInput, errors: &mut Collector) -> Option<Marke
         settlement: settlement?,
         contract_size: contract_size?,
         mark_price: mark_price?,
+        option: option?,
         tick_size: tick_size?,
         margin_basis: margin_basis?,
         rule: rule?,
@@ -565,9 +936,36 @@ impl Request {
             None => Some(Decimal::ZERO),
         };
 
+        let valuation = match &self.valuation_time {
+            Some(t) => errors.take(expiry::parse("valuationTime", t)),
+            None => None,
+        };
+        let mut needs_valuation = false;
         let mut markets = Vec::with_capacity(self.markets.len());
         for (i, m) in self.markets.iter().enumerate() {
-            markets.push(market(&format!("markets[{i}]"), m, &mut errors));
+            markets.push(market(
+                &format!("markets[{i}]"),
+                m,
+                valuation,
+                &mut needs_valuation,
+                &mut errors,
+            ));
+        }
+        if needs_valuation {
+            if self.valuation_time.is_none() {
+                errors.push(FieldError::new(
+                    "valuationTime",
+                    "required",
+                    "is required when the book holds options (ISO 8601 UTC, e.g. 2025-06-01T12:00:00Z): time to expiry is measured from it",
+                ));
+            }
+            if margin_mode == Some(MarginMode::Isolated) {
+                errors.push(FieldError::new(
+                    "account.marginMode",
+                    "unsupported",
+                    "options are margined in cross mode only",
+                ));
+            }
         }
         for i in 0..markets.len() {
             if let Some(m) = &markets[i] {
@@ -655,6 +1053,7 @@ impl Request {
                                 matches!(
                                     m.rule,
                                     MarginRule::SizeScaled { .. }
+                                        | MarginRule::StandardOption(_)
                                         | MarginRule::Fixed {
                                             initial_margin_rate: Some(_),
                                             ..
@@ -748,6 +1147,16 @@ impl Request {
                 }
                 found
             });
+            if let Some(k) = market {
+                if book.markets[k].option.is_some() {
+                    errors.push(FieldError::new(
+                        format!("{path}.symbol"),
+                        "unsupported",
+                        "open orders and what-if fills are not supported for options yet",
+                    ));
+                    continue;
+                }
+            }
             let side = errors.take(choice(
                 &format!("{path}.side"),
                 o.side.as_ref(),

@@ -2,7 +2,7 @@
 //! Decimals serialise as strings (exact); absent values as `null`.
 
 use crate::error::FieldError;
-use crate::instrument::{MarginMode, Settlement, Side};
+use crate::instrument::{MarginMode, Settlement, Side, VolatilitySource};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
@@ -108,6 +108,106 @@ pub struct PositionResult {
     pub max_additional_size: Decimal,
     /// How each number was produced.
     pub breakdown: Vec<Step>,
+    /// Option positions only: the contract, its valuation and Greeks.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub option: Option<OptionResult>,
+}
+
+/// Greeks of an option, per unit of underlying or for the whole position. Model outputs
+/// (`f64`): delta `∂V/∂S` and gamma `∂²V/∂S²` with respect to the underlying (forward) price;
+/// vega `∂V/∂σ` per 1.00 of volatility (÷ 100 for one vol point); theta `−∂V/∂T` per year
+/// (÷ 365 for one day). Values in USD (the premium's USD value, Black-76 with `r = 0`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GreeksResult {
+    /// `∂V/∂S`, USD per USD of underlying.
+    pub delta: f64,
+    /// `∂²V/∂S²`, per USD of underlying.
+    pub gamma: f64,
+    /// `∂V/∂σ` per 1.00 of volatility, USD.
+    pub vega: f64,
+    /// `−∂V/∂T` per year, USD.
+    pub theta: f64,
+}
+
+/// An option position's contract, valuation and risk.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OptionResult {
+    /// `"call"` or `"put"`.
+    pub option_type: String,
+    /// Strike, USD.
+    pub strike: Decimal,
+    /// Expiry, ISO 8601 UTC (minute resolution).
+    pub expiry: String,
+    /// Valuation time, ISO 8601 UTC (minute resolution).
+    pub valuation_time: String,
+    /// Time to expiry in years, ACT/365 at minute resolution.
+    pub time_to_expiry_years: f64,
+    /// Underlying (forward) price the option is priced on, USD.
+    pub underlying_price: Decimal,
+    /// Black-76 volatility used (decimal, 0.6 = 60 %).
+    pub volatility: f64,
+    /// Whether it was given or implied from the mark.
+    pub volatility_source: VolatilitySource,
+    /// Mark premium per unit of underlying, in the settlement currency (USD linear, coin
+    /// inverse).
+    pub mark_premium: Decimal,
+    /// Mark premium per unit in USD (inverse: `mark_coin · S`).
+    pub mark_premium_usd: Decimal,
+    /// Out-of-the-money amount per unit, USD: `max(0, K − S)` call, `max(0, S − K)` put.
+    pub otm_amount: Decimal,
+    /// Greeks per unit of underlying (USD).
+    pub greeks: GreeksResult,
+    /// Greeks of the whole position: per-unit Greeks × `s · Q` (USD).
+    pub position_greeks: GreeksResult,
+    /// Inverse only: premium-adjusted delta per unit (`delta − mark_coin`), the coin delta a
+    /// coin-margined book carries per long option.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta_premium_adjusted: Option<f64>,
+    /// Initial margin per unit of underlying, settlement currency.
+    pub initial_margin_per_unit: Decimal,
+    /// Maintenance margin per unit of underlying, settlement currency.
+    pub maintenance_margin_per_unit: Decimal,
+    /// The units of each figure, spelled out.
+    pub units: String,
+}
+
+/// One root of `equity(P) = MM(P)` for the whole book.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BookLiquidationPrice {
+    /// Underlying price at which equity meets maintenance margin (rounded against the
+    /// trader: a root below the reference is rounded up, one above it down).
+    pub price: Decimal,
+    /// `"below"` or `"above"` the reference price.
+    pub direction: String,
+    /// Move from the reference price to it, in percent of the reference price.
+    pub distance_percent: Decimal,
+}
+
+/// Liquidation of a book holding options: every root of `equity(P) = MM(P)` in the underlying
+/// price, the options revalued at each price (volatility and time held), found by a bracketed
+/// search (margin-models.md §7).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BookLiquidation {
+    /// Underlying price the moves are measured from (the first option market's underlying).
+    pub reference_price: Decimal,
+    /// The roots, lowest first; empty when the book is never liquidated in the searched range.
+    pub prices: Vec<BookLiquidationPrice>,
+    /// Nearest root below the reference, if any.
+    pub below: Option<Decimal>,
+    /// Nearest root above the reference, if any.
+    pub above: Option<Decimal>,
+    /// True when equity is already at or below maintenance margin at the reference.
+    pub already_liquidatable: bool,
+    /// The searched range of underlying prices.
+    pub searched_from: Decimal,
+    /// Upper end of the searched range.
+    pub searched_to: Decimal,
+    /// How it was found and what is held fixed.
+    pub method: String,
 }
 
 /// Account totals.
@@ -142,6 +242,9 @@ pub struct AccountResult {
     pub liquidation_fee_rate: Option<Decimal>,
     /// What is included and left out of these figures.
     pub notes: Vec<String>,
+    /// Books holding options: the liquidation price(s) of the whole book.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub book_liquidation: Option<BookLiquidation>,
 }
 
 /// A successful calculation.

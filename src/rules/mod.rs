@@ -1,8 +1,10 @@
 //! Margin rules: data, not code. Each market carries one [`MarginRule`]; the engine asks it for
 //! the rates that apply to a position of a given size and notional.
 
+pub mod options;
 pub mod tiered;
 
+pub use options::{OptionRule, UnitInputs, UnitMargin};
 use rust_decimal::Decimal;
 pub use tiered::{Tier, TierSpec, TierTable};
 
@@ -34,6 +36,9 @@ pub enum MarginRule {
         /// Rate added per unit of base-currency size.
         slope_per_unit: Decimal,
     },
+    /// Standard (non-portfolio) option margin, per unit of underlying (margin-models.md §4;
+    /// formulas and sources in [`options`]). Only option markets carry it.
+    StandardOption(OptionRule),
 }
 
 /// The rates a rule yields for one position.
@@ -60,6 +65,7 @@ impl MarginRule {
             MarginRule::Fixed { .. } => "fixed",
             MarginRule::Tiered(_) => "tiered",
             MarginRule::SizeScaled { .. } => "sizeScaled",
+            MarginRule::StandardOption(_) => "standardOption",
         }
     }
 
@@ -112,6 +118,19 @@ impl MarginRule {
                     source: format!("size-scaled: {initial_base_rate} + {slope_per_unit}·{size} (initial), {maintenance_base_rate} + {slope_per_unit}·{size} (maintenance)"),
                 }
             }
+            // Option margin is not a rate on notional: option positions are computed by
+            // [`options::OptionRule::unit_margin`]; these neutral rates are never charged.
+            MarginRule::StandardOption(r) => Rates {
+                initial_margin_rate: None,
+                maintenance_margin_rate: Decimal::ZERO,
+                maintenance_amount: Decimal::ZERO,
+                tier: None,
+                max_leverage: None,
+                source: format!(
+                    "standard option margin: a {}, b {}, c {}",
+                    r.initial_rate, r.initial_floor_rate, r.maintenance_rate
+                ),
+            },
         }
     }
 

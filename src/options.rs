@@ -1,0 +1,431 @@
+//! Option positions inside [`crate::calculate`]: valuation (Black-76 on the underlying forward,
+//! `r = 0`; coin premium `= USD premium / F` for inverse options, margin-models.md §4), the
+//! standard option margin of [`crate::rules::options`], per-position figures and Greeks, and the
+//! liquidation price(s) of a whole book holding options: the roots of `equity(P) = MM(P)` in the
+//! underlying price, every option revalued at each price with its volatility and time to expiry
+//! held (margin-models.md §7), found by [`crate::liquidation::bracketed_roots`].
+//!
+//! Conventions:
+//! - Sizes: `Q = contracts × contractSize` units of underlying.
+//! - Premiums (entry and mark) are per unit of underlying in the settlement currency (USD for
+//!   linear, coin for inverse).
+//! - `walletBalance` is the collateral before the listed positions' premiums changed hands; an
+//!   option's value enters equity through its unrealised PnL `s·Q·(mark − entry)`, as a future's
+//!   does. (Equivalently: cash after premiums, plus long options' value, minus short options'.)
+
+use crate::account::{maintenance_at, pnl};
+use crate::instrument::{Book, MarginBasis, Market, OptionSpec, Position, Settlement};
+use crate::liquidation::bracketed_roots;
+use crate::money::{from_f64, round_margin, round_plain, round_price_against, to_f64};
+use crate::pricing::{black76, black76_price, inverse_black76, PricingError};
+use crate::request::premium_decimal;
+use crate::response::{
+    BookLiquidation, BookLiquidationPrice, GreeksResult, Liquidation, OptionResult, PositionResult,
+    Step,
+};
+use crate::rules::{MarginRule, OptionRule, UnitInputs, UnitMargin};
+use rust_decimal::Decimal;
+
+/// Premium per unit of underlying in the settlement currency at underlying (forward) price
+/// `forward`, volatility and time held: Black-76 with `r = 0` (Black 1976), divided by `F` for
+/// inverse options (Deribit "Inverse options"; margin-models.md §4).
+pub fn premium_at(
+    spec: &OptionSpec,
+    settlement: Settlement,
+    forward: f64,
+) -> Result<f64, PricingError> {
+    let k = to_f64(spec.strike);
+    match settlement {
+        Settlement::Linear => {
+            black76_price(spec.kind, forward, k, spec.time_years, 0.0, spec.volatility)
+        }
+        Settlement::Inverse => {
+            black76_price(spec.kind, forward, k, spec.time_years, 0.0, spec.volatility)
+                .map(|p| p / forward)
+        }
+    }
+}
+
+/// The figures of one option position at an underlying price `underlying` and mark premium
+/// `mark` (settlement currency per unit).
+#[derive(Debug, Clone, Default)]
+pub struct OptionFigures {
+    /// Per-unit margin and its formulas.
+    pub unit: Option<UnitMargin>,
+    /// `Q = contracts × contractSize`.
+    pub quantity: Decimal,
+    /// `Q × IM per unit`.
+    pub initial_margin: Decimal,
+    /// `Q × MM per unit`.
+    pub maintenance_margin: Decimal,
+    /// `s · Q · (mark − entry)`.
+    pub unrealized_pnl: Decimal,
+    /// Notional in the settlement currency: `Q · S` (linear), `Q` coin (inverse).
+    pub notional: Decimal,
+    /// Notional in USD, `Q · S`.
+    pub notional_usd: Decimal,
+}
+
+fn rule_of(market: &Market) -> Option<&OptionRule> {
+    match &market.rule {
+        MarginRule::StandardOption(r) => Some(r),
+        _ => None,
+    }
+}
+
+/// Figures of `position` in option `market` at `underlying` with mark premium `mark`: per-unit
+/// margin from [`OptionRule::unit_margin`] times `Q`; PnL `s·Q·(mark − entry)`. Checked: `None`
+/// if a product leaves `Decimal`'s range.
+pub fn figures_at(
+    market: &Market,
+    position: &Position,
+    underlying: Decimal,
+    mark: Decimal,
+) -> Option<OptionFigures> {
+    let spec = market.option.as_ref()?;
+    let rule = rule_of(market)?;
+    let inverse = market.settlement == Settlement::Inverse;
+    let unit = rule.unit_margin(&UnitInputs {
+        kind: spec.kind,
+        long: position.side.is_long(),
+        underlying,
+        strike: spec.strike,
+        mark,
+        entry: position.entry_price,
+        inverse,
+    })?;
+    let q = position.contracts.checked_mul(market.contract_size)?;
+    let notional_usd = q.checked_mul(underlying)?;
+    Some(OptionFigures {
+        initial_margin: q.checked_mul(unit.initial)?,
+        maintenance_margin: q.checked_mul(unit.maintenance)?,
+        unrealized_pnl: position.side.sign()
+            * q.checked_mul(mark.checked_sub(position.entry_price)?)?,
+        notional: if inverse { q } else { notional_usd },
+        notional_usd,
+        quantity: q,
+        unit: Some(unit),
+    })
+}
+
+/// Figures at the market's own underlying price and mark.
+pub fn figures(market: &Market, position: &Position) -> Option<OptionFigures> {
+    let spec = market.option.as_ref()?;
+    figures_at(market, position, spec.underlying_price, market.mark_price)
+}
+
+fn greeks_of(g: &crate::pricing::Greeks, scale: f64) -> GreeksResult {
+    GreeksResult {
+        delta: g.delta * scale,
+        gamma: g.gamma * scale,
+        vega: g.vega * scale,
+        theta: g.theta * scale,
+    }
+}
+
+const UNITS: &str = "premiums and margins per unit of underlying in the settlement currency (USD linear, coin inverse); Greeks in USD: delta ∂V/∂S and gamma ∂²V/∂S² with respect to the underlying (forward) price, vega per 1.00 of volatility (÷100 for one vol point), theta per year (÷365 for one day); positionGreeks = per-unit Greeks × side × Q";
+
+/// The per-position result of an option position. `rest` is what backs the position apart from
+/// its own PnL (the account's equity minus every other position's maintenance margin).
+pub fn position_result(
+    market: &Market,
+    position: &Position,
+    f: &OptionFigures,
+    rest: Decimal,
+    available: Decimal,
+) -> PositionResult {
+    let spec = market.option.as_ref();
+    let mark = market.mark_price;
+    let equity_here = rest + f.unrealized_pnl;
+    let mut breakdown = Vec::new();
+    let option = spec.map(|spec| {
+        let s = to_f64(spec.underlying_price);
+        let k = to_f64(spec.strike);
+        let g = black76(spec.kind, s, k, spec.time_years, 0.0, spec.volatility).ok();
+        let inv = (market.settlement == Settlement::Inverse)
+            .then(|| inverse_black76(spec.kind, s, k, spec.time_years, 0.0, spec.volatility).ok())
+            .flatten();
+        let signed_q = to_f64(position.side.sign() * f.quantity);
+        let nan = GreeksResult {
+            delta: f64::NAN,
+            gamma: f64::NAN,
+            vega: f64::NAN,
+            theta: f64::NAN,
+        };
+        let unit = f.unit.clone();
+        let mark_usd = match market.settlement {
+            Settlement::Linear => mark,
+            Settlement::Inverse => mark
+                .checked_mul(spec.underlying_price)
+                .unwrap_or(Decimal::MAX),
+        };
+        breakdown.push(Step {
+            label: "Time to expiry".into(),
+            formula: format!(
+                "({} − {}) in minutes / (365 × 24 × 60), ACT/365",
+                spec.expiry, spec.valuation_time
+            ),
+            value: format!("{:.10}", spec.time_years),
+        });
+        breakdown.push(Step {
+            label: "Mark premium".into(),
+            formula: match spec.volatility_source {
+                crate::instrument::VolatilitySource::Given => format!(
+                    "Black-76({}, F {}, K {}, T, σ {}, r 0){}",
+                    spec.kind,
+                    spec.underlying_price,
+                    spec.strike,
+                    spec.volatility,
+                    if market.settlement == Settlement::Inverse {
+                        " / F"
+                    } else {
+                        ""
+                    }
+                ),
+                crate::instrument::VolatilitySource::ImpliedFromMark => format!(
+                    "given; implied volatility {:.10} (Jäckel, \"Let's Be Rational\")",
+                    spec.volatility
+                ),
+            },
+            value: mark.to_string(),
+        });
+        if let Some(u) = &unit {
+            breakdown.push(Step {
+                label: "Initial margin per unit".into(),
+                formula: u.initial_formula.clone(),
+                value: round_margin(u.initial).to_string(),
+            });
+            breakdown.push(Step {
+                label: "Maintenance margin per unit".into(),
+                formula: u.maintenance_formula.clone(),
+                value: round_margin(u.maintenance).to_string(),
+            });
+        }
+        OptionResult {
+            option_type: spec.kind.as_str().to_string(),
+            strike: spec.strike,
+            expiry: spec.expiry.clone(),
+            valuation_time: spec.valuation_time.clone(),
+            time_to_expiry_years: spec.time_years,
+            underlying_price: spec.underlying_price,
+            volatility: spec.volatility,
+            volatility_source: spec.volatility_source,
+            mark_premium: mark,
+            mark_premium_usd: round_plain(mark_usd),
+            otm_amount: crate::rules::options::otm_usd(
+                spec.kind,
+                spec.underlying_price,
+                spec.strike,
+            ),
+            greeks: g.as_ref().map_or(nan.clone(), |g| greeks_of(g, 1.0)),
+            position_greeks: g.as_ref().map_or(nan, |g| greeks_of(g, signed_q)),
+            delta_premium_adjusted: inv.map(|i| i.delta_coin_premium_adjusted),
+            initial_margin_per_unit: unit
+                .as_ref()
+                .map_or(Decimal::ZERO, |u| round_margin(u.initial)),
+            maintenance_margin_per_unit: unit
+                .as_ref()
+                .map_or(Decimal::ZERO, |u| round_margin(u.maintenance)),
+            units: UNITS.to_string(),
+        }
+    });
+    breakdown.push(Step {
+        label: "Margin".into(),
+        formula: format!("Q {} × per-unit initial / maintenance", f.quantity),
+        value: format!(
+            "IM {} / MM {}",
+            round_margin(f.initial_margin),
+            round_margin(f.maintenance_margin)
+        ),
+    });
+    breakdown.push(Step {
+        label: "Unrealised PnL".into(),
+        formula: format!(
+            "{} × {} × ({} − {})",
+            position.side.sign(),
+            f.quantity,
+            mark,
+            position.entry_price
+        ),
+        value: round_plain(f.unrealized_pnl).to_string(),
+    });
+    // Contracts that can still be added: available / initial margin per contract.
+    let per_contract = f
+        .unit
+        .as_ref()
+        .and_then(|u| u.initial.checked_mul(market.contract_size));
+    let max_additional = per_contract
+        .filter(|x| *x > Decimal::ZERO)
+        .and_then(|x| available.max(Decimal::ZERO).checked_div(x))
+        .unwrap_or(Decimal::ZERO)
+        .min(crate::money::max_input())
+        .round_dp_with_strategy(8, rust_decimal::RoundingStrategy::ToZero)
+        .normalize();
+    // Margin as a fraction of notional, for display (the rule is not a rate on notional).
+    let ratio = |x: Decimal| x.checked_div(f.notional);
+    PositionResult {
+        symbol: market.symbol.clone(),
+        side: position.side,
+        settlement: market.settlement,
+        size: position.contracts,
+        quantity: round_plain(f.quantity),
+        entry_price: position.entry_price,
+        mark_price: mark,
+        notional: round_plain(f.notional),
+        notional_quote: round_plain(f.notional_usd),
+        leverage: None,
+        initial_margin_rate: ratio(f.initial_margin).map_or(Decimal::ZERO, round_plain),
+        initial_margin: round_margin(f.initial_margin),
+        maintenance_margin_rate: ratio(f.maintenance_margin).map_or(Decimal::ZERO, round_plain),
+        maintenance_amount: Decimal::ZERO,
+        maintenance_margin: round_margin(f.maintenance_margin),
+        maintenance_margin_ratio: (equity_here > Decimal::ZERO)
+            .then(|| f.maintenance_margin.checked_div(equity_here))
+            .flatten()
+            .map(round_plain),
+        tier: None,
+        unrealized_pnl: round_plain(f.unrealized_pnl),
+        isolated_margin: None,
+        bankruptcy_price: None,
+        liquidation: Liquidation {
+            price: None,
+            distance_percent: None,
+            tier: None,
+            reason: Some(
+                "an option is liquidated with the whole book: see account.bookLiquidation".into(),
+            ),
+            already_liquidatable: equity_here <= f.maintenance_margin,
+            method: "bookRootSearch".into(),
+        },
+        max_additional_size: max_additional,
+        breakdown,
+        option,
+    }
+}
+
+/// The price of `market` when the reference underlying is at `x` times its current value: every
+/// market moves by the same relative amount (one underlying, or perfectly correlated ones).
+fn base_price(market: &Market) -> Decimal {
+    market
+        .option
+        .as_ref()
+        .map_or(market.mark_price, |o| o.underlying_price)
+}
+
+/// Largest notional a futures term of the search may reach before it counts as out of range.
+fn notional_limit() -> Decimal {
+    Decimal::from(1_000_000_000_000_000_000_000_000i128)
+}
+
+/// Equity minus maintenance margin of the whole book when the reference underlying is at
+/// `factor` × its current price, exact except for the option premiums (model math, `f64`,
+/// converted at [`premium_decimal`]):
+///
+/// `W − TMM1 + UPNL1 + Σ_futures [PnL(P_m) − MM(P_m)] + Σ_options [s·Q·(V(F_m) − EP) − Q·MM_unit]`
+///
+/// with `P_m = price_m · factor`, futures margin as in [`crate::account`] (tier at that notional;
+/// entry-basis markets at the entry price) and option margin at the revalued mark.
+/// `None` if any term leaves the engine's range.
+pub fn book_surplus(book: &Book, fee: Decimal, factor: Decimal) -> Option<Decimal> {
+    let a = &book.account;
+    let mut total = a
+        .wallet_balance
+        .checked_sub(a.other_maintenance_margin)?
+        .checked_add(a.other_unrealized_pnl)?;
+    for p in &book.positions {
+        let m = &book.markets[p.market];
+        let price = base_price(m).checked_mul(factor)?;
+        if price <= Decimal::ZERO {
+            return None;
+        }
+        let term = match &m.option {
+            Some(spec) => {
+                let v = premium_at(spec, m.settlement, to_f64(price)).ok()?;
+                let mark = premium_decimal(v)?;
+                let f = figures_at(m, p, price, mark)?;
+                f.unrealized_pnl.checked_sub(f.maintenance_margin)?
+            }
+            None => {
+                let size = p.contracts.checked_mul(m.contract_size)?;
+                let n = match m.settlement {
+                    Settlement::Linear => size.checked_mul(price)?,
+                    Settlement::Inverse => size.checked_div(price)?,
+                };
+                if n > notional_limit() {
+                    return None;
+                }
+                let mm = match m.margin_basis {
+                    MarginBasis::Mark => maintenance_at(m, p, price, fee),
+                    MarginBasis::Entry => maintenance_at(m, p, p.entry_price, fee),
+                };
+                pnl(m, p, price).checked_sub(mm)?
+            }
+        };
+        total = total.checked_add(term)?;
+    }
+    Some(total)
+}
+
+/// Grid points of the root scan (geometric, from `reference / 10⁴` to `reference · 10³`: about
+/// 2.7 % apart; two roots closer than that can be missed).
+pub const SCAN_STEPS: usize = 600;
+
+/// The liquidation price(s) of a book holding options: every root of
+/// [`book_surplus`]`(P) = 0` for the reference underlying `P` in `[P₀/10⁴, P₀·10³]`, found by
+/// [`bracketed_roots`] (scan, then bisection to `f64` precision), rounded against the trader (a
+/// root below `P₀` up, one above down, to 10 places). `None` when the book holds no option.
+pub fn book_liquidation(book: &Book, fee: Decimal) -> Option<BookLiquidation> {
+    let reference = book
+        .markets
+        .iter()
+        .find_map(|m| m.option.as_ref().map(|o| o.underlying_price))?;
+    let p0 = to_f64(reference);
+    let surplus = |p: f64| -> f64 {
+        from_f64(p / p0)
+            .and_then(|x| book_surplus(book, fee, x))
+            .map_or(f64::NAN, to_f64)
+    };
+    let (lo, hi) = (p0 / 1e4, p0 * 1e3);
+    let roots = bracketed_roots(&surplus, lo, hi, SCAN_STEPS);
+    let already = book_surplus(book, fee, Decimal::ONE).is_none_or(|s| s <= Decimal::ZERO);
+    let mut prices: Vec<BookLiquidationPrice> = roots
+        .into_iter()
+        .filter_map(|r| {
+            let below = r < p0;
+            let d = from_f64(r)?;
+            let price = round_price_against(d, below, None);
+            let distance = (price - reference)
+                .abs()
+                .checked_div(reference)?
+                .checked_mul(Decimal::ONE_HUNDRED)?;
+            Some(BookLiquidationPrice {
+                price,
+                direction: if below { "below" } else { "above" }.to_string(),
+                distance_percent: round_plain(distance),
+            })
+        })
+        .collect();
+    prices.dedup_by(|a, b| a.price == b.price);
+    let below = prices
+        .iter()
+        .filter(|p| p.price < reference)
+        .map(|p| p.price)
+        .max();
+    let above = prices
+        .iter()
+        .filter(|p| p.price > reference)
+        .map(|p| p.price)
+        .min();
+    Some(BookLiquidation {
+        reference_price: reference,
+        prices,
+        below,
+        above,
+        already_liquidatable: already,
+        searched_from: round_plain(from_f64(lo).unwrap_or(Decimal::ZERO)),
+        searched_to: round_plain(from_f64(hi).unwrap_or(Decimal::ZERO)),
+        method: format!(
+            "roots of equity(P) = MM(P) for the underlying P: every market moves by the same relative amount as the reference (the first option market's underlying price); options revalued with Black-76 at their volatility and time to expiry; a {SCAN_STEPS}-point geometric scan of [P/10⁴, P·10³], each sign change bisected; roots rounded against the trader (below the reference up, above it down)"
+        ),
+    })
+}
