@@ -34,6 +34,13 @@ pub const SOURCES: &[&str] = &[
     include_str!("deribit-sol-usdc-perp.json"),
     include_str!("hyperliquid-btc-perp.json"),
     include_str!("dydx-v4-docs-example.json"),
+    include_str!("deribit-btc-option.json"),
+    include_str!("deribit-eth-option.json"),
+    include_str!("okx-btc-usd-option.json"),
+    include_str!("okx-eth-usd-option.json"),
+    include_str!("bybit-btc-usdc-option.json"),
+    include_str!("bybit-eth-usdc-option.json"),
+    include_str!("paradex-options-docs-example.json"),
 ];
 
 /// All presets, parsed once. A preset file that fails to parse is a build-time bug caught by
@@ -80,13 +87,26 @@ mod tests {
     #[test]
     fn every_preset_computes() {
         for p in all() {
-            let json = format!(
-                r#"{{"account": {{"walletBalance": "1000000"}},
+            let json = if p.market.kind.as_deref() == Some("option") {
+                format!(
+                    r#"{{"account": {{"walletBalance": "1000000"}},
+                        "valuationTime": "2025-06-01T08:00:00Z",
+                        "markets": [{{"preset": "{}", "optionType": "put", "strike": "90",
+                                      "expiry": "2025-06-27T08:00:00Z", "underlyingPrice": "100",
+                                      "impliedVolatility": "0.6"}}],
+                        "positions": [{{"symbol": "{}", "side": "short", "size": "1",
+                                        "entryPrice": "0.01"}}]}}"#,
+                    p.name, p.symbol
+                )
+            } else {
+                format!(
+                    r#"{{"account": {{"walletBalance": "1000000"}},
                     "markets": [{{"preset": "{}", "markPrice": "100"}}],
                     "positions": [{{"symbol": "{}", "side": "long", "size": "1",
                                     "entryPrice": "100", "leverage": "2"}}]}}"#,
-                p.name, p.symbol
-            );
+                    p.name, p.symbol
+                )
+            };
             let out = crate::calculate_json(&json);
             assert!(out.starts_with(r#"{"ok":true"#), "{}: {out}", p.name);
         }
