@@ -247,6 +247,10 @@ pub fn compute(book: &Book) -> Response {
         ));
     }
 
+    let cross_surplus: Decimal = all
+        .iter()
+        .map(|o| o.unrealized_pnl - o.maintenance_margin)
+        .sum();
     let mut positions = Vec::with_capacity(book.positions.len());
     for (i, (position, b)) in book.positions.iter().zip(&all).enumerate() {
         let market = &book.markets[position.market];
@@ -270,12 +274,9 @@ pub fn compute(book: &Book) -> Response {
         let rest = match account.margin_mode {
             MarginMode::Isolated => b.isolated_margin,
             MarginMode::Cross => {
-                let others: Decimal = all
-                    .iter()
-                    .enumerate()
-                    .filter(|(j, _)| *j != i)
-                    .map(|(_, o)| o.unrealized_pnl - o.maintenance_margin)
-                    .sum();
+                // Σ over the other positions = Σ over all − this one (exact in decimals),
+                // which keeps a large cross book linear rather than quadratic.
+                let others = cross_surplus - (b.unrealized_pnl - b.maintenance_margin);
                 account.wallet_balance - account.other_maintenance_margin
                     + account.other_unrealized_pnl
                     + others

@@ -513,7 +513,8 @@ async function main() {
     }, (e) => { statusEl.textContent = `The engine stopped and could not be restarted: ${e}`; });
   });
   if (search.get('testHooks') === '1') window.imrTestTrap = testTrap;
-  presets = listPresets();
+  // The book editor builds futures; option presets need the option fields it does not have yet.
+  presets = listPresets().filter((p) => p.market?.kind !== 'option');
   $('version').textContent = `v${version()}`;
   const fromLink = fromHash(location.hash);
   if (fromLink) {
