@@ -103,10 +103,74 @@ fn from_js_as<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, Input
         .map_err(|e| InputErrors::one(crate::deserialize_error(e.path(), e.inner())))
 }
 
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** A decimal as a string (exact) or a number (read through its shortest representation). */
+export type DecimalInput = string | number;
+/** One field error or warning: the request path, a stable code, a human message. */
+export interface FieldError { field: string; code: string; message: string; }
+export type Outcome<T> = { ok: true; result: T } | { ok: false; errors: FieldError[] };
+
+export type MarginRuleInput =
+  | { type: "fixed"; maintenanceMarginRate: DecimalInput; maintenanceAmount?: DecimalInput; initialMarginRate?: DecimalInput; maxLeverage?: DecimalInput }
+  | { type: "tiered"; tiers: { notionalFloor: DecimalInput; notionalCap?: DecimalInput; maintenanceMarginRate: DecimalInput; maxLeverage: DecimalInput; maintenanceAmount?: DecimalInput; bracket?: number }[] }
+  | { type: "sizeScaled"; initialBaseRate: DecimalInput; maintenanceBaseRate: DecimalInput; slopePerUnit: DecimalInput }
+  | { type: "standardOption"; initialRate?: DecimalInput; initialFloorRate?: DecimalInput; maintenanceRate?: DecimalInput; maintenanceItmRate?: DecimalInput; marginFactor?: DecimalInput; maintenancePremiumMultiplier?: DecimalInput; liquidationFeeRate?: DecimalInput; premiumAtLeastEntry?: boolean };
+
+export interface MarketInput {
+  symbol?: string; preset?: string;
+  kind?: "perpetual" | "future" | "option"; settlement?: "linear" | "inverse";
+  contractSize?: DecimalInput; markPrice?: DecimalInput; tickSize?: DecimalInput;
+  marginBasis?: "mark" | "entry"; margin?: MarginRuleInput;
+  optionType?: "call" | "put"; strike?: DecimalInput; expiry?: string;
+  underlyingPrice?: DecimalInput; impliedVolatility?: DecimalInput;
+}
+export interface PositionInput { symbol: string; side: "long" | "short" | "buy" | "sell"; size: DecimalInput; entryPrice: DecimalInput; leverage?: DecimalInput; isolatedMargin?: DecimalInput; }
+export interface OrderInput { symbol: string; side: "buy" | "sell" | "long" | "short"; size: DecimalInput; price?: DecimalInput; leverage?: DecimalInput; }
+export interface CalculateRequest {
+  account: { walletBalance: DecimalInput; marginMode?: "cross" | "isolated"; includeFees?: boolean; takerFeeRate?: DecimalInput; otherMaintenanceMargin?: DecimalInput; otherUnrealizedPnl?: DecimalInput };
+  markets: MarketInput[];
+  positions: PositionInput[];
+  orders?: OrderInput[];
+  /** ISO 8601 UTC; required when the book holds options (the engine has no clock). */
+  valuationTime?: string;
+}
+
+/** Decimal figures are strings; model outputs (Greeks, volatility) are numbers. */
+export interface Step { label: string; formula: string; value: string; }
+export interface Liquidation { price: string | null; distancePercent: string | null; tier: number | null; reason: string | null; alreadyLiquidatable: boolean; method: string; }
+export interface PositionResult {
+  symbol: string; side: "long" | "short"; settlement: "linear" | "inverse";
+  size: string; quantity: string; entryPrice: string; markPrice: string; notional: string; notionalQuote: string;
+  leverage: string | null; initialMarginRate: string; initialMargin: string;
+  maintenanceMarginRate: string; maintenanceAmount: string; maintenanceMargin: string; maintenanceMarginRatio: string | null;
+  tier: { tier: number; notionalFloor: string; notionalCap: string | null; maintenanceMarginRate: string; maintenanceAmount: string; maxLeverage: string } | null;
+  unrealizedPnl: string; isolatedMargin: string | null; bankruptcyPrice: string | null;
+  liquidation: Liquidation; maxAdditionalSize: string; breakdown: Step[];
+  option?: { optionType: string; strike: string; expiry: string; valuationTime: string; timeToExpiryYears: number; underlyingPrice: string; volatility: number; markPremium: string; markPremiumUsd: string; greeks: Greeks; positionGreeks: Greeks; units: string; [more: string]: unknown };
+}
+export interface Greeks { delta: number; gamma: number; vega: number; theta: number; }
+export interface AccountResult {
+  marginMode: "cross" | "isolated"; settlement: "linear" | "inverse";
+  walletBalance: string; unrealizedPnl: string; equity: string; initialMargin: string; initialMarginRatio: string | null;
+  maintenanceMargin: string; marginRatio: string | null; availableBalance: string; grossNotional: string;
+  effectiveLeverage: string | null; liquidationFeeRate: string | null; notes: string[];
+  bookLiquidation?: { referencePrice: string; prices: { price: string; direction: string; distancePercent: string }[]; below: string | null; above: string | null; alreadyLiquidatable: boolean; method: string; [more: string]: unknown };
+}
+export interface CalculateResult { account: AccountResult; positions: PositionResult[]; warnings: FieldError[]; orders?: unknown; }
+
+export interface QuoteRequest { model?: "black76" | "blackScholes"; optionType: "call" | "put"; settlement?: "linear" | "inverse"; underlying: DecimalInput; strike: DecimalInput; timeYears: DecimalInput; rate?: DecimalInput; volatility?: DecimalInput; price?: DecimalInput; }
+export interface Quote { price: number; delta: number; gamma: number; vega: number; theta: number; rho: number; priceCoin: number | null; deltaPremiumAdjusted: number | null; vegaCoin: number | null; thetaCoin: number | null; units: string; }
+export type BatchOutcome = { ok: true; failures: number } | { ok: false; index: number; field: string; code: string; message: string };
+export interface Preset { name: string; venue: string; symbol: string; asOf: string; source: string; notes: string; market: MarketInput; }
+"#;
+
 /// `calculate(request)`: the full margin calculation. Returns `{ok: true, result}` or
 /// `{ok: false, errors}`; decimal figures are strings.
-#[wasm_bindgen(js_name = calculate)]
-pub fn calculate(request: JsValue) -> JsValue {
+#[wasm_bindgen(js_name = calculate, unchecked_return_type = "Outcome<CalculateResult>")]
+pub fn calculate(
+    #[wasm_bindgen(unchecked_param_type = "CalculateRequest")] request: JsValue,
+) -> JsValue {
     let outcome: Outcome<_> = from_js(request).and_then(|r| engine_calculate(&r)).into();
     to_js(&outcome)
 }
@@ -118,7 +182,7 @@ pub fn calculate_json(text: &str) -> String {
 }
 
 /// `listPresets()`: the bundled, dated and sourced presets.
-#[wasm_bindgen(js_name = listPresets)]
+#[wasm_bindgen(js_name = listPresets, unchecked_return_type = "Preset[]")]
 pub fn list_presets() -> JsValue {
     to_js(&crate::list_presets())
 }
@@ -131,8 +195,10 @@ pub fn version() -> String {
 
 /// `priceOption({model?, optionType, settlement?, underlying, strike, timeYears, rate?, volatility})`:
 /// price and Greeks (`{ok: true, result: {price, delta, gamma, vega, theta, rho, ...}}`).
-#[wasm_bindgen(js_name = priceOption)]
-pub fn price_option(request: JsValue) -> JsValue {
+#[wasm_bindgen(js_name = priceOption, unchecked_return_type = "Outcome<Quote>")]
+pub fn price_option(
+    #[wasm_bindgen(unchecked_param_type = "QuoteRequest")] request: JsValue,
+) -> JsValue {
     let outcome: Outcome<_> = from_js_as::<QuoteRequest>(request)
         .and_then(|r| quote::price_option(&r))
         .into();
@@ -141,8 +207,10 @@ pub fn price_option(request: JsValue) -> JsValue {
 
 /// `impliedVol({model?, optionType, settlement?, underlying, strike, timeYears, rate?, price})`:
 /// `{ok: true, result: {volatility}}` or a named error (`below_intrinsic`, `above_maximum`, ...).
-#[wasm_bindgen(js_name = impliedVol)]
-pub fn implied_vol(request: JsValue) -> JsValue {
+#[wasm_bindgen(js_name = impliedVol, unchecked_return_type = "Outcome<{ volatility: number }>")]
+pub fn implied_vol(
+    #[wasm_bindgen(unchecked_param_type = "QuoteRequest")] request: JsValue,
+) -> JsValue {
     let outcome: Outcome<_> = from_js_as::<QuoteRequest>(request)
         .and_then(|r| quote::implied_volatility(&r))
         .into();
@@ -180,7 +248,7 @@ fn model_or_error(model: &str) -> Result<pricing::Model, JsValue> {
 /// prices a whole chain in one call. `isCall` is a `Uint8Array` (1 call, 0 put), the rest
 /// `Float64Array`s of one length; results are written into `outPrice` and `outDelta`. Returns
 /// `{ok: true}` or `{ok: false, index, field, code, message}` for the first bad element.
-#[wasm_bindgen(js_name = priceDeltaBatch)]
+#[wasm_bindgen(js_name = priceDeltaBatch, unchecked_return_type = "BatchOutcome")]
 #[allow(clippy::too_many_arguments)]
 pub fn price_delta_batch(
     model: &str,
@@ -224,7 +292,7 @@ struct BatchOk {
 /// implied volatilities of a whole chain. Elements that have none get `NaN` in `outVolatility`
 /// and a non-zero code in `outStatus` (4 below intrinsic, 5 above maximum, 6 undetermined, ...);
 /// returns `{ok: true, failures}` or a batch error for mis-sized arrays.
-#[wasm_bindgen(js_name = impliedVolBatch)]
+#[wasm_bindgen(js_name = impliedVolBatch, unchecked_return_type = "BatchOutcome")]
 #[allow(clippy::too_many_arguments)]
 pub fn implied_vol_batch(
     model: &str,

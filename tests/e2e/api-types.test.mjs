@@ -1,0 +1,64 @@
+// The TypeScript types shipped in www/pkg/imr.d.ts describe what the module really returns:
+// every declared required key is present and every returned key is declared.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { WWW, engine } from './harness.mjs';
+
+const dts = await readFile(join(WWW, 'pkg', 'imr.d.ts'), 'utf8');
+
+/** Keys of `export interface NAME { ... }` (top level only): [{ key, optional }]. */
+function keysOf(name) {
+  const start = dts.indexOf(`export interface ${name} `);
+  assert.ok(start >= 0, `interface ${name} is declared`);
+  let depth = 0;
+  let i = dts.indexOf('{', start);
+  const open = i;
+  for (; i < dts.length; i += 1) {
+    if (dts[i] === '{') depth += 1;
+    if (dts[i] === '}') { depth -= 1; if (depth === 0) break; }
+  }
+  let body = dts.slice(open + 1, i);
+  // Drop nested object types so only this level's keys remain.
+  let prev;
+  do { prev = body; body = body.replace(/\{[^{}]*\}/g, 'Obj'); } while (body !== prev);
+  body = body.replace(/\/\*\*[\s\S]*?\*\//g, '');
+  return [...body.matchAll(/(?:^|[;\n{])\s*(\w+)(\??):/g)].map((m) => ({ key: m[1], optional: m[2] === '?' }));
+}
+
+function assertMatches(name, value) {
+  const declared = keysOf(name);
+  const names = new Set(declared.map((d) => d.key));
+  for (const d of declared) {
+    if (!d.optional) assert.ok(d.key in value, `${name}.${d.key} is returned`);
+  }
+  for (const key of Object.keys(value)) assert.ok(names.has(key), `${name}.${key} is declared`);
+}
+
+test('the exports carry their request and outcome types', () => {
+  assert.match(dts, /export function calculate\(request: CalculateRequest\): Outcome<CalculateResult>;/);
+  assert.match(dts, /export function priceOption\(request: QuoteRequest\): Outcome<Quote>;/);
+  assert.match(dts, /export function listPresets\(\): Preset\[\];/);
+  assert.match(dts, /export function priceDeltaBatch\([^)]*Float64Array[^)]*\): BatchOutcome;/);
+});
+
+test('the declared result types match what calculate and priceOption return', async () => {
+  const imr = await engine();
+  const out = imr.calculate({
+    account: { walletBalance: '1000', marginMode: 'isolated' },
+    markets: [{ symbol: 'BTCUSDT', preset: 'binance-btcusdt-perp-2024-10', markPrice: '60000' }],
+    positions: [{ symbol: 'BTCUSDT', side: 'long', size: '0.1', entryPrice: '59000', leverage: '20' }],
+  });
+  assert.equal(out.ok, true);
+  assertMatches('CalculateResult', out.result);
+  assertMatches('AccountResult', out.result.account);
+  assertMatches('PositionResult', out.result.positions[0]);
+  assertMatches('Liquidation', out.result.positions[0].liquidation);
+  const quote = imr.priceOption({ optionType: 'call', underlying: 60000, strike: 60000, timeYears: 0.1, volatility: 0.5 });
+  assertMatches('Quote', quote.result);
+  const bad = imr.calculate({ account: {} });
+  assert.equal(bad.ok, false);
+  assertMatches('FieldError', bad.errors[0]);
+  for (const preset of imr.listPresets()) assertMatches('Preset', preset);
+});
