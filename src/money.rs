@@ -24,21 +24,27 @@ pub fn max_input() -> Decimal {
     Decimal::from(1_000_000_000_000i64)
 }
 
+/// Rejects NaN (`not_a_number`) and ±∞ (`not_finite`), naming `field`.
+pub fn finite(field: &str, x: f64) -> Result<f64, FieldError> {
+    if x.is_nan() {
+        return Err(FieldError::new(
+            field,
+            "not_a_number",
+            "must be a number, got NaN",
+        ));
+    }
+    if x.is_infinite() {
+        return Err(FieldError::new(field, "not_finite", "must be finite"));
+    }
+    Ok(x)
+}
+
 /// Parses a wire number into an exact decimal, naming `field` on failure.
 /// Rejects NaN, infinities, empty and garbage strings, and magnitudes above [`max_input`].
 pub fn parse_decimal(field: &str, input: &NumberInput) -> Result<Decimal, FieldError> {
     let value = match input {
         NumberInput::Number(x) => {
-            if x.is_nan() {
-                return Err(FieldError::new(
-                    field,
-                    "not_a_number",
-                    "must be a number, got NaN",
-                ));
-            }
-            if x.is_infinite() {
-                return Err(FieldError::new(field, "not_finite", "must be finite"));
-            }
+            finite(field, *x)?;
             // Shortest round-trip text of the double: 0.1 stays 0.1, not 0.1000000000000000055.
             let text = format!("{x}");
             Decimal::from_str(&text)

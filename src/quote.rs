@@ -4,7 +4,7 @@
 //! is validated and every refusal names the request field.
 
 use crate::error::{FieldError, InputErrors};
-use crate::money::NumberInput;
+use crate::money::{finite, NumberInput};
 use crate::pricing::{
     black76, black_scholes, implied_vol_black76, implied_vol_black_scholes, implied_vol_inverse,
     inverse_black76, Field, Model, OptionKind, PricingError,
@@ -99,17 +99,7 @@ pub fn parse_f64(field: &str, input: Option<&NumberInput>) -> Result<f64, FieldE
                 .map_err(|_| FieldError::new(field, "not_a_number", "is not a number"))?
         }
     };
-    if x.is_nan() {
-        return Err(FieldError::new(
-            field,
-            "not_a_number",
-            "must be a number, got NaN",
-        ));
-    }
-    if x.is_infinite() {
-        return Err(FieldError::new(field, "not_finite", "must be finite"));
-    }
-    Ok(x)
+    finite(field, x)
 }
 
 fn model(value: Option<&String>) -> Result<Model, FieldError> {
@@ -230,20 +220,26 @@ fn common(r: &QuoteRequest) -> Result<Common, InputErrors> {
     }
 }
 
+/// The common inputs and one more, with the errors of both collected.
+fn with_common(
+    r: &QuoteRequest,
+    extra: Result<f64, FieldError>,
+) -> Result<(Common, f64), InputErrors> {
+    match (common(r), extra) {
+        (Ok(c), Ok(x)) => Ok((c, x)),
+        (Err(mut e), Err(x)) => {
+            e.errors.push(x);
+            Err(e)
+        }
+        (Err(e), _) => Err(e),
+        (_, Err(x)) => Err(x.into()),
+    }
+}
+
 /// Price and Greeks from a volatility (Black 1976; Black & Scholes 1973; inverse: premium in
 /// coin = USD premium / forward — see [`crate::pricing::inverse`]).
 pub fn price_option(r: &QuoteRequest) -> Result<Quote, InputErrors> {
-    let c = common(r);
-    let vol = parse_f64("volatility", r.volatility.as_ref());
-    let (c, vol) = match (c, vol) {
-        (Ok(c), Ok(v)) => (c, v),
-        (Err(mut e), Err(v)) => {
-            e.errors.push(v);
-            return Err(e);
-        }
-        (Err(e), _) => return Err(e),
-        (_, Err(v)) => return Err(v.into()),
-    };
+    let (c, vol) = with_common(r, parse_f64("volatility", r.volatility.as_ref()))?;
     if c.inverse {
         let g = inverse_black76(c.kind, c.underlying, c.strike, c.time, c.rate, vol)
             .map_err(pricing_error)?;
@@ -285,17 +281,7 @@ pub fn price_option(r: &QuoteRequest) -> Result<Quote, InputErrors> {
 /// [`crate::pricing::implied_vol`]). Below-intrinsic, above-maximum and undetermined prices are
 /// named errors on `price`.
 pub fn implied_volatility(r: &QuoteRequest) -> Result<ImpliedVolatility, InputErrors> {
-    let c = common(r);
-    let price = parse_f64("price", r.price.as_ref());
-    let (c, price) = match (c, price) {
-        (Ok(c), Ok(p)) => (c, p),
-        (Err(mut e), Err(p)) => {
-            e.errors.push(p);
-            return Err(e);
-        }
-        (Err(e), _) => return Err(e),
-        (_, Err(p)) => return Err(p.into()),
-    };
+    let (c, price) = with_common(r, parse_f64("price", r.price.as_ref()))?;
     let vol = if c.inverse {
         implied_vol_inverse(c.kind, price, c.underlying, c.strike, c.time, c.rate)
     } else {
