@@ -51,6 +51,7 @@ pub mod pricing;
 pub mod quote;
 pub mod request;
 pub mod response;
+pub mod risk;
 pub mod rules;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
