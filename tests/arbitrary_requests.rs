@@ -9,11 +9,29 @@ use serde_json::{json, Value};
 
 fn hostile_number() -> impl Strategy<Value = Value> {
     prop_oneof![
-        any::<f64>().prop_map(|x| serde_json::Number::from_f64(x).map(Value::Number).unwrap_or(json!("NaN"))),
+        any::<f64>().prop_map(|x| serde_json::Number::from_f64(x)
+            .map(Value::Number)
+            .unwrap_or(json!("NaN"))),
         any::<i64>().prop_map(|x| json!(x)),
         any::<f64>().prop_map(|x| json!(format!("{x}"))),
-        prop::sample::select(vec!["0", "-0", "1e-28", "1e12", "1e13", "79228162514264337593543950335", "-1", "NaN", "Infinity", "", " 5 ", "1e", "0x1"]).prop_map(|s| json!(s)),
-        (1u32..1_000_000, 0u32..8).prop_map(|(m, e)| json!(format!("{}", m as f64 / 10f64.powi(e as i32)))),
+        prop::sample::select(vec![
+            "0",
+            "-0",
+            "1e-28",
+            "1e12",
+            "1e13",
+            "79228162514264337593543950335",
+            "-1",
+            "NaN",
+            "Infinity",
+            "",
+            " 5 ",
+            "1e",
+            "0x1"
+        ])
+        .prop_map(|s| json!(s)),
+        (1u32..1_000_000, 0u32..8)
+            .prop_map(|(m, e)| json!(format!("{}", m as f64 / 10f64.powi(e as i32)))),
     ]
 }
 
@@ -28,7 +46,27 @@ fn any_json() -> impl Strategy<Value = Value> {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
             prop::collection::btree_map(
-                prop::sample::select(vec!["account", "markets", "positions", "orders", "symbol", "side", "size", "entryPrice", "markPrice", "leverage", "walletBalance", "margin", "type", "tiers", "valuationTime", "expiry", "strike", "kind", "x"]),
+                prop::sample::select(vec![
+                    "account",
+                    "markets",
+                    "positions",
+                    "orders",
+                    "symbol",
+                    "side",
+                    "size",
+                    "entryPrice",
+                    "markPrice",
+                    "leverage",
+                    "walletBalance",
+                    "margin",
+                    "type",
+                    "tiers",
+                    "valuationTime",
+                    "expiry",
+                    "strike",
+                    "kind",
+                    "x"
+                ]),
                 inner,
                 0..6
             )
@@ -61,7 +99,8 @@ fn shaped_request() -> impl Strategy<Value = Value> {
 }
 
 fn check(out: &str) -> Result<(), TestCaseError> {
-    let v: Value = serde_json::from_str(out).map_err(|e| TestCaseError::fail(format!("not JSON: {e}")))?;
+    let v: Value =
+        serde_json::from_str(out).map_err(|e| TestCaseError::fail(format!("not JSON: {e}")))?;
     match v["ok"].as_bool() {
         Some(true) => {
             prop_assert!(v["result"]["account"].is_object());
@@ -69,7 +108,9 @@ fn check(out: &str) -> Result<(), TestCaseError> {
             prop_assert!(!out.contains("NaN") && !out.contains("inf"), "{}", out);
         }
         Some(false) => {
-            let errors = v["errors"].as_array().ok_or_else(|| TestCaseError::fail("errors missing"))?;
+            let errors = v["errors"]
+                .as_array()
+                .ok_or_else(|| TestCaseError::fail("errors missing"))?;
             prop_assert!(!errors.is_empty());
             for e in errors {
                 prop_assert!(e["field"].as_str().is_some_and(|f| !f.is_empty()), "{}", e);
