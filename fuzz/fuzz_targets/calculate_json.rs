@@ -1,0 +1,17 @@
+//! Arbitrary bytes as a JSON request: the answer is always JSON with `ok` true or a non-empty
+//! list of errors that each name a field.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let out = imr::calculate_json(text);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("response is JSON");
+    if v["ok"] == serde_json::Value::Bool(false) {
+        let errors = v["errors"].as_array().expect("errors");
+        assert!(!errors.is_empty());
+        assert!(errors.iter().all(|e| e["field"].as_str().is_some_and(|f| !f.is_empty())));
+    } else {
+        assert_eq!(v["ok"], serde_json::Value::Bool(true));
+    }
+});
