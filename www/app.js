@@ -6,7 +6,8 @@ import { load, calculate, listPresets, version, onTrap, testTrap } from './engin
 import * as fmt from './format.js';
 import { drawChart } from './chart.js';
 import {
-  defaultState, defaultPosition, toRequest, toHash, fromHash, fromRequest, uniqueSymbol, MAX_POSITIONS, MAX_TEXT,
+  defaultState, defaultPosition, toRequest, toHash, fromHash, fromRequest, uniqueSymbol, hasOptions, nowMinute,
+  MAX_POSITIONS, MAX_TEXT,
 } from './state.js';
 
 const $ = (id) => document.getElementById(id);
@@ -19,6 +20,8 @@ let presets = [];
 let lastGood = null; // the last successful result (kept, marked stale, while input is invalid)
 let chartFrame = 0;
 let chartKey = '';
+let chartJob = 0;
+let valuationTouched = false; // the valuation time came from a link, a file or the user
 
 /** Builds an element: attributes (incl. dataset via data-*), children as nodes or text. */
 function h(tag, attrs = {}, ...children) {
@@ -54,6 +57,18 @@ function effectiveSettlement(p) {
   return p.settlement;
 }
 
+const presetKind = (preset) => preset?.market?.kind ?? 'perpetual';
+const family = (kind) => (kind === 'option' ? 'option' : 'futures');
+
+/** A preset fixes the contract type: a position on a bundled preset takes the preset's kind. */
+function normalize(s) {
+  for (const p of s.positions) {
+    const preset = p.rule === 'preset' ? presetByName(p.preset) : null;
+    if (preset) p.kind = presetKind(preset);
+  }
+  return s;
+}
+
 function field(i, key, labelText, control, hint) {
   const id = `p${i}-${key}`;
   control.id = id;
@@ -81,37 +96,99 @@ function select(options, value) {
   return s;
 }
 
+/** Implied volatility in percent: a slider and a text field, kept in step (one state value). */
+const IV_MIN = 1;
+const IV_MAX = 300;
+function ivField(p, i) {
+  const id = `p${i}-iv`;
+  const input = textInput(p.iv);
+  Object.assign(input, { id });
+  input.dataset.i = String(i);
+  input.dataset.k = 'iv';
+  input.setAttribute('aria-describedby', `${id}-hint ${id}-warn ${id}-error`);
+  const slider = h('input', {
+    type: 'range', id: `${id}Slider`, min: IV_MIN, max: IV_MAX, step: '0.1',
+    'aria-label': 'Implied volatility (%), slider', 'aria-describedby': `${id}-hint`, 'data-i': i, 'data-k': 'iv',
+  });
+  slider.value = ivSliderValue(p.iv);
+  return h('div', { class: 'field iv', 'data-field': 'iv' },
+    h('label', { for: id, text: 'Implied volatility (%)' }),
+    h('div', { class: 'iv-pair' }, input, slider),
+    h('p', { class: 'hint', id: `${id}-hint`, text: `Black-76 volatility in percent (60 is 60 %); the slider covers ${IV_MIN}–${IV_MAX} %.` }),
+    h('p', { class: 'warn', id: `${id}-warn` }),
+    h('p', { class: 'error', id: `${id}-error` }));
+}
+
+function ivSliderValue(text) {
+  const x = Number(String(text).trim());
+  if (String(text).trim() === '' || !Number.isFinite(x)) return String((IV_MIN + IV_MAX) / 2);
+  return String(Math.min(IV_MAX, Math.max(IV_MIN, x)));
+}
+
+function presetInfo(p, i) {
+  const preset = presetByName(p.preset);
+  return h('div', { class: 'preset-info field wide', id: `p${i}-preset-info` },
+    preset
+      ? [h('p', { text: `${preset.venue} · ${preset.symbol}` }),
+        h('p', {}, 'As of ', h('time', { datetime: preset.asOf, text: preset.asOf }), ` · Source: ${preset.source}`),
+        preset.notes ? h('p', { class: 'hint', text: preset.notes }) : null]
+      : h('p', { text: 'This preset is not bundled with this version of the engine.' }));
+}
+
 function positionFieldset(p, i, count) {
   const isPreset = p.rule === 'preset';
+  const isOption = p.kind === 'option';
   const inverse = effectiveSettlement(p) === 'inverse';
   const legendName = h('span', { class: 'legend-symbol', id: `p${i}-legend-symbol`, text: p.symbol ? ` — ${p.symbol}` : '' });
-  const ruleOptions = [['fixed', 'Fixed maintenance rate'], ...presets.map((x) => [`preset:${x.name}`, `Preset: ${x.name}`])];
+  // Presets of the position's family: option presets for options, futures presets otherwise.
+  const offered = presets.filter((x) => family(presetKind(x)) === family(p.kind));
+  const ruleOptions = [['fixed', isOption ? 'Standard option rule' : 'Fixed maintenance rate'], ...offered.map((x) => [`preset:${x.name}`, `Preset: ${x.name}`])];
   const ruleValue = isPreset ? `preset:${p.preset}` : 'fixed';
-  if (isPreset && !presetByName(p.preset)) ruleOptions.push([ruleValue, `Preset: ${p.preset} (unknown)`]);
+  if (isPreset && !offered.some((x) => x.name.toLowerCase() === p.preset.trim().toLowerCase())) ruleOptions.push([ruleValue, `Preset: ${p.preset} (unknown)`]);
   const ruleSelect = select(ruleOptions, ruleValue);
+  const premiumUnit = inverse ? 'coin' : 'USDT';
   const fields = [
     field(i, 'symbol', 'Symbol', textInput(p.symbol, 'text')),
+    field(i, 'kind', 'Position type', select([['perpetual', 'Perpetual'], ['future', 'Future'], ['option', 'Option']], p.kind)),
     field(i, 'side', 'Side', select([['long', 'Long'], ['short', 'Short']], p.side)),
     field(i, 'size', 'Size (contracts)', textInput(p.size)),
-    field(i, 'entryPrice', 'Entry price', textInput(p.entryPrice)),
-    field(i, 'markPrice', 'Mark price', textInput(p.markPrice)),
-    field(i, 'leverage', 'Leverage (×)', textInput(p.leverage)),
-    field(i, 'rule', 'Margin rule', ruleSelect),
   ];
+  if (isOption) {
+    const expiry = h('input', { type: 'datetime-local', step: '60' });
+    expiry.value = p.expiry;
+    fields.push(
+      field(i, 'optionType', 'Call or put', select([['call', 'Call'], ['put', 'Put']], p.optionType)),
+      field(i, 'strike', 'Strike (USD)', textInput(p.strike)),
+      field(i, 'expiry', 'Expiry (UTC)', expiry),
+      field(i, 'underlyingPrice', 'Underlying price (USD)', textInput(p.underlyingPrice)),
+      field(i, 'entryPrice', `Entry premium (${premiumUnit} per unit)`, textInput(p.entryPrice)),
+      field(i, 'pricing', 'Priced from', select([['iv', 'Implied volatility'], ['premium', 'Mark premium']], p.pricing)),
+      p.pricing === 'premium'
+        ? field(i, 'premium', `Mark premium (${premiumUnit} per unit)`, textInput(p.premium), 'The volatility is implied from it.')
+        : ivField(p, i),
+    );
+  } else {
+    fields.push(
+      field(i, 'entryPrice', 'Entry price', textInput(p.entryPrice)),
+      field(i, 'markPrice', 'Mark price', textInput(p.markPrice)),
+      field(i, 'leverage', 'Leverage (×)', textInput(p.leverage)),
+    );
+  }
+  fields.push(field(i, 'rule', 'Margin rule', ruleSelect));
   if (isPreset) {
-    const preset = presetByName(p.preset);
-    fields.push(h('div', { class: 'preset-info field wide', id: `p${i}-preset-info` },
-      preset
-        ? [h('p', { text: `${preset.venue} · ${preset.symbol}` }),
-          h('p', {}, 'As of ', h('time', { datetime: preset.asOf, text: preset.asOf }), ` · Source: ${preset.source}`),
-          preset.notes ? h('p', { class: 'hint', text: preset.notes }) : null]
-        : h('p', { text: 'This preset is not bundled with this version of the engine.' }),
-    ));
+    fields.push(presetInfo(p, i));
+  } else if (isOption) {
+    fields.push(
+      field(i, 'imRate', 'Initial rate a', textInput(p.imRate), 'Fractions of the underlying price (0.15 is 15 %); the breakdown shows how each is used.'),
+      field(i, 'imFloorRate', 'Initial floor rate b', textInput(p.imFloorRate)),
+      field(i, 'mmRate', 'Maintenance rate c', textInput(p.mmRate)),
+      field(i, 'settlement', 'Settlement', select([['linear', 'Linear (USD)'], ['inverse', 'Inverse (coin)']], p.settlement)),
+      field(i, 'contractSize', 'Contract size (underlying units)', textInput(p.contractSize)),
+    );
   } else {
     fields.push(
       field(i, 'mmr', 'Maintenance margin rate', textInput(p.mmr), 'A fraction: 0.005 is 0.5 %.'),
       field(i, 'marginBasis', 'Margin on', select([['mark', 'Mark price'], ['entry', 'Entry price']], p.marginBasis)),
-      field(i, 'kind', 'Contract', select([['perpetual', 'Perpetual'], ['future', 'Future']], p.kind)),
       field(i, 'settlement', 'Settlement', select([['linear', 'Linear (USDT)'], ['inverse', 'Inverse (coin)']], p.settlement)),
       field(i, 'contractSize', inverse ? 'Contract face value (USD)' : 'Contract size (base units)', textInput(p.contractSize)),
     );
@@ -134,44 +211,106 @@ function renderBook(focusId) {
   form.elements.includeFees.checked = state.includeFees;
   form.elements.takerFeeRate.value = state.takerFeeRate;
   form.elements.takerFeeRate.disabled = !state.includeFees;
+  form.elements.valuationTime.value = state.valuationTime;
+  $('valuationTime-field').hidden = !hasOptions(state);
   $('walletBalance-unit').textContent = `(${settlementUnit(state)})`;
   $('positions').replaceChildren(...state.positions.map((p, i) => positionFieldset(p, i, state.positions.length)));
   $('add-position').disabled = state.positions.length >= MAX_POSITIONS;
   if (active && $(active)) $(active).focus();
 }
 
-const STRUCTURAL = new Set(['rule', 'settlement']);
+const STRUCTURAL = new Set(['rule', 'settlement', 'kind', 'pricing']);
+
+/** Round strikes: two significant figures of the underlying (60000 → 60000, 3123 → 3100). */
+const roundStrike = (x) => String(Number(Number(x).toPrecision(2)));
+
+/** Expiry a few weeks after the valuation time, at 08:00 UTC (when Deribit and OKX options expire). */
+function defaultExpiry(valuation) {
+  const t = Date.parse(`${valuation || nowMinute()}:00Z`);
+  const d = new Date((Number.isNaN(t) ? Date.now() : t) + 28 * 86_400_000);
+  d.setUTCHours(8, 0, 0, 0);
+  return nowMinute(d);
+}
+
+/** The engine's mark premium of an option position on its own (the entry premium of a flat trade). */
+function markPremiumOf(p) {
+  const book = { walletBalance: '0', marginMode: 'cross', includeFees: false, takerFeeRate: '0', valuationTime: state.valuationTime, positions: [{ ...p, entryPrice: '1' }] };
+  const out = calculate(toRequest(book));
+  return out.ok ? out.result.positions[0].option?.markPremium ?? null : null;
+}
+
+/** A position becomes an option: fill the contract from what it had, priced by the engine. */
+function becomeOption(p) {
+  const notes = [];
+  if (!hasOptions(state) && !valuationTouched) state.valuationTime = nowMinute();
+  p.kind = 'option';
+  if (state.marginMode === 'isolated') {
+    state.marginMode = 'cross';
+    notes.push('Options are margined in cross mode only: the margin mode is now Cross.');
+  }
+  const underlying = Number(p.underlyingPrice || p.markPrice);
+  if (!p.underlyingPrice) p.underlyingPrice = Number.isFinite(underlying) && underlying > 0 ? p.markPrice : '60000';
+  if (!p.strike) p.strike = roundStrike(p.underlyingPrice);
+  if (!p.expiry) p.expiry = defaultExpiry(state.valuationTime);
+  const premium = markPremiumOf(p);
+  if (premium !== null) p.entryPrice = fmt.plainPrice(premium);
+  return notes;
+}
 
 function onEdit(event) {
   const t = event.target;
   if (t.id === 'import-json' || t.id === 'share-url' || t.id === 'theme') return;
+  let notes = [];
   if (t.dataset.k !== undefined) {
     const p = state.positions[Number(t.dataset.i)];
     if (!p) return;
     const key = t.dataset.k;
+    // A select fires input then change: structural edits are applied (and re-rendered) once.
+    if (STRUCTURAL.has(key) && event.type !== 'change') return;
     if (key === 'rule') {
       if (t.value.startsWith('preset:')) {
         p.rule = 'preset';
         p.preset = t.value.slice('preset:'.length);
         const preset = presetByName(p.preset);
+        if (preset) p.kind = presetKind(preset);
         if (preset && !state.positions.some((o) => o !== p && o.symbol === preset.symbol)) p.symbol = preset.symbol;
       } else {
         p.rule = 'fixed';
       }
+    } else if (key === 'kind') {
+      const was = p.kind;
+      if (p.rule === 'preset' && presetKind(presetByName(p.preset)) !== t.value) p.rule = 'fixed';
+      if (t.value === 'option' && was !== 'option') notes = becomeOption(p);
+      // Back to a future: the entry premium means nothing there; start flat at the mark.
+      if (t.value !== 'option' && was === 'option') p.entryPrice = p.markPrice;
+      p.kind = t.value;
     } else {
       p[key] = t.value;
     }
+    if (key === 'iv') {
+      // The slider and the field are one value: move the other one.
+      const other = t.type === 'range' ? $(`p${t.dataset.i}-iv`) : $(`p${t.dataset.i}-ivSlider`);
+      if (other) other.value = t.type === 'range' ? t.value : ivSliderValue(t.value);
+    }
     if (key === 'symbol') $(`p${t.dataset.i}-legend-symbol`).textContent = t.value ? ` — ${t.value}` : '';
-    if (STRUCTURAL.has(key) && event.type === 'change') renderBook(t.id);
-    else if (STRUCTURAL.has(key)) return; // a select fires input then change; re-render once
+    if (STRUCTURAL.has(key)) renderBook(t.id);
   } else if (t.name === 'includeFees') {
     state.includeFees = t.checked;
     form.elements.takerFeeRate.disabled = !state.includeFees;
   } else if (t.name in state) {
     state[t.name] = t.value;
+    if (t.name === 'valuationTime') valuationTouched = true;
   } else {
     return;
   }
+  recompute();
+  if (notes.length) announce(`${notes.join(' ')} ${statusEl.textContent}`);
+}
+
+function setValuationNow() {
+  state.valuationTime = nowMinute();
+  valuationTouched = true;
+  form.elements.valuationTime.value = state.valuationTime;
   recompute();
 }
 
@@ -211,10 +350,15 @@ function addPosition() {
 // Errors and warnings next to their controls
 
 const ACCOUNT_CONTROLS = { walletBalance: 'walletBalance', marginMode: 'marginMode', takerFeeRate: 'takerFeeRate', includeFees: 'includeFees' };
-const MARKET_KEYS = { symbol: 'symbol', kind: 'kind', settlement: 'settlement', contractSize: 'contractSize', markPrice: 'markPrice', marginBasis: 'marginBasis' };
+const MARKET_KEYS = {
+  symbol: 'symbol', kind: 'kind', settlement: 'settlement', contractSize: 'contractSize', markPrice: 'markPrice', marginBasis: 'marginBasis',
+  optionType: 'optionType', strike: 'strike', expiry: 'expiry', underlyingPrice: 'underlyingPrice', impliedVolatility: 'iv',
+};
+const OPTION_RULE_KEYS = { 'margin.initialRate': 'imRate', 'margin.initialFloorRate': 'imFloorRate', 'margin.maintenanceRate': 'mmRate' };
 
 /** Maps an engine field path to [control id, message box stem] (null: no place on the form). */
 export function controlFor(path) {
+  if (path === 'valuationTime') return ['valuationTime', 'valuationTime'];
   if (path.startsWith('account.')) {
     const id = ACCOUNT_CONTROLS[path.slice('account.'.length)];
     return id ? [id, id] : null;
@@ -225,18 +369,29 @@ export function controlFor(path) {
   const rest = m[3] ?? '';
   const p = state.positions[i];
   if (!p) return null;
+  const option = p.kind === 'option';
   let key = null;
   if (m[1] === 'positions') {
     key = ['symbol', 'side', 'size', 'entryPrice', 'leverage'].includes(rest) ? rest : null;
+  } else if (option && rest === 'markPrice') {
+    key = 'premium';
   } else if (MARKET_KEYS[rest]) {
     key = MARKET_KEYS[rest];
   } else if (rest === 'preset' || (p.rule === 'preset' && (rest.startsWith('margin') || rest === 'tickSize'))) {
     return [`p${i}-rule`, `p${i}-rule`];
+  } else if (option && rest.startsWith('margin')) {
+    key = OPTION_RULE_KEYS[rest] ?? 'rule';
   } else if (rest.startsWith('margin')) {
     key = 'mmr';
   }
   if (key && $(`p${i}-${key}`)) return [`p${i}-${key}`, `p${i}-${key}`];
   return [null, `p${i}`];
+}
+
+/** The engine's message, reworded where the page's control differs from the request field. */
+function messageFor(e) {
+  if (/\.impliedVolatility$/.test(e.field) && e.code === 'out_of_range') return 'must be at most 1000 (in %)';
+  return e.message;
 }
 
 function clearMessages() {
@@ -246,6 +401,7 @@ function clearMessages() {
 
 function describe(path) {
   const m = /^(positions|markets)\[(\d+)\]/.exec(path);
+  if (path === 'valuationTime') return 'the valuation time';
   return m ? `position ${Number(m[2]) + 1}` : 'account';
 }
 
@@ -254,11 +410,12 @@ function showMessages(items, kind) {
   for (const e of items) {
     const target = controlFor(e.field);
     const box = target && $(`${target[1]}-${kind}`);
+    const message = messageFor(e);
     if (box) {
-      box.textContent = box.textContent ? `${box.textContent} ${e.message}` : e.message;
+      box.textContent = box.textContent ? `${box.textContent} ${message}` : message;
       if (kind === 'error' && target[0]) $(target[0]).setAttribute('aria-invalid', 'true');
     } else {
-      general.push(`${e.field}: ${e.message}`);
+      general.push(`${e.field}: ${message}`);
     }
   }
   if (kind === 'error' && general.length) $('form-error').textContent = general.join(' ');
@@ -293,7 +450,53 @@ function tierText(tier) {
   return `Tier ${tier.tier}: notional ${fmt.quantity(tier.notionalFloor)}–${cap}, MMR ${fmt.ratioPercent(tier.maintenanceMarginRate)}, max ${fmt.leverage(tier.maxLeverage)}`;
 }
 
+const GREEKS = [
+  ['delta', 'Delta', 'USD per 1 USD of underlying'],
+  ['gamma', 'Gamma', 'delta per 1 USD of underlying'],
+  ['vega', 'Vega', 'USD per 1.00 of volatility (÷ 100 per vol point)'],
+  ['theta', 'Theta', 'USD per year (÷ 365 per day)'],
+];
+
+/** An option position: the contract, its valuation, Greeks (with units) and margin. */
+function optionRows(p, i, unit) {
+  const o = p.option;
+  const id = (k) => `out-p${i}-${k}`;
+  const model = (x, sig = 6) => figure(String(x), fmt.modelNumber(x, sig));
+  const expiry = `${o.expiry.replace('T', ' ').replace(/Z$/, '')} UTC`;
+  const vol = h('span', {}, model(o.volatility * 100, 5), ` % (${o.volatilitySource === 'impliedFromMark' ? 'implied from the mark premium' : 'given'})`);
+  const premium = unit === 'USDT'
+    ? figure(o.markPremium, `${fmt.price(o.markPremium)} ${unit}`)
+    : h('span', {}, figure(o.markPremium, fmt.money(o.markPremium, unit)), ` (${fmt.price(o.markPremiumUsd)} USD)`);
+  return [
+    ['Contract', id('contract'), document.createTextNode(`${o.optionType === 'put' ? 'Put' : 'Call'} ${fmt.price(o.strike)} · expires ${expiry}`)],
+    ['Time to expiry', id('timeToExpiry'), h('span', {}, model(o.timeToExpiryYears, 4), ` years (${(o.timeToExpiryYears * 365).toFixed(1)} days)`)],
+    ['Underlying price', id('underlyingPrice'), figure(o.underlyingPrice, fmt.price(o.underlyingPrice))],
+    ['Volatility', id('volatility'), vol],
+    ['Mark premium (per unit)', id('markPremium'), premium],
+    ['Notional', id('notional'), figure(p.notional, fmt.money(p.notional, unit))],
+    ['Initial margin', id('initialMargin'), figure(p.initialMargin, fmt.money(p.initialMargin, unit))],
+    ['Initial margin per unit', id('initialMarginPerUnit'), figure(o.initialMarginPerUnit, fmt.money(o.initialMarginPerUnit, unit))],
+    ['Maintenance margin', id('maintenanceMargin'), figure(p.maintenanceMargin, fmt.money(p.maintenanceMargin, unit))],
+    ['Maintenance margin per unit', id('maintenanceMarginPerUnit'), figure(o.maintenanceMarginPerUnit, fmt.money(o.maintenanceMarginPerUnit, unit))],
+    ['Unrealised PnL', id('unrealizedPnl'), figure(p.unrealizedPnl, fmt.money(p.unrealizedPnl, unit))],
+    ['Liquidation', id('liquidationPrice'), document.createTextNode(p.liquidation.alreadyLiquidatable ? 'with the whole book (already past it): see Book liquidation' : 'with the whole book: see Book liquidation')],
+    ['Max additional size', id('maxAdditionalSize'), figure(p.maxAdditionalSize, `${fmt.quantity(p.maxAdditionalSize)} contracts`)],
+  ];
+}
+
+function greeksTable(p, i) {
+  const o = p.option;
+  const cell = (g, k, key) => h('td', { id: `out-p${i}-${key}-${k}`, class: 'num' }, figure(String(g[k]), fmt.modelNumber(g[k])));
+  return h('table', { class: 'greeks', id: `greeks-${i}` },
+    h('caption', { class: 'visually-hidden', text: `Greeks of ${p.symbol}` }),
+    h('thead', {}, h('tr', {}, ['Greek (unit)', 'Per unit', 'Position'].map((t) => h('th', { scope: 'col', text: t })))),
+    h('tbody', {}, GREEKS.map(([k, name, units]) => h('tr', {},
+      h('th', { scope: 'row' }, name, h('span', { class: 'units', text: units })),
+      cell(o.greeks, k, 'greek'), cell(o.positionGreeks, k, 'positionGreek')))));
+}
+
 function renderPosition(p, i, unit) {
+  if (p.option) return renderOptionPosition(p, i, unit);
   const liq = p.liquidation;
   const id = (k) => `out-p${i}-${k}`;
   let liqNode;
@@ -317,19 +520,55 @@ function renderPosition(p, i, unit) {
     ['Max additional size', id('maxAdditionalSize'), figure(p.maxAdditionalSize, `${fmt.quantity(p.maxAdditionalSize)} contracts`)],
   ];
   if (p.isolatedMargin !== null) rows.splice(2, 0, ['Isolated margin', id('isolatedMargin'), figure(p.isolatedMargin, fmt.money(p.isolatedMargin, unit))]);
-  const table = h('table', { id: `breakdown-${i}`, class: 'breakdown' },
-    h('caption', { class: 'visually-hidden', text: `How each number of ${p.symbol} was computed` }),
-    h('thead', {}, h('tr', {}, ['Figure', 'Formula', 'Value'].map((t) => h('th', { scope: 'col', text: t })))),
-    h('tbody', {}, p.breakdown.map((step) => h('tr', {}, [step.label, step.formula, step.value].map((t) => h('td', { text: t }))))));
+  const table = breakdownTable(p, i);
   return h('article', { class: 'pos-result', id: `result-p${i}`, 'aria-labelledby': `result-p${i}-title` },
     h('h3', { id: `result-p${i}-title`, text: `${p.symbol} · ${p.side} ${fmt.quantity(p.size)} @ ${fmt.price(p.entryPrice)}` }),
     dl(rows),
     h('details', {}, h('summary', { text: 'How each number was computed' }), table));
 }
 
+function breakdownTable(p, i) {
+  return h('table', { id: `breakdown-${i}`, class: 'breakdown' },
+    h('caption', { class: 'visually-hidden', text: `How each number of ${p.symbol} was computed` }),
+    h('thead', {}, h('tr', {}, ['Figure', 'Formula', 'Value'].map((t) => h('th', { scope: 'col', text: t })))),
+    h('tbody', {}, p.breakdown.map((step) => h('tr', {}, [step.label, step.formula, step.value].map((t) => h('td', { text: t }))))));
+}
+
+function renderOptionPosition(p, i, unit) {
+  const o = p.option;
+  return h('article', { class: 'pos-result option', id: `result-p${i}`, 'aria-labelledby': `result-p${i}-title` },
+    h('h3', { id: `result-p${i}-title`, text: `${p.symbol} · ${p.side} ${fmt.quantity(p.size)} ${o.optionType} ${fmt.price(o.strike)} @ ${fmt.price(p.entryPrice)}` }),
+    dl(optionRows(p, i, unit)),
+    greeksTable(p, i),
+    h('p', { class: 'units', text: `Units: ${o.units}.` }),
+    h('details', {}, h('summary', { text: 'How each number was computed' }), breakdownTable(p, i)));
+}
+
+/** The whole book's liquidation prices (books holding options): below and above, with distances. */
+function renderBookLiquidation(result) {
+  const book = result.account.bookLiquidation;
+  $('book-liq-box').hidden = !book;
+  if (!book) return;
+  const ref = result.positions.find((p) => p.option);
+  const at = (price) => book.prices.find((r) => r.price === price) ?? null;
+  for (const side of ['below', 'above']) {
+    const price = book[side];
+    const root = price === null ? null : at(price);
+    setFigure(`out-bookLiq-${side}`, price, price === null ? 'none in the searched range' : fmt.price(price));
+    $(`out-bookLiq-${side}Distance`).replaceChildren(root
+      ? figure(root.distancePercent, fmt.percent(root.distancePercent))
+      : document.createTextNode('–'));
+  }
+  $('book-liq-ref').textContent = `Every market moves by the same relative amount as ${ref?.symbol ?? 'the first option'}'s underlying, now ${fmt.price(book.referencePrice)}${book.alreadyLiquidatable ? ' — the book is already at or below its maintenance margin' : ''}.`;
+  $('book-liq-all').textContent = book.prices.length > 2
+    ? `All liquidation prices (lowest first): ${book.prices.map((r) => fmt.price(r.price)).join(', ')}.`
+    : '';
+}
+
 function renderResult(result) {
   const unit = result.account.settlement === 'inverse' ? 'coin' : 'USDT';
   renderAccount(result.account);
+  renderBookLiquidation(result);
   const open = new Set([...document.querySelectorAll('#position-results details[open]')].map((d) => d.closest('article').id));
   $('position-results').replaceChildren(...result.positions.map((p, i) => renderPosition(p, i, unit)));
   for (const id of open) $(id)?.querySelector('details')?.setAttribute('open', '');
@@ -340,7 +579,13 @@ function renderResult(result) {
 
 function summary(result) {
   const unit = result.account.settlement === 'inverse' ? 'coin' : 'USDT';
-  const liqs = result.positions.map((p) => `${p.symbol} liquidation ${p.liquidation.price === null ? 'none' : fmt.price(p.liquidation.price)}`);
+  const liqs = result.positions.filter((p) => !p.option)
+    .map((p) => `${p.symbol} liquidation ${p.liquidation.price === null ? 'none' : fmt.price(p.liquidation.price)}`);
+  const book = result.account.bookLiquidation;
+  if (book) {
+    const side = (k) => (book[k] === null ? 'none' : fmt.price(book[k]));
+    liqs.unshift(`book liquidation below ${side('below')}, above ${side('above')}`);
+  }
   return `Up to date. Equity ${fmt.money(result.account.equity, unit)}; ${liqs.join('; ')}.`;
 }
 
@@ -354,19 +599,32 @@ function setStale(stale) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The chart: the engine evaluated over a grid of mark prices for the first position
+// The chart: the engine evaluated over a grid of prices. A futures book is plotted against the
+// first position's mark price; a book holding options against the reference underlying (the
+// first option's), every market moved by the same relative amount, as the engine's book search
+// does. An option book costs a whole-book search per point, so the grid is computed in slices
+// between frames and abandoned as soon as the book changes.
+
+const SLICE_MS = 12;
 
 function scheduleChart() {
   cancelAnimationFrame(chartFrame);
+  chartJob += 1;
   chartFrame = requestAnimationFrame(updateChart);
 }
 
-function updateChart() {
-  if (!lastGood || resultsEl.dataset.stale === 'true') return;
-  const request = toRequest(state);
-  const key = JSON.stringify(request);
-  if (key === chartKey) return;
-  const first = lastGood.positions[0];
+/** `x` rounded to 12 significant digits, as the engine reads numbers. */
+const num = (x) => Number(x.toPrecision(12));
+
+/** Sorted, de-duplicated grid: `n` steps over [lo, hi] plus the given points. */
+function grid(lo, hi, n, extra) {
+  const xs = Array.from({ length: n + 1 }, (_, k) => num(lo + ((hi - lo) * k) / n));
+  return [...new Set([...xs, ...extra])].sort((a, b) => a - b);
+}
+
+/** Futures: equity and MM (isolated: the position's margin + PnL) against the first position's mark. */
+function positionPlan(request, result) {
+  const first = result.positions[0];
   const mark = Number(first.markPrice);
   const liqPrice = first.liquidation.price === null ? null : Number(first.liquidation.price);
   let lo = liqPrice === null ? mark * 0.5 : Math.min(mark, liqPrice);
@@ -374,37 +632,122 @@ function updateChart() {
   const span = Math.max(hi - lo, mark * 0.05);
   lo = Math.max(lo - span * 0.4, mark * 0.001);
   hi += span * 0.4;
-  const isolated = lastGood.account.marginMode === 'isolated';
-  const at = (x) => {
-    const r = structuredClone(request);
-    r.markets[0].markPrice = Number(x.toPrecision(12));
-    const out = calculate(r);
-    if (!out.ok) return null;
-    const p = out.result.positions[0];
-    // Isolated: the margin backing the position is its isolated margin plus its PnL;
-    // cross: the account's equity. Both are the engine's figures, only placed side by side.
-    const equity = isolated ? Number(p.isolatedMargin) + Number(p.unrealizedPnl) : Number(out.result.account.equity);
-    const mm = isolated ? Number(p.maintenanceMargin) : Number(out.result.account.maintenanceMargin);
-    return { x, equity, mm };
+  const isolated = result.account.marginMode === 'isolated';
+  const unit = result.account.settlement === 'inverse' ? 'coin' : 'USDT';
+  const equityLabel = isolated ? 'Position margin + PnL' : 'Account equity';
+  return {
+    xs: grid(lo, hi, 40, [mark, ...(liqPrice === null ? [] : [liqPrice])]),
+    at(x) {
+      const r = structuredClone(request);
+      r.markets[0].markPrice = num(x);
+      const out = calculate(r);
+      if (!out.ok) return null;
+      const p = out.result.positions[0];
+      // Isolated: the margin backing the position is its isolated margin plus its PnL;
+      // cross: the account's equity. Both are the engine's figures, only placed side by side.
+      const equity = isolated ? Number(p.isolatedMargin) + Number(p.unrealizedPnl) : Number(out.result.account.equity);
+      const mm = isolated ? Number(p.maintenanceMargin) : Number(out.result.account.maintenanceMargin);
+      return { x, equity, mm };
+    },
+    draw(points) {
+      const liqPoint = liqPrice === null ? null : points.find((pt) => pt.x === liqPrice) ?? null;
+      $('chart-title').textContent = 'Equity and maintenance margin vs price';
+      drawChart($('chart'), {
+        points, mark, unit, equityLabel, mmLabel: 'Maintenance margin',
+        title: `${equityLabel} and Maintenance margin of ${first.symbol} against its price`,
+        xLabel: `${first.symbol} price`,
+        markers: liqPoint ? [{
+          x: liqPoint.x, y: liqPoint.mm, exact: first.liquidation.price, kind: 'liquidation',
+          text: `liquidation ${fmt.price(first.liquidation.price)}`, spoken: `liquidation price ${fmt.price(first.liquidation.price)}`,
+        }] : [],
+      });
+    },
   };
-  const N = 40;
-  const xs = Array.from({ length: N + 1 }, (_, k) => lo + ((hi - lo) * k) / N);
-  xs.push(mark);
-  if (liqPrice !== null) xs.push(liqPrice);
-  xs.sort((a, b) => a - b);
-  const points = xs.map(at).filter(Boolean);
-  if (points.length < 2) return;
-  const liqPoint = liqPrice === null ? null : points.find((pt) => pt.x === liqPrice) ?? null;
-  const unit = lastGood.account.settlement === 'inverse' ? 'coin' : 'USDT';
-  drawChart($('chart'), {
-    points, mark, unit, symbol: first.symbol,
-    liq: liqPoint ? { x: liqPoint.x, y: liqPoint.mm, exact: first.liquidation.price } : null,
-    equityLabel: isolated ? 'Position margin + PnL' : 'Account equity',
-    mmLabel: 'Maintenance margin',
-  });
-  const g = $('chart').querySelector('[data-liquidation]');
-  if (g) g.dataset.liquidation = first.liquidation.price;
-  chartKey = key;
+}
+
+/** Options: account equity and MM against the reference underlying, the book's roots marked. */
+function bookPlan(request, result) {
+  const book = result.account.bookLiquidation;
+  const ref = Number(book.referencePrice);
+  const refSymbol = result.positions.find((p) => p.option)?.symbol ?? '';
+  const near = [book.below, book.above].filter((v) => v !== null).map(Number);
+  let lo = Math.min(ref, ...near);
+  let hi = Math.max(ref, ...near);
+  if (book.below === null) lo = Math.min(lo, ref * 0.5);
+  if (book.above === null) hi = Math.max(hi, ref * 1.5);
+  const span = hi - lo;
+  lo = Math.max(lo - span * 0.15, ref * 0.001);
+  hi += span * 0.15;
+  const roots = book.prices.filter((r) => Number(r.price) >= lo && Number(r.price) <= hi);
+  const unit = result.account.settlement === 'inverse' ? 'coin' : 'USDT';
+  return {
+    xs: grid(lo, hi, 32, [ref, ...roots.map((r) => Number(r.price))]),
+    at(x) {
+      const r = structuredClone(request);
+      r.markets.forEach((m, k) => {
+        const p = result.positions[k];
+        if (p.option) {
+          const u = Number(p.option.underlyingPrice);
+          m.underlyingPrice = u === ref ? x : num((u * x) / ref);
+          // Held fixed, as in the engine's search: the volatility (given, or implied from the mark).
+          if (m.markPrice !== undefined) {
+            delete m.markPrice;
+            m.impliedVolatility = p.option.volatility;
+          }
+        } else {
+          m.markPrice = num((Number(p.markPrice) * x) / ref);
+        }
+      });
+      const out = calculate(r);
+      if (!out.ok) return null;
+      return { x, equity: Number(out.result.account.equity), mm: Number(out.result.account.maintenanceMargin) };
+    },
+    draw(points) {
+      $('chart-title').textContent = 'Equity and maintenance margin vs underlying price';
+      const markers = roots.map((root) => {
+        const pt = points.find((q) => q.x === Number(root.price));
+        return pt && {
+          x: pt.x, y: pt.mm, exact: root.price, kind: 'book-liquidation',
+          text: `liquidation ${fmt.price(root.price)}`,
+          spoken: `book liquidation price ${fmt.price(root.price)} (${root.direction}, ${fmt.percent(root.distancePercent)} away)`,
+        };
+      }).filter(Boolean);
+      drawChart($('chart'), {
+        points, mark: ref, markLabel: 'underlying', unit, markers,
+        equityLabel: 'Account equity', mmLabel: 'Maintenance margin',
+        title: `Account equity and Maintenance margin against ${refSymbol}'s underlying price (every market moved together)`,
+        xLabel: `${refSymbol} underlying price`,
+      });
+    },
+  };
+}
+
+function updateChart() {
+  if (!lastGood || resultsEl.dataset.stale === 'true') return;
+  const request = toRequest(state);
+  const key = JSON.stringify(request);
+  if (key === chartKey) return;
+  const job = chartJob;
+  const plan = lastGood.account.bookLiquidation ? bookPlan(request, lastGood) : positionPlan(request, lastGood);
+  const points = [];
+  let k = 0;
+  const slice = () => {
+    if (job !== chartJob) return; // the book changed: a newer chart is on its way
+    const start = performance.now();
+    while (k < plan.xs.length && performance.now() - start < SLICE_MS) {
+      const pt = plan.at(plan.xs[k]);
+      if (pt && Number.isFinite(pt.equity) && Number.isFinite(pt.mm)) points.push(pt);
+      k += 1;
+    }
+    if (k < plan.xs.length) {
+      setTimeout(slice, 0);
+      return;
+    }
+    if (points.length < 2) return;
+    plan.draw(points);
+    chartKey = key;
+  };
+  slice();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -454,7 +797,9 @@ async function importJson(event) {
   const status = $('import-status');
   try {
     if (file.size > 1_000_000) throw new Error('the file is larger than 1 MB');
-    state = fromRequest(JSON.parse(await file.text()));
+    const data = JSON.parse(await file.text());
+    state = normalize(fromRequest(data));
+    valuationTouched = data.valuationTime !== undefined;
     renderBook();
     recompute();
     status.textContent = `Imported ${state.positions.length} position${state.positions.length === 1 ? '' : 's'} from ${file.name.slice(0, MAX_TEXT)}.`;
@@ -470,6 +815,7 @@ async function importJson(event) {
 function recompute() {
   saveState();
   const outcome = calculate(toRequest(state));
+  chartJob += 1; // any chart being computed is for another book
   clearMessages();
   if (outcome.ok) {
     lastGood = outcome.result;
@@ -483,7 +829,7 @@ function recompute() {
     setStale(lastGood !== null);
     const first = outcome.errors[0];
     const more = outcome.errors.length > 1 ? ` (and ${outcome.errors.length - 1} more)` : '';
-    announce(`Fix ${describe(first.field)}: ${first.message}${more}. ${lastGood ? 'The figures below are from the last valid input.' : ''}`.trim());
+    announce(`Fix ${describe(first.field)}: ${messageFor(first)}${more}. ${lastGood ? 'The figures below are from the last valid input.' : ''}`.trim());
   }
   document.body.dataset.ready = 'true';
 }
@@ -513,16 +859,18 @@ async function main() {
     }, (e) => { statusEl.textContent = `The engine stopped and could not be restarted: ${e}`; });
   });
   if (search.get('testHooks') === '1') window.imrTestTrap = testTrap;
-  // The book editor builds futures; option presets need the option fields it does not have yet.
-  presets = listPresets().filter((p) => p.market?.kind !== 'option');
+  presets = listPresets();
   $('version').textContent = `v${version()}`;
   const fromLink = fromHash(location.hash);
   if (fromLink) {
-    state = fromLink;
+    state = normalize(fromLink);
+    valuationTouched = /(?:^#?|&)vt=/.test(location.hash);
   } else if (search.has('preset')) {
     const preset = presetByName(search.get('preset'));
     if (preset) {
-      Object.assign(state.positions[0], { rule: 'preset', preset: preset.name, symbol: preset.symbol });
+      const p = state.positions[0];
+      Object.assign(p, { rule: 'preset', preset: preset.name, symbol: preset.symbol });
+      if (presetKind(preset) === 'option') becomeOption(p);
     } else {
       $('form-error').textContent = `No preset named "${search.get('preset').slice(0, MAX_TEXT)}"; using a fixed rate.`;
     }
@@ -534,6 +882,7 @@ async function main() {
   form.addEventListener('click', onAction);
   form.addEventListener('submit', (e) => e.preventDefault());
   $('add-position').addEventListener('click', addPosition);
+  $('valuation-now').addEventListener('click', setValuationNow);
   $('copy-link').addEventListener('click', copyLink);
   $('export-json').addEventListener('click', exportJson);
   $('import-button').addEventListener('click', () => $('import-json').click());

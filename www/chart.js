@@ -32,9 +32,12 @@ function label(value, span) {
 
 /**
  * Draws the chart into `container`.
- * points: [{x, equity, mm}] sorted by x; mark: current mark; liq: {x, y} or null; unit: string.
+ * points: [{x, equity, mm}] sorted by x; mark: the current price (labelled `markLabel`);
+ * markers: [{x, y, exact, kind: 'liquidation' | 'book-liquidation', text, spoken}] — the points
+ * where the lines meet, each carrying the engine's exact price in `data-<kind>`;
+ * title, xLabel: what is plotted against what; unit: the y axis' currency.
  */
-export function drawChart(container, { points, mark, liq, unit, equityLabel, mmLabel, symbol }) {
+export function drawChart(container, { points, mark, markLabel = 'mark', markers = [], unit, equityLabel, mmLabel, title, xLabel }) {
   const xs = points.map((p) => p.x);
   const ys = points.flatMap((p) => [p.equity, p.mm]);
   const x0 = Math.min(...xs);
@@ -49,10 +52,11 @@ export function drawChart(container, { points, mark, liq, unit, equityLabel, mmL
   const sy = (y) => H - PAD.bottom - ((y - y0) / (y1 - y0)) * (H - PAD.top - PAD.bottom);
 
   const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-labelledby': 'chart-svg-title chart-svg-desc', class: 'chart' });
-  svg.append(el('title', { id: 'chart-svg-title' }, `${equityLabel} and ${mmLabel} of ${symbol} against its price`));
-  const desc = liq
-    ? `The lines meet at the liquidation price ${fmtPrice(String(liq.x))}. Current mark ${fmtPrice(String(mark))}.`
-    : `No liquidation price in this range. Current mark ${fmtPrice(String(mark))}.`;
+  svg.append(el('title', { id: 'chart-svg-title' }, title));
+  const now = `Current ${markLabel} ${fmtPrice(String(mark))}.`;
+  const desc = markers.length
+    ? `The lines meet at the ${markers.map((m) => m.spoken).join(' and ')}. ${now}`
+    : `No liquidation price in this range. ${now}`;
   svg.append(el('desc', { id: 'chart-svg-desc' }, desc));
 
   const grid = el('g', { class: 'grid-lines' });
@@ -67,7 +71,7 @@ export function drawChart(container, { points, mark, liq, unit, equityLabel, mmL
     grid.append(el('text', { x: sx(t), y: H - PAD.bottom + 16, 'text-anchor': 'middle', class: 'tick' }, label(t, x1 - x0)));
   }
   svg.append(grid);
-  svg.append(el('text', { x: W - PAD.right, y: H - 6, 'text-anchor': 'end', class: 'axis-label' }, `${symbol} price`));
+  svg.append(el('text', { x: W - PAD.right, y: H - 6, 'text-anchor': 'end', class: 'axis-label' }, xLabel));
   svg.append(el('text', { x: 4, y: PAD.top - 4, class: 'axis-label' }, unit));
 
   const path = (key) => points.map((p, i) => `${i ? 'L' : 'M'}${sx(p.x).toFixed(1)},${sy(p[key]).toFixed(1)}`).join('');
@@ -76,15 +80,16 @@ export function drawChart(container, { points, mark, liq, unit, equityLabel, mmL
 
   const markX = sx(mark);
   svg.append(el('line', { x1: markX, x2: markX, y1: PAD.top, y2: H - PAD.bottom, class: 'mark-line' }));
-  svg.append(el('text', { x: markX + 4, y: PAD.top + 10, class: 'mark-label' }, 'mark'));
-  if (liq) {
-    const g = el('g', { class: 'liq', 'data-liquidation': String(liq.x) });
-    g.append(el('line', { x1: sx(liq.x), x2: sx(liq.x), y1: PAD.top, y2: H - PAD.bottom }));
-    g.append(el('circle', { cx: sx(liq.x), cy: sy(liq.y), r: 5 }));
-    const right = sx(liq.x) > W / 2;
-    g.append(el('text', { x: sx(liq.x) + (right ? -8 : 8), y: sy(liq.y) - 10, 'text-anchor': right ? 'end' : 'start' }, `liquidation ${fmtPrice(String(liq.x))}`));
+  svg.append(el('text', { x: markX + 4, y: PAD.top + 10, class: 'mark-label' }, markLabel));
+  markers.forEach((m, k) => {
+    const g = el('g', { class: 'liq', [`data-${m.kind}`]: m.exact });
+    g.append(el('line', { x1: sx(m.x), x2: sx(m.x), y1: PAD.top, y2: H - PAD.bottom }));
+    g.append(el('circle', { cx: sx(m.x), cy: sy(m.y), r: 5 }));
+    const right = sx(m.x) > W / 2;
+    // Stagger the labels of several markers so they do not overprint each other.
+    g.append(el('text', { x: sx(m.x) + (right ? -8 : 8), y: Math.max(PAD.top + 24, sy(m.y) - 10 - 16 * k), 'text-anchor': right ? 'end' : 'start' }, m.text));
     svg.append(g);
-  }
+  });
 
   const legend = el('g', { class: 'legend', transform: `translate(${PAD.left + 8},${PAD.top + 4})` });
   legend.append(el('line', { x1: 0, x2: 18, y1: 6, y2: 6, class: 'line-equity' }));

@@ -100,3 +100,21 @@ export function leverage(value) {
   if (value === null || value === undefined) return '–';
   return `${group(trimZeros(round(value, 2)))}×`;
 }
+
+/** A price as plain text for a form control: rounded like `price`, no separators, no trailing zeros. */
+export function plainPrice(value) {
+  if (value === null || value === undefined) return '';
+  return trimZeros(round(value, placesFor(value, 2, 6)));
+}
+
+/**
+ * A model output (a float: Greeks, volatility, years) to `sig` significant digits, grouped.
+ * These are the engine's f64 figures; only their display is rounded here.
+ */
+export function modelNumber(x, sig = 6) {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '–';
+  // Tiny values (a gamma) in scientific notation: 3.80193e-5 rather than 0.0000380193.
+  if (x !== 0 && Math.abs(x) < 1e-3) return x.toExponential(sig - 1).replace(/\.?0+e/, 'e');
+  const s = String(Number(x.toPrecision(sig)));
+  return /e/.test(s) ? s : group(s);
+}

@@ -1,16 +1,19 @@
 // The page's book: plain data, converted to the engine's request, to and from the URL hash
-// (versioned, v=2) and from an exported request (JSON import). No DOM here, no formulas.
+// (versioned, v=3; v=2 and v=1 links still open) and from an exported request (JSON import).
+// No DOM here, no formulas.
 // Every value read from outside (hash, file) is a string clipped to MAX_TEXT or a checked choice;
 // it is only ever written into form controls' `value` or `textContent`.
 
-export const HASH_VERSION = '2';
+export const HASH_VERSION = '3';
 export const MAX_TEXT = 64;
 export const MAX_POSITIONS = 20;
 
 export const CHOICES = {
   marginMode: ['isolated', 'cross'],
   side: ['long', 'short'],
-  kind: ['perpetual', 'future'],
+  kind: ['perpetual', 'future', 'option'],
+  optionType: ['call', 'put'],
+  pricing: ['iv', 'premium'],
   settlement: ['linear', 'inverse'],
   marginBasis: ['mark', 'entry'],
   rule: ['fixed', 'preset'],
@@ -19,40 +22,118 @@ export const CHOICES = {
 /** Text fields of a position, in hash order. */
 export const POSITION_TEXT = ['symbol', 'size', 'entryPrice', 'leverage', 'markPrice', 'contractSize', 'mmr', 'preset'];
 export const POSITION_CHOICE = ['side', 'kind', 'settlement', 'marginBasis', 'rule'];
+/** Option positions: choices and text fields (v=3), in hash order. */
+export const OPTION_CHOICE = ['side', 'kind', 'settlement', 'rule', 'optionType', 'pricing'];
+export const OPTION_TEXT = ['symbol', 'size', 'entryPrice', 'contractSize', 'strike', 'expiry', 'underlyingPrice', 'iv', 'premium', 'imRate', 'imFloorRate', 'mmRate', 'preset'];
+/** Date-time fields: `YYYY-MM-DDTHH:MM` (a datetime-local control's value), read as UTC. */
+const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?$/;
+
+/** Now, rounded down to the minute, as `YYYY-MM-DDTHH:MM` (UTC). */
+export function nowMinute(now = new Date()) {
+  return now.toISOString().slice(0, 16);
+}
 
 export function defaultPosition(overrides = {}) {
   return {
     symbol: 'BTCUSDT', side: 'long', size: '0.5', entryPrice: '60000', leverage: '20', markPrice: '60000',
     kind: 'perpetual', settlement: 'linear', contractSize: '1', marginBasis: 'mark',
     rule: 'fixed', mmr: '0.004', preset: '',
+    // Options (kind 'option'): the contract, how it is priced (implied volatility in percent, or
+    // the mark premium per unit) and the standard option rule's rates a, b, c.
+    optionType: 'call', strike: '', expiry: '', underlyingPrice: '', pricing: 'iv', iv: '60', premium: '',
+    imRate: '0.15', imFloorRate: '0.1', mmRate: '0.075',
     ...overrides,
   };
 }
 
 export function defaultState() {
-  return { walletBalance: '2000', marginMode: 'isolated', includeFees: false, takerFeeRate: '0.0005', positions: [defaultPosition()] };
+  return {
+    walletBalance: '2000', marginMode: 'isolated', includeFees: false, takerFeeRate: '0.0005',
+    valuationTime: nowMinute(), positions: [defaultPosition()],
+  };
 }
 
 const clip = (v) => String(v ?? '').slice(0, MAX_TEXT);
 const pick = (name, v, fallback) => (CHOICES[name].includes(v) ? v : fallback);
+const dateTime = (v) => (DATETIME.test(String(v ?? '')) ? String(v) : '');
 
-/** The engine request for a book. Markets and positions are paired by index. */
-export function toRequest(state) {
-  const account = { walletBalance: state.walletBalance, marginMode: state.marginMode, includeFees: state.includeFees };
-  if (state.includeFees && state.takerFeeRate.trim() !== '') account.takerFeeRate = state.takerFeeRate;
-  return {
-    account,
-    markets: state.positions.map((p) => (p.rule === 'preset'
+export const hasOptions = (state) => state.positions.some((p) => p.kind === 'option');
+
+/**
+ * Moves the decimal point of a decimal string `places` to the right (negative: left), as text:
+ * `shiftDecimal('60', -2)` is `'0.6'`. Anything that is not a plain decimal is returned as is
+ * (the engine then names the problem).
+ */
+export function shiftDecimal(text, places) {
+  const s = String(text ?? '').trim();
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(s);
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) return s;
+  const sign = m[1] === '-' ? '-' : '';
+  let int = m[2];
+  let frac = m[3] ?? '';
+  if (places > 0) {
+    frac = frac.padEnd(places, '0');
+    int += frac.slice(0, places);
+    frac = frac.slice(places);
+  } else if (places < 0) {
+    int = int.padStart(-places + 1, '0');
+    frac = int.slice(int.length + places) + frac;
+    int = int.slice(0, int.length + places);
+  }
+  int = int.replace(/^0+(?=\d)/, '') || '0';
+  frac = frac.replace(/0+$/, '');
+  return `${sign}${int}${frac ? `.${frac}` : ''}`;
+}
+
+/** An ISO 8601 UTC instant for the engine from a `YYYY-MM-DDTHH:MM` value ('' stays ''). */
+export const toIso = (value) => (value ? `${value}Z` : '');
+
+/** `YYYY-MM-DDTHH:MM` (UTC) from an ISO 8601 instant, or '' when it is not one. */
+export function fromIso(text) {
+  const s = String(text ?? '');
+  if (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(s)) return '';
+  const d = new Date(s.replace(' ', 'T'));
+  return Number.isNaN(d.getTime()) ? '' : nowMinute(d);
+}
+
+/** The engine market of one position. */
+function marketOf(p) {
+  if (p.kind !== 'option') {
+    return p.rule === 'preset'
       ? { symbol: p.symbol, preset: p.preset, markPrice: p.markPrice }
       : {
         symbol: p.symbol, kind: p.kind, settlement: p.settlement, contractSize: p.contractSize,
         markPrice: p.markPrice, marginBasis: p.marginBasis,
         margin: { type: 'fixed', maintenanceMarginRate: p.mmr },
-      })),
-    positions: state.positions.map((p) => ({
-      symbol: p.symbol, side: p.side, size: p.size, entryPrice: p.entryPrice, leverage: p.leverage,
-    })),
+      };
+  }
+  const m = p.rule === 'preset'
+    ? { symbol: p.symbol, preset: p.preset }
+    : { symbol: p.symbol, kind: 'option', settlement: p.settlement, contractSize: p.contractSize };
+  Object.assign(m, { optionType: p.optionType, strike: p.strike, expiry: toIso(p.expiry), underlyingPrice: p.underlyingPrice });
+  if (p.pricing === 'premium') m.markPrice = p.premium;
+  else m.impliedVolatility = shiftDecimal(p.iv, -2);
+  if (p.rule !== 'preset') {
+    m.margin = { type: 'standardOption', initialRate: p.imRate, initialFloorRate: p.imFloorRate, maintenanceRate: p.mmRate };
+  }
+  return m;
+}
+
+/** The engine request for a book. Markets and positions are paired by index. */
+export function toRequest(state) {
+  const account = { walletBalance: state.walletBalance, marginMode: state.marginMode, includeFees: state.includeFees };
+  if (state.includeFees && state.takerFeeRate.trim() !== '') account.takerFeeRate = state.takerFeeRate;
+  const request = {
+    account,
+    markets: state.positions.map(marketOf),
+    // Options take no leverage: a long is margined at its premium, a short by the option rule.
+    positions: state.positions.map((p) => (p.kind === 'option'
+      ? { symbol: p.symbol, side: p.side, size: p.size, entryPrice: p.entryPrice }
+      : { symbol: p.symbol, side: p.side, size: p.size, entryPrice: p.entryPrice, leverage: p.leverage })),
   };
+  // The engine has no clock: the page supplies the valuation time when the book holds options.
+  if (hasOptions(state)) request.valuationTime = toIso(state.valuationTime);
+  return request;
 }
 
 /** The hash (without '#') that carries the whole book. */
@@ -63,10 +144,12 @@ export function toHash(state) {
   q.set('mode', state.marginMode);
   q.set('fees', state.includeFees ? '1' : '0');
   q.set('fee', state.takerFeeRate);
+  if (hasOptions(state)) q.set('vt', state.valuationTime);
   state.positions.forEach((p, i) => {
-    for (const k of [...POSITION_CHOICE, ...POSITION_TEXT]) {
+    const option = p.kind === 'option';
+    for (const k of option ? [...OPTION_CHOICE, ...OPTION_TEXT] : [...POSITION_CHOICE, ...POSITION_TEXT]) {
       if (k === 'preset' && p.rule !== 'preset') continue;
-      if (k === 'mmr' && p.rule === 'preset') continue;
+      if ((k === 'mmr' || k === 'imRate' || k === 'imFloorRate' || k === 'mmRate') && p.rule === 'preset') continue;
       q.set(`p${i}.${k}`, p[k]);
     }
   });
@@ -90,18 +173,21 @@ export function fromHash(hash) {
     }
     return s;
   }
-  if (v !== HASH_VERSION) return null;
+  // v=2: futures books; v=3 adds options (their fields and the valuation time `vt`).
+  if (v !== '2' && v !== HASH_VERSION) return null;
   const s = defaultState();
   s.walletBalance = text('wallet', s.walletBalance);
   s.marginMode = pick('marginMode', q.get('mode'), s.marginMode);
   s.includeFees = q.get('fees') === '1';
   s.takerFeeRate = text('fee', s.takerFeeRate);
+  if (v === HASH_VERSION && q.has('vt')) s.valuationTime = dateTime(q.get('vt'));
   const positions = [];
   for (let i = 0; i < MAX_POSITIONS && q.has(`p${i}.symbol`); i += 1) {
-    const d = defaultPosition();
-    const p = {};
-    for (const k of POSITION_TEXT) p[k] = text(`p${i}.${k}`, k === 'preset' ? '' : d[k]);
-    for (const k of POSITION_CHOICE) p[k] = pick(k, q.get(`p${i}.${k}`), d[k]);
+    const p = defaultPosition();
+    for (const k of new Set([...POSITION_TEXT, ...OPTION_TEXT])) p[k] = text(`p${i}.${k}`, k === 'preset' ? '' : p[k]);
+    for (const k of new Set([...POSITION_CHOICE, ...OPTION_CHOICE])) p[k] = pick(k, q.get(`p${i}.${k}`), p[k]);
+    if (v === '2' && p.kind === 'option') p.kind = 'perpetual';
+    p.expiry = dateTime(p.expiry);
     positions.push(p);
   }
   if (positions.length === 0) return null;
@@ -126,6 +212,7 @@ export function fromRequest(data) {
   s.marginMode = pick('marginMode', account.marginMode, 'cross');
   s.includeFees = account.includeFees === true;
   s.takerFeeRate = str(account.takerFeeRate, '0.0005');
+  if (data.valuationTime !== undefined) s.valuationTime = fromIso(data.valuationTime);
   s.positions = positions.map((raw, i) => {
     const pos = raw && typeof raw === 'object' ? raw : {};
     const symbol = str(pos.symbol);
@@ -141,6 +228,28 @@ export function fromRequest(data) {
       contractSize: str(m.contractSize, '1'),
       marginBasis: pick('marginBasis', m.marginBasis, 'mark'),
     });
+    if (m.kind === 'option' || m.optionType !== undefined) {
+      // An option market (a preset's kind is checked by the page against the preset itself).
+      Object.assign(p, {
+        kind: 'option', leverage: '', markPrice: '',
+        optionType: pick('optionType', m.optionType, 'call'), strike: str(m.strike), expiry: fromIso(m.expiry),
+        underlyingPrice: str(m.underlyingPrice),
+      });
+      if (m.impliedVolatility !== undefined) Object.assign(p, { pricing: 'iv', iv: shiftDecimal(str(m.impliedVolatility), 2) });
+      else Object.assign(p, { pricing: 'premium', premium: str(m.markPrice) });
+      if (m.preset) {
+        p.rule = 'preset';
+        p.preset = str(m.preset);
+      } else if (m.margin && m.margin.type === 'standardOption') {
+        const known = ['type', 'initialRate', 'initialFloorRate', 'maintenanceRate'];
+        const extra = Object.keys(m.margin).filter((k) => !known.includes(k));
+        if (extra.length) throw new Error(`market '${p.symbol}': the page does not edit ${extra.join(', ')}`);
+        Object.assign(p, { imRate: str(m.margin.initialRate), imFloorRate: str(m.margin.initialFloorRate), mmRate: str(m.margin.maintenanceRate) });
+      } else {
+        throw new Error(`market '${p.symbol}': options need a standardOption rule or a preset on the page`);
+      }
+      return p;
+    }
     if (m.preset) {
       p.rule = 'preset';
       p.preset = str(m.preset);

@@ -256,7 +256,7 @@ test('an old v=1 link still opens', async () => {
     assert.equal(await page.inputValue('#p0-side'), 'short');
     assert.equal(await page.inputValue('#p0-mmr'), '0.01');
     assert.equal(await exact(page, '#out-initialMargin'), '20');
-    assert.match(page.url(), /#v=2&/);
+    assert.match(page.url(), /#v=3&/);
     assertClean(assert, b);
   } finally { await b.close(); }
 });
