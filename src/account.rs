@@ -4,9 +4,12 @@
 use crate::error::FieldError;
 use crate::instrument::{Book, MarginBasis, MarginMode, Market, Position, Settlement};
 use crate::liquidation::{self, LiquidationInput};
-use crate::money::{round_margin, round_plain, round_price_against};
+use crate::money::{from_f64, round_margin, round_plain, round_price_against, to_f64};
 use crate::options::{self, OptionFigures};
-use crate::response::{AccountResult, Liquidation, PositionResult, Response, Step, TierUsed};
+use crate::portfolio::ImrSpec;
+use crate::response::{
+    AccountResult, ImrSource, Liquidation, PositionResult, Response, Step, TierUsed,
+};
 use crate::rules::{MarginRule, Rates};
 use rust_decimal::Decimal;
 
@@ -132,6 +135,7 @@ fn tier_used(rule: &MarginRule, k: Option<usize>) -> Option<TierUsed> {
 
 struct Basics {
     rates: Rates,
+    imr_source: Option<ImrSource>,
     initial_rate: Decimal,
     leverage: Option<Decimal>,
     initial_margin: Decimal,
@@ -146,6 +150,7 @@ struct Basics {
 fn option_basics(market: &Market, f: &OptionFigures) -> Basics {
     Basics {
         rates: market.rule.rates(Decimal::ZERO, Decimal::ZERO),
+        imr_source: None,
         initial_rate: f
             .initial_margin
             .checked_div(f.notional)
@@ -159,19 +164,97 @@ fn option_basics(market: &Market, f: &OptionFigures) -> Basics {
     }
 }
 
-fn basics(market: &Market, position: &Position, fee: Decimal) -> Basics {
+/// The initial rate of [`initial_rate`] raised to a dynamic model's rate when that is higher
+/// (margin-models.md §3), with the source of the binding rate.
+fn rate_with_model(
+    market: &Market,
+    position: &Position,
+    price: Decimal,
+    rates: &Rates,
+    model: Option<&ImrSpec>,
+) -> (Decimal, Option<Decimal>, ImrSource) {
+    let (rule_rate, leverage) = initial_rate(rates, position.leverage);
+    let size = quantity_base(market, position, price);
+    let n = notional(market, position, price);
+    if let Some(spec) = model {
+        if let Some(r) = spec.rate(to_f64(size), to_f64(price)) {
+            if let Some(model_rate) = from_f64(r.rate).map(|x| x.max(Decimal::ZERO)) {
+                let mut source = spec.source(&r, model_rate);
+                source.rule_rate = Some(round_plain(rule_rate));
+                if model_rate > rule_rate {
+                    let lev = Decimal::ONE.checked_div(model_rate);
+                    return (model_rate, lev, source);
+                }
+                source.rule = format!("{} (below the rule's rate: the rule binds)", source.rule);
+                source.rate = round_plain(rule_rate);
+                return (rule_rate, leverage, source);
+            }
+        }
+    }
+    let from_leverage = position.leverage.and_then(|l| Decimal::ONE.checked_div(l));
+    let (kind, rule, formula) = if from_leverage == Some(rule_rate) {
+        (
+            "leverage",
+            "1 / leverage",
+            format!("1 / {}", position.leverage.unwrap_or(Decimal::ONE)),
+        )
+    } else if rates.initial_margin_rate.is_some_and(|r| r == rule_rate) {
+        (
+            "rule",
+            "the margin rule's initial rate",
+            rates.source.clone(),
+        )
+    } else {
+        (
+            "maintenance",
+            "the maintenance rate (no lower initial rate is allowed)",
+            format!("MMR {}", rates.maintenance_margin_rate),
+        )
+    };
+    let mut inputs = std::collections::BTreeMap::new();
+    if let Some(l) = position.leverage {
+        inputs.insert("leverage".to_string(), to_f64(l));
+    }
+    inputs.insert("notional".to_string(), to_f64(n));
+    inputs.insert("size".to_string(), to_f64(size));
+    inputs.insert(
+        "maintenanceMarginRate".to_string(),
+        to_f64(rates.maintenance_margin_rate),
+    );
+    (
+        rule_rate,
+        leverage,
+        ImrSource {
+            model: kind.into(),
+            rule: rule.into(),
+            formula,
+            rate: round_plain(rule_rate),
+            inputs,
+            source: "margin-models.md §1 (IMR = 1 / leverage, at least the rule's and the maintenance rate)".into(),
+            rule_rate: None,
+            volatility: None,
+        },
+    )
+}
+
+fn basics(market: &Market, position: &Position, fee: Decimal, model: Option<&ImrSpec>) -> Basics {
     let price = margin_price(market, position);
     let rates = rates_at(market, position, price);
-    let (initial_rate, leverage) = initial_rate(&rates, position.leverage);
+    let (initial_rate, leverage, imr_source) =
+        rate_with_model(market, position, price, &rates, model);
     let n = notional(market, position, price);
     let entry_notional = notional(market, position, position.entry_price);
     // Isolated margin is allocated when the position is opened: the initial margin at the
     // entry price and the rate in force there, fixed thereafter (it must not move with the mark).
-    let (entry_rate, _) = self::initial_rate(
+    let (entry_rate, _, _) = rate_with_model(
+        market,
+        position,
+        position.entry_price,
         &rates_at(market, position, position.entry_price),
-        position.leverage,
+        model,
     );
     Basics {
+        imr_source: Some(imr_source),
         initial_margin: n * initial_rate,
         maintenance_margin: maintenance_at(market, position, price, fee),
         unrealized_pnl: pnl(market, position, market.mark_price),
@@ -187,6 +270,12 @@ fn basics(market: &Market, position: &Position, fee: Decimal) -> Basics {
 
 /// Computes every figure for a validated book.
 pub fn compute(book: &Book) -> Response {
+    compute_with(book, &[])
+}
+
+/// [`compute`] with dynamic initial-margin models per market (`models[market index]`; missing
+/// entries mean none), margin-models.md §3.
+pub fn compute_with(book: &Book, models: &[Option<ImrSpec>]) -> Response {
     let account = &book.account;
     let fee = account.liquidation_fee_rate.unwrap_or(Decimal::ZERO);
     let settlement = book
@@ -219,7 +308,12 @@ pub fn compute(book: &Book) -> Response {
         .zip(&option_figures)
         .map(|(p, f)| match f {
             Some(f) => option_basics(&book.markets[p.market], f),
-            None => basics(&book.markets[p.market], p, fee),
+            None => basics(
+                &book.markets[p.market],
+                p,
+                fee,
+                models.get(p.market).and_then(Option::as_ref),
+            ),
         })
         .collect();
 
@@ -259,7 +353,7 @@ pub fn compute(book: &Book) -> Response {
                 warnings.push(FieldError::new(
                     format!("positions[{i}].leverage"),
                     "above_max_leverage",
-                    format!("{requested}x exceeds the {applied}x allowed at this size ({}); margin uses {applied}x", b.rates.source),
+                    format!("{requested}x exceeds the {applied}x allowed at this size ({}); margin uses {applied}x", b.imr_source.as_ref().filter(|s| s.rule_rate.is_some()).map_or(b.rates.source.clone(), |s| format!("{}: {}", s.model, s.formula))),
                 ));
             }
         }
@@ -309,7 +403,13 @@ pub fn compute(book: &Book) -> Response {
                 .map(round_plain)
         });
 
-        let max_additional = max_additional_size(market, position, b, available);
+        let max_additional = max_additional_size(
+            market,
+            position,
+            b,
+            available,
+            models.get(position.market).and_then(Option::as_ref),
+        );
         let price = margin_price(market, position);
         let mut breakdown = vec![
             Step {
@@ -437,6 +537,7 @@ pub fn compute(book: &Book) -> Response {
             max_additional_size: max_additional,
             breakdown,
             option: None,
+            imr_source: b.imr_source.clone(),
         });
     }
 
@@ -455,7 +556,7 @@ pub fn compute(book: &Book) -> Response {
     let positive_equity = equity > Decimal::ZERO;
     Response {
         account: AccountResult {
-            margin_mode: account.margin_mode,
+            margin_mode: account.margin_mode.into(),
             settlement,
             wallet_balance: account.wallet_balance,
             unrealized_pnl: round_plain(total_pnl),
@@ -474,10 +575,14 @@ pub fn compute(book: &Book) -> Response {
             liquidation_fee_rate: account.liquidation_fee_rate,
             notes,
             book_liquidation,
+            portfolio_margin: None,
+            collateral: None,
         },
         positions,
         warnings,
         orders: None,
+        var: None,
+        stress: None,
     }
 }
 
@@ -489,6 +594,17 @@ pub fn initial_margin_of(
     position: &Position,
     contracts: Decimal,
     price: Decimal,
+) -> Option<Decimal> {
+    initial_margin_with(market, position, contracts, price, None)
+}
+
+/// [`initial_margin_of`] with a dynamic initial-margin model.
+fn initial_margin_with(
+    market: &Market,
+    position: &Position,
+    contracts: Decimal,
+    price: Decimal,
+    model: Option<&ImrSpec>,
 ) -> Option<Decimal> {
     let sized = Position {
         contracts,
@@ -508,6 +624,10 @@ pub fn initial_margin_of(
     };
     let rates = market.rule.rates(size_base, n);
     let (rate, _) = initial_rate(&rates, sized.leverage);
+    let rate = match model.and_then(|m| m.rate(to_f64(size_base), to_f64(price))) {
+        Some(r) => from_f64(r.rate).map_or(rate, |m| m.max(rate)),
+        None => rate,
+    };
     n.checked_mul(rate)
 }
 
@@ -521,12 +641,14 @@ fn max_additional_size(
     position: &Position,
     b: &Basics,
     available: Decimal,
+    model: Option<&ImrSpec>,
 ) -> Decimal {
     let price = market.mark_price;
     if available <= Decimal::ZERO {
         return Decimal::ZERO;
     }
-    let Some(current) = initial_margin_of(market, position, position.contracts, price) else {
+    let Some(current) = initial_margin_with(market, position, position.contracts, price, model)
+    else {
         return Decimal::ZERO;
     };
     // Upper bound: with rates non-decreasing in size, IM(c + hi) − IM(c) ≥ hi · (IM per contract
@@ -558,7 +680,7 @@ fn max_additional_size(
         position
             .contracts
             .checked_add(delta)
-            .and_then(|c| initial_margin_of(market, position, c, price))
+            .and_then(|c| initial_margin_with(market, position, c, price, model))
             .and_then(|im| im.checked_sub(current))
             .is_some_and(|inc| inc <= available)
     };

@@ -46,6 +46,7 @@ pub mod liquidation;
 pub mod money;
 pub mod options;
 pub mod orders;
+pub mod portfolio;
 pub mod presets;
 pub mod pricing;
 pub mod quote;
@@ -65,10 +66,18 @@ use serde::Serialize;
 /// Validates a request and computes every figure.
 /// With `orders`, the response also carries the margin the open orders hold and, for each
 /// order, the account if it filled ([`orders::evaluate`]).
+///
+/// The whole-book blocks — portfolio margin, book liquidation with touch probabilities, stress
+/// tests, VaR/ES, dynamic initial-margin models and collateral — are validated and added by
+/// [`portfolio`].
 pub fn calculate(request: &Request) -> Result<Response, InputErrors> {
     let book = request.validate()?;
     let orders = request.validate_orders(&book)?;
-    let mut response = account::compute(&book);
+    let risk = portfolio::validate(request, &book)?;
+    let wallet = book.account.wallet_balance;
+    let book = risk.with_collateral(book);
+    let mut response = account::compute_with(&book, &risk.imr);
+    portfolio::extend(&book, &risk, wallet, &mut response)?;
     if !orders.is_empty() {
         response.orders = Some(orders::evaluate(&book, &response, &orders));
     }

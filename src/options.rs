@@ -300,6 +300,32 @@ pub fn position_result(
         max_additional_size: max_additional,
         breakdown,
         option,
+        imr_source: f.unit.as_ref().map(|u| crate::response::ImrSource {
+            model: "standardOption".into(),
+            rule: if position.side.is_long() {
+                "long: premium".into()
+            } else {
+                "short: max(a·S − OTM, b·S) + mark, at least MM".into()
+            },
+            formula: u.initial_formula.clone(),
+            rate: ratio(f.initial_margin).map_or(Decimal::ZERO, round_plain),
+            inputs: [
+                (
+                    "underlyingPrice",
+                    spec.map_or(f64::NAN, |s| to_f64(s.underlying_price)),
+                ),
+                ("strike", spec.map_or(f64::NAN, |s| to_f64(s.strike))),
+                ("markPremium", to_f64(mark)),
+                ("quantity", to_f64(f.quantity)),
+            ]
+            .into_iter()
+            .filter(|(_, v)| v.is_finite())
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+            source: "margin-models.md §4 (standard option margin, per unit of underlying)".into(),
+            rule_rate: None,
+            volatility: None,
+        }),
     }
 }
 
@@ -379,6 +405,29 @@ pub fn book_liquidation(book: &Book, fee: Decimal) -> Option<BookLiquidation> {
         .markets
         .iter()
         .find_map(|m| m.option.as_ref().map(|o| o.underlying_price))?;
+    book_liquidation_from(book, fee, reference)
+}
+
+/// The underlying price a whole-book computation measures moves from: the first option
+/// market's underlying, else the mark of the first position's market. `None` for an empty book.
+pub fn reference_price(book: &Book) -> Option<Decimal> {
+    book.markets
+        .iter()
+        .find_map(|m| m.option.as_ref().map(|o| o.underlying_price))
+        .or_else(|| {
+            book.positions
+                .first()
+                .map(|p| base_price(&book.markets[p.market]))
+        })
+}
+
+/// [`book_liquidation`] for any book (futures only included), measured from `reference`
+/// (see [`reference_price`]).
+pub fn book_liquidation_from(
+    book: &Book,
+    fee: Decimal,
+    reference: Decimal,
+) -> Option<BookLiquidation> {
     let p0 = to_f64(reference);
     let surplus = |p: f64| -> f64 {
         from_f64(p / p0)
@@ -402,6 +451,9 @@ pub fn book_liquidation(book: &Book, fee: Decimal) -> Option<BookLiquidation> {
                 price,
                 direction: if below { "below" } else { "above" }.to_string(),
                 distance_percent: round_plain(distance),
+                distance_sigmas: None,
+                touch_probability: None,
+                crossing: None,
             })
         })
         .collect();
@@ -425,7 +477,11 @@ pub fn book_liquidation(book: &Book, fee: Decimal) -> Option<BookLiquidation> {
         searched_from: round_plain(from_f64(lo).unwrap_or(Decimal::ZERO)),
         searched_to: round_plain(from_f64(hi).unwrap_or(Decimal::ZERO)),
         method: format!(
-            "roots of equity(P) = MM(P) for the underlying P: every market moves by the same relative amount as the reference (the first option market's underlying price); options revalued with Black-76 at their volatility and time to expiry; a {SCAN_STEPS}-point geometric scan of [P/10⁴, P·10³], each sign change bisected; roots rounded against the trader (below the reference up, above it down)"
+            "roots of equity(P) = MM(P) for the underlying P: every market moves by the same relative amount as the reference (the first option market's underlying price, else the first position's mark); options revalued with Black-76 at their volatility and time to expiry; a {SCAN_STEPS}-point geometric scan of [P/10⁴, P·10³], each sign change bisected; roots rounded against the trader (below the reference up, above it down)"
         ),
+        maintenance_basis: None,
+        volatility: None,
+        horizon_days: None,
+        touch_model: None,
     })
 }

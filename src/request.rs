@@ -42,6 +42,20 @@ pub struct Request {
     /// any market is an option (time to expiry is measured from it; the engine has no clock).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valuation_time: Option<String>,
+    /// Annualised volatility assumption of the underlying (decimal, 0.6 = 60 %) used for the
+    /// book liquidation distance in standard deviations and the touch probability.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volatility: Option<NumberInput>,
+    /// Horizon in calendar days for the distance in standard deviations and the touch
+    /// probability (default 1 when `volatility` is given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub horizon_days: Option<NumberInput>,
+    /// Historical-simulation VaR / ES of the whole book ([`crate::portfolio`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub var: Option<crate::portfolio::VarInput>,
+    /// Stress scenarios ([`crate::portfolio`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stress: Vec<crate::portfolio::StressInput>,
 }
 
 /// An open order: resting on the book, or about to be placed.
@@ -79,6 +93,16 @@ pub struct AccountInput {
     pub other_maintenance_margin: Option<NumberInput>,
     /// Unrealised PnL of other cross positions not listed (Binance `UPNL1`).
     pub other_unrealized_pnl: Option<NumberInput>,
+    /// Portfolio (scenario) margin settings, used when `marginMode` is `"portfolio"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub portfolio_margin: Option<crate::portfolio::PortfolioMarginInput>,
+    /// Report the liquidation price(s) of the whole book also when it holds no option
+    /// (cross mode; books with options always get them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub book_liquidation: Option<bool>,
+    /// Other collateral assets, valued after haircuts, added to equity.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub collateral: Vec<crate::portfolio::CollateralInput>,
 }
 
 /// Market inputs. With `preset`, missing fields are taken from the preset.
@@ -120,6 +144,10 @@ pub struct MarketInput {
     /// option's `markPrice` (premium per unit: USD linear, coin inverse), not both.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub implied_volatility: Option<NumberInput>,
+    /// Perpetuals and futures: a dynamic initial-margin-rate model (margin-models.md §3),
+    /// applied on top of the margin rule: `IMR = max(rule's IMR, model's IMR)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial_margin_model: Option<crate::portfolio::ImrModelInput>,
 }
 
 /// Margin rule inputs, tagged by `type`.
@@ -920,6 +948,9 @@ impl Request {
             &[
                 ("cross", MarginMode::Cross),
                 ("isolated", MarginMode::Isolated),
+                // Portfolio margin is a cross account whose totals come from the scenario
+                // grid ([`crate::portfolio`]).
+                ("portfolio", MarginMode::Cross),
             ],
         ));
         let fee = match (acc.include_fees.unwrap_or(false), &acc.taker_fee_rate) {
@@ -1060,7 +1091,12 @@ impl Request {
                                         }
                                 )
                             });
-                    if has_own_rate || market_index.is_none() {
+                    let has_model = market_index.is_some_and(|k| {
+                        self.markets
+                            .get(k)
+                            .is_some_and(|m| m.initial_margin_model.is_some())
+                    });
+                    if has_own_rate || has_model || market_index.is_none() {
                         Some(None)
                     } else {
                         errors.push(FieldError::new(

@@ -5,6 +5,7 @@ use crate::error::FieldError;
 use crate::instrument::{MarginMode, Settlement, Side, VolatilitySource};
 use rust_decimal::Decimal;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// One line of a breakdown: what was computed, how, and the value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -111,6 +112,54 @@ pub struct PositionResult {
     /// Option positions only: the contract, its valuation and Greeks.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub option: Option<OptionResult>,
+    /// Which rule produced the initial margin and from what inputs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub imr_source: Option<ImrSource>,
+}
+
+/// Where a position's initial margin rate comes from: the binding rule and its inputs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImrSource {
+    /// `leverage` (`1 / leverage`), `rule` (the margin rule's own floor: tier, fixed or
+    /// size-scaled rate), `maintenance` (the maintenance rate, when above the others),
+    /// `standardOption`, or a dynamic model: `size_linear`, `sqrt_size`, `sqrt_notional`,
+    /// `open_interest`, `volatility`.
+    pub model: String,
+    /// The binding branch of the model (`floor`, `size premium`, `capped at 100%`, …).
+    pub rule: String,
+    /// The formula with the numbers substituted.
+    pub formula: String,
+    /// The initial margin rate applied (options: initial margin / notional).
+    pub rate: Decimal,
+    /// The inputs the rule used, by name.
+    pub inputs: BTreeMap<String, f64>,
+    /// Where the formula comes from.
+    pub source: String,
+    /// Dynamic models: the rate the market's margin rule alone would give.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule_rate: Option<Decimal>,
+    /// Volatility-scaled model: the volatility used and where it came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volatility: Option<VolatilityUsed>,
+}
+
+/// A volatility assumption and its origin.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VolatilityUsed {
+    /// Annualised volatility (decimal).
+    pub annualised: f64,
+    /// Daily volatility, when estimated from a series.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub daily: Option<f64>,
+    /// `given`, `sample` or `ewma`.
+    pub method: String,
+    /// Returns used by an estimate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observations: Option<usize>,
+    /// The estimator and its conventions, in words.
+    pub description: String,
 }
 
 /// Greeks of an option, per unit of underlying or for the whole position. Model outputs
@@ -184,6 +233,18 @@ pub struct BookLiquidationPrice {
     pub direction: String,
     /// Move from the reference price to it, in percent of the reference price.
     pub distance_percent: Decimal,
+    /// `ln(P / reference) / (σ·√(h/365))` with the request's `volatility` and `horizonDays`
+    /// (signed: negative below); absent without a volatility.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance_sigmas: Option<f64>,
+    /// Probability of touching this price within `horizonDays` under a driftless lognormal
+    /// price with the request's `volatility` ([`crate::risk::touch`]); absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub touch_probability: Option<f64>,
+    /// Portfolio mode: `intoLiquidation` (moving away from the reference, equity falls below
+    /// maintenance here) or `outOfLiquidation` (it rises back above).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crossing: Option<String>,
 }
 
 /// Liquidation of a book holding options: every root of `equity(P) = MM(P)` in the underlying
@@ -208,14 +269,27 @@ pub struct BookLiquidation {
     pub searched_to: Decimal,
     /// How it was found and what is held fixed.
     pub method: String,
+    /// `portfolio` in portfolio mode: equity is compared with the scenario grid's maintenance
+    /// margin, recomputed at every price (absent: the markets' own rules).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maintenance_basis: Option<String>,
+    /// Annualised volatility used for `distanceSigmas` and `touchProbability`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volatility: Option<f64>,
+    /// Horizon in days used for `distanceSigmas` and `touchProbability`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub horizon_days: Option<f64>,
+    /// The touch-probability model in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub touch_model: Option<String>,
 }
 
 /// Account totals.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountResult {
-    /// Isolated or cross.
-    pub margin_mode: MarginMode,
+    /// Isolated, cross or portfolio.
+    pub margin_mode: AccountMarginMode,
     /// Settlement of the account's markets.
     pub settlement: Settlement,
     /// Wallet balance.
@@ -245,6 +319,224 @@ pub struct AccountResult {
     /// Books holding options: the liquidation price(s) of the whole book.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub book_liquidation: Option<BookLiquidation>,
+    /// Portfolio mode: the scenario grid, every scenario's P&L and the requirement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub portfolio_margin: Option<PortfolioMarginResult>,
+    /// Other collateral assets after haircuts (included in equity).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collateral: Option<CollateralResult>,
+}
+
+/// How the account is margined, as reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum AccountMarginMode {
+    /// Each position has its own margin.
+    Isolated,
+    /// One wallet backs every position; margin from each market's rule.
+    Cross,
+    /// One wallet; initial and maintenance margin from a scenario grid over the whole book.
+    Portfolio,
+}
+
+impl From<MarginMode> for AccountMarginMode {
+    fn from(m: MarginMode) -> Self {
+        match m {
+            MarginMode::Isolated => AccountMarginMode::Isolated,
+            MarginMode::Cross => AccountMarginMode::Cross,
+        }
+    }
+}
+
+/// One scenario of a portfolio-margin grid, revalued.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScenarioResult {
+    /// The scenario's name.
+    pub label: String,
+    /// Shocked reference underlying price.
+    pub price: f64,
+    /// Volatility shift passed to the options (in the grid's convention).
+    pub vol_shift: f64,
+    /// Fraction of the loss counted.
+    pub weight: f64,
+    /// Book P&L in the scenario, settlement currency.
+    pub pnl: f64,
+    /// `weight × pnl`.
+    pub weighted_pnl: f64,
+}
+
+/// The minimum delta charge of a portfolio grid.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MinDeltaResult {
+    /// `Σ Δ_i`, underlying units.
+    pub net_delta: f64,
+    /// `Σ |Δ_i|`.
+    pub gross_delta: f64,
+    /// `(gross − |net|) / 2`.
+    pub hedged_delta: f64,
+    /// Factor on the net delta.
+    pub unhedged_factor: f64,
+    /// Factor on the hedged delta.
+    pub hedged_factor: f64,
+    /// `(u·|net| + h·hedged)·S`, settlement currency.
+    pub charge: f64,
+}
+
+/// Portfolio (scenario) margin of the whole book (margin-models.md §5).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PortfolioMarginResult {
+    /// Grid id (`span-16`, `paradex-pm`, `okx-pm-btc-eth-2025-01`, `custom`).
+    pub grid: String,
+    /// Grid name.
+    pub grid_name: String,
+    /// Date or statement of the parameters.
+    pub as_of: String,
+    /// Where the numbers come from.
+    pub source: String,
+    /// Underlying price the moves apply to (every market moves by the same relative amount).
+    pub reference_price: f64,
+    /// SPAN-style grids: the absolute price scan range.
+    pub price_scan_range: Option<f64>,
+    /// SPAN-style grids: the volatility scan range.
+    pub vol_scan_range: Option<f64>,
+    /// How options' volatilities are shocked, in words.
+    pub vol_convention: String,
+    /// Days the book is aged in every scenario.
+    pub days_forward: f64,
+    /// Every scenario.
+    pub scenarios: Vec<ScenarioResult>,
+    /// `max(0, max −weighted P&L)`.
+    pub scan_risk: f64,
+    /// The scenario with the largest weighted loss, if any loses.
+    pub worst_scenario: Option<String>,
+    /// The minimum delta charge, for grids that have one.
+    pub minimum_delta: Option<MinDeltaResult>,
+    /// Short-option minimum (per unit × short option units), 0 if none.
+    pub short_option_minimum: f64,
+    /// `max(scan risk, minimum delta charge, short-option minimum)`.
+    pub requirement: f64,
+    /// What sets the requirement: a scenario label, `minimum delta charge`, `minimum`, or
+    /// `no loss in any scenario`.
+    pub dominant: String,
+    /// `IM = initialPerRequirement × requirement`.
+    pub initial_per_requirement: f64,
+    /// `MM = maintenancePerRequirement × requirement`.
+    pub maintenance_per_requirement: f64,
+    /// Initial margin, settlement currency (rounded up).
+    pub initial_margin: Decimal,
+    /// Maintenance margin, settlement currency (rounded up).
+    pub maintenance_margin: Decimal,
+    /// What is left out and the grid's notes.
+    pub notes: Vec<String>,
+}
+
+/// One collateral asset.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CollateralAssetResult {
+    /// Asset name.
+    pub asset: String,
+    /// Amount held.
+    pub amount: Decimal,
+    /// Price in the settlement currency.
+    pub price: Decimal,
+    /// Haircut (fraction of the value not counted).
+    pub haircut: Decimal,
+    /// `amount × price`.
+    pub value: Decimal,
+    /// `amount × price × (1 − haircut)`.
+    pub value_after_haircut: Decimal,
+}
+
+/// Multi-asset collateral.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CollateralResult {
+    /// Each asset.
+    pub assets: Vec<CollateralAssetResult>,
+    /// `Σ value`.
+    pub gross_value: Decimal,
+    /// `Σ value after haircut`: added to equity.
+    pub value_after_haircuts: Decimal,
+    /// `walletBalance + value after haircuts`.
+    pub total_collateral: Decimal,
+    /// `total collateral / initial margin`; `null` when there is no initial margin.
+    pub collateralisation_ratio: Option<Decimal>,
+}
+
+/// Historical-simulation VaR / ES of the whole book (margin-models.md §6).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VarResult {
+    /// Confidence level α.
+    pub confidence: f64,
+    /// Value-at-Risk, a loss, settlement currency.
+    pub var: f64,
+    /// Expected Shortfall, a loss, settlement currency.
+    pub expected_shortfall: f64,
+    /// VaR convention used.
+    pub var_convention: String,
+    /// ES convention used.
+    pub es_convention: String,
+    /// True when the conventions are the defaults (empirical quantile, Acerbi–Tasche ES).
+    pub default_conventions: bool,
+    /// Horizon in days.
+    pub horizon_days: u32,
+    /// The horizon and window method, in words.
+    pub horizon: String,
+    /// Factor applied to 1-day figures (`√h` for `sqrtTime`, else 1).
+    pub scale: f64,
+    /// Number of scenarios (windows).
+    pub scenarios: usize,
+    /// Number of daily returns read from the series.
+    pub observations: usize,
+    /// `n(1 − α)`, exact.
+    pub tail_size: String,
+    /// Largest scenario loss (unscaled).
+    pub worst_loss: f64,
+    /// Underlying price the returns are applied to.
+    pub reference_price: f64,
+    /// Method in words.
+    pub method: String,
+}
+
+/// One stress scenario's outcome.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StressResultItem {
+    /// The scenario's name.
+    pub name: String,
+    /// Price move in percent.
+    pub price_move_percent: Decimal,
+    /// Additive volatility move (0.1 = +10 vol points).
+    pub vol_move: f64,
+    /// Days forward.
+    pub days_forward: f64,
+    /// Reference underlying price after the move.
+    pub price: f64,
+    /// Book P&L, settlement currency.
+    pub pnl: f64,
+    /// Equity after the shock.
+    pub equity: Decimal,
+    /// Maintenance margin after the shock.
+    pub maintenance_margin: Decimal,
+    /// Maintenance margin / equity after the shock; `null` when equity ≤ 0.
+    pub margin_ratio: Option<Decimal>,
+    /// True when equity ≤ maintenance margin after the shock.
+    pub liquidated: bool,
+}
+
+/// Stress tests.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StressReport {
+    /// How the shocks are applied.
+    pub method: String,
+    /// Each scenario, in request order.
+    pub scenarios: Vec<StressResultItem>,
 }
 
 /// A successful calculation.
@@ -261,6 +553,12 @@ pub struct Response {
     /// Open orders and what-if results; absent when the request has no orders.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub orders: Option<OrdersResult>,
+    /// Historical-simulation VaR / ES; absent unless the request has `var`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub var: Option<VarResult>,
+    /// Stress tests; absent unless the request has `stress`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stress: Option<StressReport>,
 }
 
 /// Margin held by one market's open orders (OKX one-way form; see [`crate::orders`]).

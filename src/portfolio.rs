@@ -1,0 +1,2061 @@
+//! Whole-book risk inside [`crate::calculate`]: the request blocks that select the models of
+//! [`crate::risk`], their validation (every error names its field path), the book's valuation
+//! closure, and the response blocks.
+//!
+//! - **Portfolio (scenario) margin** — `account.marginMode: "portfolio"` with
+//!   `account.portfolioMargin: {grid: "span16" | "paradex" | "okx" | "custom", customGrid?,
+//!   priceScanRange?, volScanRange?, extremeMultiple?, daysForward?, shortOptionMinimum?}`: the
+//!   book is revalued in every scenario of the grid (options fully, with Black-76 and the grid's
+//!   volatility convention; futures linearly), and the account's initial and maintenance margin
+//!   are the grid's (margin-models.md §5). The liquidation price(s) of the book are then the
+//!   roots of `equity(P) = MM_portfolio(P)`, the grid re-run at every price
+//!   ([`crate::risk::roots`]).
+//! - **Book liquidation with distance and touch probability** — `account.bookLiquidation: true`
+//!   reports the whole-book roots for futures-only cross books as well; with the request's
+//!   `volatility` (annualised) and `horizonDays` every root gets its distance in standard
+//!   deviations of the horizon move and the probability of touching it within the horizon
+//!   ([`crate::risk::touch`], margin-models.md §7).
+//! - **Stress tests** — `stress: [{name?, priceMovePercent, volMove?, daysForward?}]`: P&L by
+//!   full revaluation, equity, maintenance margin and margin ratio after the shock, and whether
+//!   the book would be liquidated ([`crate::risk::stress`]).
+//! - **Historical-simulation VaR / ES** — `var: {series, seriesFormat?, column?, confidence?,
+//!   horizonDays?, windows?, quantile?, expectedShortfall?}` ([`crate::risk::var`],
+//!   margin-models.md §6).
+//! - **Dynamic initial-margin ratios** — `markets[i].initialMarginModel` ([`ImrModelInput`],
+//!   [`crate::risk::imr`], margin-models.md §3), applied as `IMR = max(rule's IMR, model's)`.
+//! - **Multi-asset collateral** — `account.collateral: [{asset, amount, price, haircut}]`:
+//!   `Σ amount·price·(1 − haircut)` is added to equity.
+//!
+//! The book valuation ([`BookModel`]) moves every market by the same relative amount as the
+//! reference underlying (the first option market's underlying price, else the first position's
+//! mark): one underlying, or perfectly correlated ones. Values are P&L in the settlement
+//! currency (USD for linear books, coin for inverse ones).
+
+use crate::account::{maintenance_at, pnl};
+use crate::error::{Collector, FieldError, InputErrors};
+use crate::instrument::{Book, MarginBasis, MarginMode, Settlement};
+use crate::money::{
+    from_f64, non_negative, parse_decimal, positive, rate, round_margin, round_plain,
+    round_price_against, to_f64, NumberInput,
+};
+use crate::options::{book_liquidation_from, figures_at, reference_price};
+use crate::pricing::{black76, black76_price, OptionKind};
+use crate::request::{premium_decimal, Request, MAX_NOTIONAL, MAX_TEXT};
+use crate::response::{
+    AccountMarginMode, BookLiquidation, BookLiquidationPrice, CollateralAssetResult,
+    CollateralResult, ImrSource, Liquidation, MinDeltaResult, PortfolioMarginResult, Response,
+    ScenarioResult, StressReport, StressResultItem, VarResult, VolatilityUsed,
+};
+use crate::risk::imr::{ImrInputs, ImrModel, ImrRate};
+use crate::risk::roots::{liquidation_roots, Crossing, RootSearch};
+use crate::risk::scenario::{
+    builtin_grid, scenario_margin, span_with_extreme_multiple, MinDeltaRule, PriceUnit, ScanInputs,
+    Scenario, ScenarioGrid, ScenarioMargin, VolConvention, VolUnit, MIN_SHOCKED_VOL,
+};
+use crate::risk::stress::{stress_test, StressScenario};
+use crate::risk::touch::{distance_sigmas, touch_probability, Drift};
+use crate::risk::var::{
+    historical_var, EsMethod, Horizon, HsVarSpec, KRule, QuantileMethod, VarMethod,
+};
+use crate::risk::volatility::{
+    ewma_volatility, parse_series, sample_volatility, Column, EwmaSeed, SeriesFormat, SeriesKind,
+    DEFAULT_LAMBDA,
+};
+use crate::risk::{RiskError, DAYS_PER_YEAR};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+
+/// Most stress scenarios, collateral assets or custom grid scenarios one request may hold.
+pub const MAX_ITEMS: usize = 200;
+
+/// Most position revaluations a VaR request may ask for (returns × positions).
+pub const MAX_VAR_WORK: usize = 20_000_000;
+
+// ---------------------------------------------------------------------------------------------
+// Wire inputs
+// ---------------------------------------------------------------------------------------------
+
+/// `account.portfolioMargin`: which scenario grid and its market inputs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PortfolioMarginInput {
+    /// `"span16"`, `"paradex"`, `"okx"` or `"custom"` (then `customGrid`).
+    pub grid: Option<String>,
+    /// An inline grid.
+    pub custom_grid: Option<GridInput>,
+    /// SPAN: the price scan range, in price units of the reference underlying.
+    pub price_scan_range: Option<NumberInput>,
+    /// SPAN: the volatility scan range (absolute, 0.05 = 5 vol points).
+    pub vol_scan_range: Option<NumberInput>,
+    /// SPAN: extreme moves at this multiple of the scan range (default 2).
+    pub extreme_multiple: Option<NumberInput>,
+    /// Calendar days the book is aged in every scenario (default 0).
+    pub days_forward: Option<NumberInput>,
+    /// Short-option minimum per unit of underlying of short options (SPAN; default 0).
+    pub short_option_minimum: Option<NumberInput>,
+}
+
+/// An inline scenario grid.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GridInput {
+    /// Display name.
+    pub name: Option<String>,
+    /// `"relative"` (default: `S·(1 + priceMove)`) or `"scanRange"` (`S + priceMove·range`).
+    pub price_unit: Option<String>,
+    /// `"literal"` (default) or `"scanRange"` (`volMove · volScanRange`).
+    pub vol_unit: Option<String>,
+    /// `"additive"` (default), `"relative"` or `"dteScaled"` (Paradex: 30-day pivot, powers
+    /// 0.30 / 0.13).
+    pub vol_convention: Option<String>,
+    /// The scenarios.
+    #[serde(default)]
+    pub scenarios: Vec<ScenarioInput>,
+    /// Minimum delta charge, if any.
+    pub min_delta: Option<MinDeltaInput>,
+    /// `IM = initialPerRequirement × R` (default 1).
+    pub initial_per_requirement: Option<NumberInput>,
+    /// `MM = maintenancePerRequirement × R` (default 1).
+    pub maintenance_per_requirement: Option<NumberInput>,
+}
+
+/// One scenario of an inline grid.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ScenarioInput {
+    /// Name (default `scenario N`).
+    pub label: Option<String>,
+    /// Price move in the grid's unit.
+    pub price_move: Option<NumberInput>,
+    /// Volatility move in the grid's unit (default 0).
+    pub vol_move: Option<NumberInput>,
+    /// Fraction of the loss counted (default 1).
+    pub weight: Option<NumberInput>,
+}
+
+/// Minimum delta charge factors.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MinDeltaInput {
+    /// Factor on the net delta.
+    pub unhedged: Option<NumberInput>,
+    /// Factor on the hedged delta.
+    pub hedged: Option<NumberInput>,
+}
+
+/// `var`: historical-simulation VaR / ES of the whole book.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VarInput {
+    /// Pasted text (CSV/TSV/whitespace), one observation per line, oldest first.
+    pub series: Option<String>,
+    /// `"prices"` (default) or `"logReturns"`.
+    pub series_format: Option<String>,
+    /// Column: a 1-based index or a header name (default: the last column).
+    pub column: Option<String>,
+    /// Confidence level α in (0, 1) (default 0.99).
+    pub confidence: Option<NumberInput>,
+    /// Horizon in days, a whole number ≥ 1 (default 1).
+    pub horizon_days: Option<NumberInput>,
+    /// `"sqrtTime"` (default), `"overlapping"` or `"nonOverlapping"`.
+    pub windows: Option<String>,
+    /// VaR convention (default `"empirical"`: the `⌊n(1−α)⌋+1`-th worst loss).
+    pub quantile: Option<String>,
+    /// ES convention (default `"acerbiTasche"`).
+    pub expected_shortfall: Option<String>,
+}
+
+/// One stress scenario.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StressInput {
+    /// Name (default `scenario N`).
+    pub name: Option<String>,
+    /// Move of every price in percent (−20 = a 20 % fall), above −100.
+    pub price_move_percent: Option<NumberInput>,
+    /// Additive volatility move (0.1 = +10 vol points; default 0).
+    pub vol_move: Option<NumberInput>,
+    /// Calendar days forward (default 0).
+    pub days_forward: Option<NumberInput>,
+}
+
+/// One collateral asset.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CollateralInput {
+    /// Asset name.
+    pub asset: Option<String>,
+    /// Amount held (≥ 0).
+    pub amount: Option<NumberInput>,
+    /// Price in the settlement currency (> 0).
+    pub price: Option<NumberInput>,
+    /// Haircut in [0, 1] (default 0).
+    pub haircut: Option<NumberInput>,
+}
+
+/// A dynamic initial-margin-rate model of a perpetual or future (margin-models.md §3).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
+pub enum ImrModelInput {
+    /// `IMR = base + slopePerUnit · size` (Deribit).
+    #[serde(rename_all = "camelCase")]
+    SizeLinear {
+        /// Rate at size zero.
+        base: Option<NumberInput>,
+        /// Rate per base unit.
+        slope_per_unit: Option<NumberInput>,
+    },
+    /// `IMR = max(base, 0.8·base + k·√size)` (Drift).
+    #[serde(rename_all = "camelCase")]
+    SqrtSize {
+        /// Base rate.
+        base: Option<NumberInput>,
+        /// Size-premium factor.
+        k: Option<NumberInput>,
+    },
+    /// `IMR = min(1, base · max(1, √(N / baseNotional)))` (dYdX before December 2023).
+    #[serde(rename_all = "camelCase")]
+    SqrtNotional {
+        /// Base rate.
+        base: Option<NumberInput>,
+        /// Notional up to which the base rate applies.
+        base_notional: Option<NumberInput>,
+    },
+    /// `IMR = min(base + max(0, (OI·P − lowerCap)/(upperCap − lowerCap))·(1 − base), 1)` (dYdX v4).
+    #[serde(rename_all = "camelCase")]
+    OpenInterest {
+        /// Base rate.
+        base: Option<NumberInput>,
+        /// Open-interest notional where scaling starts.
+        lower_cap: Option<NumberInput>,
+        /// Open-interest notional where the rate reaches 100 %.
+        upper_cap: Option<NumberInput>,
+        /// The market's open interest, base units.
+        open_interest: Option<NumberInput>,
+    },
+    /// `IMR = max(floor, z_α · σ · √(h/365) · m)`.
+    #[serde(rename_all = "camelCase")]
+    Volatility {
+        /// Minimum rate.
+        floor: Option<NumberInput>,
+        /// α in (0.5, 1) (default 0.99).
+        confidence: Option<NumberInput>,
+        /// Margin period of risk, days (default 1).
+        horizon_days: Option<NumberInput>,
+        /// Liquidity multiplier ≥ 1 (default 1).
+        multiplier: Option<NumberInput>,
+        /// Annualised volatility assumption; or give `series`; else the request's `volatility`.
+        volatility: Option<NumberInput>,
+        /// Pasted series to estimate σ from.
+        series: Option<String>,
+        /// `"prices"` (default) or `"logReturns"`.
+        series_format: Option<String>,
+        /// `"sample"` (default) or `"ewma"`.
+        estimator: Option<String>,
+        /// EWMA decay λ (default 0.94).
+        lambda: Option<NumberInput>,
+    },
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validated specification
+// ---------------------------------------------------------------------------------------------
+
+/// Portfolio-margin settings, validated.
+#[derive(Debug, Clone)]
+pub struct PortfolioSpec {
+    /// The grid.
+    pub grid: ScenarioGrid,
+    /// SPAN price scan range.
+    pub price_scan_range: Option<f64>,
+    /// SPAN volatility scan range.
+    pub vol_scan_range: Option<f64>,
+    /// Days forward in every scenario.
+    pub days_forward: f64,
+    /// Short-option minimum per unit.
+    pub short_option_minimum: f64,
+}
+
+/// VaR settings, validated.
+#[derive(Debug, Clone)]
+pub struct VarSpec {
+    /// Daily log returns.
+    pub returns: Vec<f64>,
+    /// What to compute.
+    pub spec: HsVarSpec,
+    /// Horizon days.
+    pub horizon_days: u32,
+    /// True for the default conventions.
+    pub default_conventions: bool,
+    /// `prices` or `logReturns`.
+    pub series_format: &'static str,
+}
+
+/// A stress scenario, validated.
+#[derive(Debug, Clone)]
+pub struct StressSpec {
+    /// Name.
+    pub name: String,
+    /// Move in percent, as given.
+    pub percent: Decimal,
+    /// The scenario for [`stress_test`].
+    pub scenario: StressScenario,
+}
+
+/// A collateral asset, validated.
+#[derive(Debug, Clone)]
+pub struct CollateralSpec {
+    /// The asset's result figures.
+    pub result: CollateralAssetResult,
+}
+
+/// A dynamic initial-margin model of one market, validated, with its market inputs.
+#[derive(Debug, Clone)]
+pub struct ImrSpec {
+    /// The model.
+    pub model: ImrModel,
+    /// Open interest, base units.
+    pub open_interest: f64,
+    /// Annualised volatility (volatility model).
+    pub sigma: f64,
+    /// The volatility and its origin (volatility model).
+    pub volatility: Option<VolatilityUsed>,
+}
+
+impl ImrSpec {
+    /// The model's rate for a position of `size` base units at `price` (`None` if the model
+    /// refuses these inputs).
+    pub fn rate(&self, size: f64, price: f64) -> Option<ImrRate> {
+        self.model
+            .rate(&ImrInputs {
+                size: size.abs(),
+                price,
+                open_interest: self.open_interest,
+                sigma: self.sigma,
+            })
+            .ok()
+    }
+
+    /// The response block for a rate `r` applied as `rate`.
+    pub fn source(&self, r: &ImrRate, rate: Decimal) -> ImrSource {
+        ImrSource {
+            model: r.model.to_string(),
+            rule: r.rule.to_string(),
+            formula: r.formula.clone(),
+            rate: round_plain(rate),
+            inputs: r.inputs.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            source: r.source.to_string(),
+            rule_rate: None,
+            volatility: self.volatility.clone(),
+        }
+    }
+}
+
+/// Everything the request asks beyond the standard figures.
+#[derive(Debug, Clone, Default)]
+pub struct RiskSpec {
+    /// Portfolio margin (marginMode `"portfolio"`).
+    pub portfolio: Option<PortfolioSpec>,
+    /// Book liquidation asked for a futures-only book.
+    pub book_liquidation: bool,
+    /// `(σ annualised, horizon days)` for distances in σ and touch probabilities.
+    pub touch: Option<(f64, f64)>,
+    /// VaR.
+    pub var: Option<VarSpec>,
+    /// Stress scenarios.
+    pub stress: Vec<StressSpec>,
+    /// Collateral assets.
+    pub collateral: Vec<CollateralSpec>,
+    /// Dynamic IMR models by market index.
+    pub imr: Vec<Option<ImrSpec>>,
+}
+
+impl RiskSpec {
+    /// Σ collateral value after haircuts.
+    pub fn collateral_value(&self) -> Decimal {
+        self.collateral
+            .iter()
+            .map(|c| c.result.value_after_haircut)
+            .sum()
+    }
+
+    /// The book with the collateral's value after haircuts added to the wallet balance (it
+    /// backs every position like cash).
+    pub fn with_collateral(&self, mut book: Book) -> Book {
+        book.account.wallet_balance += self.collateral_value();
+        book
+    }
+}
+
+fn number(field: &str, v: Option<&NumberInput>) -> Result<f64, FieldError> {
+    Ok(to_f64(crate::money::required(field, v)?))
+}
+
+fn number_or(field: &str, v: Option<&NumberInput>, default: f64) -> Result<f64, FieldError> {
+    match v {
+        Some(x) => Ok(to_f64(parse_decimal(field, x)?)),
+        None => Ok(default),
+    }
+}
+
+fn non_negative_or(field: &str, v: Option<&NumberInput>, default: f64) -> Result<f64, FieldError> {
+    match v {
+        Some(x) => Ok(to_f64(non_negative(field, Some(x))?)),
+        None => Ok(default),
+    }
+}
+
+fn name_or(field: &str, v: Option<&String>, default: String) -> Result<String, FieldError> {
+    match v {
+        None => Ok(default),
+        Some(t) => {
+            let t = t.trim();
+            if t.chars().count() > MAX_TEXT {
+                return Err(FieldError::new(
+                    field,
+                    "too_long",
+                    format!("must be at most {MAX_TEXT} characters"),
+                ));
+            }
+            Ok(if t.is_empty() { default } else { t.to_string() })
+        }
+    }
+}
+
+fn pick<T: Copy>(
+    field: &str,
+    v: Option<&String>,
+    default: T,
+    options: &[(&str, T)],
+) -> Result<T, FieldError> {
+    match v {
+        None => Ok(default),
+        Some(t) => options
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(t.trim()))
+            .map(|(_, x)| *x)
+            .ok_or_else(|| {
+                let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+                let shown: String = t.chars().take(MAX_TEXT).collect();
+                FieldError::new(
+                    field,
+                    "invalid_choice",
+                    format!("'{shown}' is not one of: {}", names.join(", ")),
+                )
+            }),
+    }
+}
+
+fn too_many(field: &str, n: usize) -> Option<FieldError> {
+    (n > MAX_ITEMS).then(|| {
+        FieldError::new(
+            field,
+            "too_many",
+            format!("at most {MAX_ITEMS} entries, got {n}"),
+        )
+    })
+}
+
+fn series_kind(field: &str, v: Option<&String>) -> Result<SeriesKind, FieldError> {
+    pick(
+        field,
+        v,
+        SeriesKind::Prices,
+        &[
+            ("prices", SeriesKind::Prices),
+            ("logReturns", SeriesKind::LogReturns),
+        ],
+    )
+}
+
+fn column_of(v: Option<&String>) -> Column {
+    match v.map(|c| c.trim()) {
+        None | Some("") => Column::Auto,
+        Some(c) if c.eq_ignore_ascii_case("auto") => Column::Auto,
+        Some(c) => match c.parse::<usize>() {
+            Ok(i) => Column::Index(i),
+            Err(_) => Column::Name(c.to_string()),
+        },
+    }
+}
+
+/// Grid names accepted in `account.portfolioMargin.grid`.
+pub const GRID_NAMES: [&str; 4] = ["span16", "paradex", "okx", "custom"];
+
+fn builtin(name: &str) -> Option<&'static ScenarioGrid> {
+    let id = match name.trim().to_ascii_lowercase().as_str() {
+        "span16" | "span-16" | "span" => "span-16",
+        "paradex" | "paradex-pm" => "paradex-pm",
+        "okx" | "okx-pm" | "okx-pm-btc-eth-2025-01" => "okx-pm-btc-eth-2025-01",
+        _ => return None,
+    };
+    builtin_grid(id)
+}
+
+fn custom_grid(path: &str, g: &GridInput, errors: &mut Collector) -> Option<ScenarioGrid> {
+    let price_unit = errors.take(pick(
+        &format!("{path}.priceUnit"),
+        g.price_unit.as_ref(),
+        PriceUnit::Relative,
+        &[
+            ("relative", PriceUnit::Relative),
+            ("scanRange", PriceUnit::ScanRange),
+        ],
+    ));
+    let vol_unit = errors.take(pick(
+        &format!("{path}.volUnit"),
+        g.vol_unit.as_ref(),
+        VolUnit::Literal,
+        &[
+            ("literal", VolUnit::Literal),
+            ("scanRange", VolUnit::ScanRange),
+        ],
+    ));
+    let vol_convention = errors.take(pick(
+        &format!("{path}.volConvention"),
+        g.vol_convention.as_ref(),
+        VolConvention::Additive,
+        &[
+            ("additive", VolConvention::Additive),
+            ("relative", VolConvention::Relative),
+            ("dteScaled", VolConvention::PARADEX),
+        ],
+    ));
+    let name = errors.take(name_or(
+        &format!("{path}.name"),
+        g.name.as_ref(),
+        "custom grid".into(),
+    ));
+    if g.scenarios.is_empty() {
+        errors.push(FieldError::new(
+            format!("{path}.scenarios"),
+            "required",
+            "add at least one scenario",
+        ));
+    }
+    if let Some(e) = too_many(&format!("{path}.scenarios"), g.scenarios.len()) {
+        errors.push(e);
+        return None;
+    }
+    let mut scenarios = Vec::with_capacity(g.scenarios.len());
+    for (i, s) in g.scenarios.iter().enumerate() {
+        let p = format!("{path}.scenarios[{i}]");
+        let label = errors.take(name_or(
+            &format!("{p}.label"),
+            s.label.as_ref(),
+            format!("scenario {}", i + 1),
+        ));
+        let price_move = errors.take(number(&format!("{p}.priceMove"), s.price_move.as_ref()));
+        if let (Some(m), Some(PriceUnit::Relative)) = (price_move, price_unit) {
+            if m <= -1.0 {
+                errors.push(FieldError::new(
+                    format!("{p}.priceMove"),
+                    "out_of_range",
+                    "a relative move must be above −1 (−100 %)",
+                ));
+            }
+        }
+        let vol_move = errors.take(number_or(&format!("{p}.volMove"), s.vol_move.as_ref(), 0.0));
+        let weight = errors.take(non_negative_or(
+            &format!("{p}.weight"),
+            s.weight.as_ref(),
+            1.0,
+        ));
+        if let (Some(label), Some(price_move), Some(vol_move), Some(weight)) =
+            (label, price_move, vol_move, weight)
+        {
+            scenarios.push(Scenario {
+                label: Cow::Owned(label),
+                price_move,
+                vol_move,
+                weight,
+            });
+        }
+    }
+    let min_delta = match &g.min_delta {
+        None => Some(None),
+        Some(md) => {
+            let u = errors.take(
+                non_negative(&format!("{path}.minDelta.unhedged"), md.unhedged.as_ref())
+                    .map(to_f64),
+            );
+            let h = errors.take(
+                non_negative(&format!("{path}.minDelta.hedged"), md.hedged.as_ref()).map(to_f64),
+            );
+            match (u, h) {
+                (Some(unhedged), Some(hedged)) => Some(Some(MinDeltaRule { unhedged, hedged })),
+                _ => None,
+            }
+        }
+    };
+    let im = errors.take(non_negative_or(
+        &format!("{path}.initialPerRequirement"),
+        g.initial_per_requirement.as_ref(),
+        1.0,
+    ));
+    let mm = errors.take(non_negative_or(
+        &format!("{path}.maintenancePerRequirement"),
+        g.maintenance_per_requirement.as_ref(),
+        1.0,
+    ));
+    Some(ScenarioGrid {
+        id: Cow::Borrowed("custom"),
+        name: Cow::Owned(name?),
+        as_of: Cow::Borrowed("given in the request"),
+        source: Cow::Borrowed("the request's customGrid"),
+        notes: Cow::Borrowed(""),
+        price_unit: price_unit?,
+        vol_unit: vol_unit?,
+        vol_convention: vol_convention?,
+        scenarios: Cow::Owned(scenarios),
+        min_delta: min_delta?,
+        initial_per_requirement: im?,
+        maintenance_per_requirement: mm?,
+    })
+}
+
+fn portfolio_spec(
+    pm: Option<&PortfolioMarginInput>,
+    errors: &mut Collector,
+) -> Option<PortfolioSpec> {
+    const P: &str = "account.portfolioMargin";
+    let Some(pm) = pm else {
+        errors.push(FieldError::new(
+            P,
+            "required",
+            format!(
+                "is required in portfolio mode: {{grid: one of {}}}",
+                GRID_NAMES.join(", ")
+            ),
+        ));
+        return None;
+    };
+    let grid = match (pm.grid.as_deref().map(str::trim), &pm.custom_grid) {
+        (None, None) => {
+            errors.push(FieldError::new(
+                format!("{P}.grid"),
+                "required",
+                format!("is required (one of: {})", GRID_NAMES.join(", ")),
+            ));
+            None
+        }
+        (Some(c), Some(g)) if c.eq_ignore_ascii_case("custom") => {
+            custom_grid(&format!("{P}.customGrid"), g, errors)
+        }
+        (None, Some(g)) => custom_grid(&format!("{P}.customGrid"), g, errors),
+        (Some(c), None) if c.eq_ignore_ascii_case("custom") => {
+            errors.push(FieldError::new(
+                format!("{P}.customGrid"),
+                "required",
+                "is required when grid is \"custom\"",
+            ));
+            None
+        }
+        (Some(name), custom) => match builtin(name) {
+            Some(g) => {
+                if custom.is_some() {
+                    errors.push(FieldError::new(
+                        format!("{P}.customGrid"),
+                        "conflict",
+                        format!("a named grid ('{name}') and a customGrid: give one"),
+                    ));
+                }
+                Some(g.clone())
+            }
+            None => {
+                let shown: String = name.chars().take(MAX_TEXT).collect();
+                errors.push(FieldError::new(
+                    format!("{P}.grid"),
+                    "invalid_choice",
+                    format!("unknown grid '{shown}': one of {}", GRID_NAMES.join(", ")),
+                ));
+                None
+            }
+        },
+    };
+    let grid = match (grid, &pm.extreme_multiple) {
+        (Some(g), Some(x)) if g.id == "span-16" => errors
+            .take(positive(&format!("{P}.extremeMultiple"), Some(x)))
+            .and_then(|m| {
+                errors.take(span_with_extreme_multiple(to_f64(m)).map_err(|e| e.to_field_error(P)))
+            }),
+        (Some(_), Some(_)) => {
+            errors.push(FieldError::new(
+                format!("{P}.extremeMultiple"),
+                "unsupported",
+                "only the span16 grid has extreme moves in multiples of the scan range",
+            ));
+            None
+        }
+        (None, _) => None,
+        (g, None) => g,
+    };
+    let range = |field: &str, v: Option<&NumberInput>, needed: bool, errors: &mut Collector| match (
+        v, needed,
+    ) {
+        (Some(x), _) => errors
+            .take(positive(&format!("{P}.{field}"), Some(x)))
+            .map(|d| Some(to_f64(d))),
+        (None, true) => {
+            errors.push(FieldError::new(
+                format!("{P}.{field}"),
+                "required",
+                "is required: the grid moves by fractions of a scan range",
+            ));
+            None
+        }
+        (None, false) => Some(None),
+    };
+    let needs_price = grid
+        .as_ref()
+        .is_some_and(|g| g.price_unit == PriceUnit::ScanRange);
+    let needs_vol = grid
+        .as_ref()
+        .is_some_and(|g| g.vol_unit == VolUnit::ScanRange);
+    let price_scan_range = range(
+        "priceScanRange",
+        pm.price_scan_range.as_ref(),
+        needs_price,
+        errors,
+    );
+    let vol_scan_range = range(
+        "volScanRange",
+        pm.vol_scan_range.as_ref(),
+        needs_vol,
+        errors,
+    );
+    let days_forward = errors.take(non_negative_or(
+        &format!("{P}.daysForward"),
+        pm.days_forward.as_ref(),
+        0.0,
+    ));
+    let short_option_minimum = errors.take(non_negative_or(
+        &format!("{P}.shortOptionMinimum"),
+        pm.short_option_minimum.as_ref(),
+        0.0,
+    ));
+    Some(PortfolioSpec {
+        grid: grid?,
+        price_scan_range: price_scan_range?,
+        vol_scan_range: vol_scan_range?,
+        days_forward: days_forward?,
+        short_option_minimum: short_option_minimum?,
+    })
+}
+
+fn var_spec(v: &VarInput, errors: &mut Collector) -> Option<VarSpec> {
+    let kind = errors.take(series_kind("var.seriesFormat", v.series_format.as_ref()));
+    let returns = match (&v.series, kind) {
+        (None, _) => {
+            errors.push(FieldError::new(
+                "var.series",
+                "required",
+                "paste a series of daily prices or log returns, one per line",
+            ));
+            None
+        }
+        (Some(text), Some(kind)) => errors.take(
+            parse_series(
+                text,
+                &SeriesFormat {
+                    kind,
+                    column: column_of(v.column.as_ref()),
+                },
+            )
+            .map(|s| s.returns)
+            .map_err(|e| e.to_field_error("var")),
+        ),
+        (Some(_), None) => None,
+    };
+    let alpha = errors.take(number_or("var.confidence", v.confidence.as_ref(), 0.99));
+    let alpha = alpha.and_then(|a| {
+        errors.take(crate::risk::var::tail_size(1, a).map(|_| a).map_err(|e| {
+            FieldError::new(
+                "var.confidence",
+                e.code,
+                format!("confidence {}", e.message),
+            )
+        }))
+    });
+    let horizon = match &v.horizon_days {
+        None => Some(1u32),
+        Some(h) => errors
+            .take(positive("var.horizonDays", Some(h)))
+            .and_then(|d| {
+                if d.fract().is_zero() && d <= Decimal::from(3650) {
+                    Some(to_f64(d) as u32)
+                } else {
+                    errors.push(FieldError::new(
+                        "var.horizonDays",
+                        "out_of_range",
+                        "must be a whole number of days between 1 and 3650",
+                    ));
+                    None
+                }
+            }),
+    };
+    #[derive(Clone, Copy)]
+    enum W {
+        Sqrt,
+        Over,
+        NonOver,
+    }
+    let windows = errors.take(pick(
+        "var.windows",
+        v.windows.as_ref(),
+        W::Sqrt,
+        &[
+            ("sqrtTime", W::Sqrt),
+            ("overlapping", W::Over),
+            ("nonOverlapping", W::NonOver),
+        ],
+    ));
+    let var_method = match v.quantile.as_deref().map(str::trim) {
+        None | Some("empirical") | Some("kthWorstFloorPlusOne") => {
+            Some(VarMethod::KthWorst(KRule::FloorPlusOne))
+        }
+        Some("kthWorstCeil") => Some(VarMethod::KthWorst(KRule::Ceil)),
+        Some(q) => {
+            let (neg, name) = match q.strip_prefix("pnl:") {
+                Some(n) => (true, n),
+                None => (false, q),
+            };
+            match QuantileMethod::from_numpy_name(name) {
+                Some(m) if neg => Some(VarMethod::NegPnlQuantile(m)),
+                Some(m) => Some(VarMethod::LossQuantile(m)),
+                None => {
+                    let shown: String = q.chars().take(MAX_TEXT).collect();
+                    errors.push(FieldError::new(
+                        "var.quantile",
+                        "invalid_choice",
+                        format!("'{shown}' is not one of: empirical (default), kthWorstFloorPlusOne, kthWorstCeil, a numpy quantile method on the losses (inverted_cdf, linear, lower, higher, nearest, midpoint, hazen, weibull, median_unbiased, normal_unbiased, averaged_inverted_cdf, closest_observation, interpolated_inverted_cdf), or pnl:<method> for −quantile(P&L, 1 − α)"),
+                    ));
+                    None
+                }
+            }
+        }
+    };
+    let es_method = errors.take(pick(
+        "var.expectedShortfall",
+        v.expected_shortfall.as_ref(),
+        EsMethod::AcerbiTasche,
+        &[
+            ("acerbiTasche", EsMethod::AcerbiTasche),
+            ("meanWorstCeil", EsMethod::MeanWorst(KRule::Ceil)),
+            (
+                "meanWorstFloorPlusOne",
+                EsMethod::MeanWorst(KRule::FloorPlusOne),
+            ),
+            ("meanLossAtLeastVar", EsMethod::MeanLossAtLeastVar),
+        ],
+    ));
+    let (returns, alpha, h, windows, var_method, es_method) = (
+        returns?,
+        alpha?,
+        horizon?,
+        windows?,
+        var_method?,
+        es_method?,
+    );
+    let horizon = match (h, windows) {
+        (1, _) => Horizon::OneDay,
+        (h, W::Sqrt) => Horizon::SqrtTime(h),
+        (h, W::Over) => Horizon::Overlapping(h),
+        (h, W::NonOver) => Horizon::NonOverlapping(h),
+    };
+    if !matches!(horizon, Horizon::OneDay | Horizon::SqrtTime(_)) && returns.len() < h as usize {
+        errors.push(FieldError::new(
+            "var.series",
+            "too_few",
+            format!(
+                "a {h}-day horizon needs at least {h} returns, got {}",
+                returns.len()
+            ),
+        ));
+        return None;
+    }
+    Some(VarSpec {
+        returns,
+        spec: HsVarSpec {
+            horizon,
+            var_method,
+            es_method,
+            ..HsVarSpec::new(alpha)
+        },
+        horizon_days: h,
+        default_conventions: var_method == VarMethod::default()
+            && es_method == EsMethod::AcerbiTasche,
+        series_format: match kind {
+            Some(SeriesKind::LogReturns) => "logReturns",
+            _ => "prices",
+        },
+    })
+}
+
+fn stress_spec(i: usize, s: &StressInput, errors: &mut Collector) -> Option<StressSpec> {
+    let p = format!("stress[{i}]");
+    let name = errors.take(name_or(
+        &format!("{p}.name"),
+        s.name.as_ref(),
+        format!("scenario {}", i + 1),
+    ));
+    let percent = match &s.price_move_percent {
+        None => {
+            errors.push(FieldError::new(
+                format!("{p}.priceMovePercent"),
+                "required",
+                "is required (e.g. -20 for a 20 % fall)",
+            ));
+            None
+        }
+        Some(v) => errors
+            .take(parse_decimal(&format!("{p}.priceMovePercent"), v))
+            .and_then(|d| {
+                if d <= Decimal::from(-100) || d > Decimal::from(100_000) {
+                    errors.push(FieldError::new(
+                        format!("{p}.priceMovePercent"),
+                        "out_of_range",
+                        "must be above −100 and at most 100000",
+                    ));
+                    None
+                } else {
+                    Some(d)
+                }
+            }),
+    };
+    let vol = errors.take(number_or(&format!("{p}.volMove"), s.vol_move.as_ref(), 0.0));
+    let vol = vol.and_then(|v| {
+        if v.abs() > 100.0 {
+            errors.push(FieldError::new(
+                format!("{p}.volMove"),
+                "out_of_range",
+                "is absurd: at most ±100 (additive, 0.1 = 10 vol points)",
+            ));
+            None
+        } else {
+            Some(v)
+        }
+    });
+    let days = errors.take(non_negative_or(
+        &format!("{p}.daysForward"),
+        s.days_forward.as_ref(),
+        0.0,
+    ));
+    let days = days.and_then(|d| {
+        if d > 36_500.0 {
+            errors.push(FieldError::new(
+                format!("{p}.daysForward"),
+                "out_of_range",
+                "at most 36500 days",
+            ));
+            None
+        } else {
+            Some(d)
+        }
+    });
+    let (name, percent, vol, days) = (name?, percent?, vol?, days?);
+    Some(StressSpec {
+        scenario: StressScenario::new(name.clone(), to_f64(percent) / 100.0, vol, days),
+        name,
+        percent,
+    })
+}
+
+fn collateral_spec(
+    i: usize,
+    c: &CollateralInput,
+    errors: &mut Collector,
+) -> Option<CollateralSpec> {
+    let p = format!("account.collateral[{i}]");
+    let asset = match &c.asset {
+        None => {
+            errors.push(FieldError::new(
+                format!("{p}.asset"),
+                "required",
+                "is required",
+            ));
+            None
+        }
+        Some(a) => errors.take(name_or(&format!("{p}.asset"), Some(a), String::new())),
+    };
+    let asset = asset.and_then(|a| {
+        if a.is_empty() {
+            errors.push(FieldError::new(
+                format!("{p}.asset"),
+                "required",
+                "must not be empty",
+            ));
+            None
+        } else {
+            Some(a)
+        }
+    });
+    let amount = errors.take(non_negative(&format!("{p}.amount"), c.amount.as_ref()));
+    let price = errors.take(positive(&format!("{p}.price"), c.price.as_ref()));
+    let haircut = match &c.haircut {
+        None => Some(Decimal::ZERO),
+        Some(h) => errors.take(rate(&format!("{p}.haircut"), Some(h))),
+    };
+    let (asset, amount, price, haircut) = (asset?, amount?, price?, haircut?);
+    let value = amount.checked_mul(price).filter(|v| *v <= MAX_NOTIONAL);
+    let Some(value) = value else {
+        errors.push(FieldError::new(
+            format!("{p}.amount"),
+            "too_large",
+            "amount × price is absurdly large (limit 1e18)",
+        ));
+        return None;
+    };
+    let after = value * (Decimal::ONE - haircut);
+    Some(CollateralSpec {
+        result: CollateralAssetResult {
+            asset,
+            amount,
+            price,
+            haircut,
+            value: round_plain(value),
+            value_after_haircut: round_plain(after),
+        },
+    })
+}
+
+fn imr_spec(
+    path: &str,
+    input: &ImrModelInput,
+    request_sigma: Option<f64>,
+    probe_price: f64,
+    errors: &mut Collector,
+) -> Option<ImrSpec> {
+    let n = |f: &str, v: &Option<NumberInput>, errors: &mut Collector| {
+        errors.take(number(&format!("{path}.{f}"), v.as_ref()))
+    };
+    let (model, open_interest, sigma, volatility) = match input {
+        ImrModelInput::SizeLinear {
+            base,
+            slope_per_unit,
+        } => {
+            let base = n("base", base, errors);
+            let slope = n("slopePerUnit", slope_per_unit, errors);
+            (
+                ImrModel::SizeLinear {
+                    base: base?,
+                    slope_per_unit: slope?,
+                },
+                0.0,
+                0.0,
+                None,
+            )
+        }
+        ImrModelInput::SqrtSize { base, k } => {
+            let base = n("base", base, errors);
+            let k = n("k", k, errors);
+            (ImrModel::SqrtSize { base: base?, k: k? }, 0.0, 0.0, None)
+        }
+        ImrModelInput::SqrtNotional {
+            base,
+            base_notional,
+        } => {
+            let base = n("base", base, errors);
+            let bn = n("baseNotional", base_notional, errors);
+            (
+                ImrModel::SqrtNotional {
+                    base: base?,
+                    base_notional: bn?,
+                },
+                0.0,
+                0.0,
+                None,
+            )
+        }
+        ImrModelInput::OpenInterest {
+            base,
+            lower_cap,
+            upper_cap,
+            open_interest,
+        } => {
+            let base = n("base", base, errors);
+            let lo = n("lowerCap", lower_cap, errors);
+            let hi = n("upperCap", upper_cap, errors);
+            let oi = errors.take(
+                non_negative(&format!("{path}.openInterest"), open_interest.as_ref()).map(to_f64),
+            );
+            (
+                ImrModel::OpenInterest {
+                    base: base?,
+                    lower_cap: lo?,
+                    upper_cap: hi?,
+                },
+                oi?,
+                0.0,
+                None,
+            )
+        }
+        ImrModelInput::Volatility {
+            floor,
+            confidence,
+            horizon_days,
+            multiplier,
+            volatility,
+            series,
+            series_format,
+            estimator,
+            lambda,
+        } => {
+            let floor = n("floor", floor, errors);
+            let confidence = errors.take(number_or(
+                &format!("{path}.confidence"),
+                confidence.as_ref(),
+                0.99,
+            ));
+            let h = errors.take(number_or(
+                &format!("{path}.horizonDays"),
+                horizon_days.as_ref(),
+                1.0,
+            ));
+            let m = errors.take(number_or(
+                &format!("{path}.multiplier"),
+                multiplier.as_ref(),
+                1.0,
+            ));
+            let used = match (volatility, series) {
+                (Some(_), Some(_)) => {
+                    errors.push(FieldError::new(
+                        format!("{path}.series"),
+                        "conflict",
+                        "give volatility or series, not both",
+                    ));
+                    None
+                }
+                (Some(v), None) => errors
+                    .take(positive(&format!("{path}.volatility"), Some(v)))
+                    .map(|d| VolatilityUsed {
+                        annualised: to_f64(d),
+                        daily: None,
+                        method: "given".into(),
+                        observations: None,
+                        description: "the market's initialMarginModel.volatility".into(),
+                    }),
+                (None, Some(text)) => {
+                    let kind = errors.take(series_kind(
+                        &format!("{path}.seriesFormat"),
+                        series_format.as_ref(),
+                    ));
+                    #[derive(Clone, Copy)]
+                    enum E {
+                        Sample,
+                        Ewma,
+                    }
+                    let est = errors.take(pick(
+                        &format!("{path}.estimator"),
+                        estimator.as_ref(),
+                        E::Sample,
+                        &[("sample", E::Sample), ("ewma", E::Ewma)],
+                    ));
+                    let lambda = errors.take(number_or(
+                        &format!("{path}.lambda"),
+                        lambda.as_ref(),
+                        DEFAULT_LAMBDA,
+                    ));
+                    let (kind, est, lambda) = (kind?, est?, lambda?);
+                    let estimate = parse_series(
+                        text,
+                        &SeriesFormat {
+                            kind,
+                            column: Column::Auto,
+                        },
+                    )
+                    .and_then(|s| match est {
+                        E::Sample => sample_volatility(&s.returns),
+                        E::Ewma => ewma_volatility(&s.returns, lambda, EwmaSeed::default()),
+                    });
+                    errors
+                        .take(estimate.map_err(|e| e.to_field_error(path)))
+                        .map(|e| VolatilityUsed {
+                            annualised: e.annualised,
+                            daily: Some(e.daily),
+                            method: e.method.to_string(),
+                            observations: Some(e.observations),
+                            description: e.description,
+                        })
+                }
+                (None, None) => match request_sigma {
+                    Some(s) => Some(VolatilityUsed {
+                        annualised: s,
+                        daily: None,
+                        method: "given".into(),
+                        observations: None,
+                        description: "the request's volatility".into(),
+                    }),
+                    None => {
+                        errors.push(FieldError::new(
+                            format!("{path}.volatility"),
+                            "required",
+                            "give volatility, a series to estimate it from, or the request's volatility",
+                        ));
+                        None
+                    }
+                },
+            };
+            let used = used?;
+            (
+                ImrModel::Volatility {
+                    floor: floor?,
+                    confidence: confidence?,
+                    horizon_days: h?,
+                    multiplier: m?,
+                },
+                0.0,
+                used.annualised,
+                Some(used),
+            )
+        }
+    };
+    let spec = ImrSpec {
+        model,
+        open_interest,
+        sigma,
+        volatility,
+    };
+    // The model validates its own parameters: evaluate it once on a unit position.
+    errors.take(
+        spec.model
+            .rate(&ImrInputs {
+                size: 1.0,
+                price: probe_price,
+                open_interest,
+                sigma,
+            })
+            .map_err(|e| e.to_field_error(path)),
+    )?;
+    Some(spec)
+}
+
+/// Validates the whole-book blocks of `request` against its validated `book`, collecting every
+/// field error.
+pub fn validate(request: &Request, book: &Book) -> Result<RiskSpec, InputErrors> {
+    let mut errors = Collector::default();
+    let default_account = Default::default();
+    let acc = request.account.as_ref().unwrap_or(&default_account);
+    let portfolio_mode = acc
+        .margin_mode
+        .as_deref()
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("portfolio"));
+    let portfolio = if portfolio_mode {
+        portfolio_spec(acc.portfolio_margin.as_ref(), &mut errors)
+    } else {
+        if acc.portfolio_margin.is_some() {
+            errors.push(FieldError::new(
+                "account.portfolioMargin",
+                "unsupported",
+                "is read only when marginMode is \"portfolio\"",
+            ));
+        }
+        None
+    };
+    let book_liquidation = acc.book_liquidation.unwrap_or(false);
+    if book_liquidation && book.account.margin_mode == MarginMode::Isolated {
+        errors.push(FieldError::new(
+            "account.bookLiquidation",
+            "unsupported",
+            "isolated positions are liquidated one by one: the whole-book price needs cross or portfolio mode",
+        ));
+    }
+    let sigma = match &request.volatility {
+        Some(v) => errors.take(positive("volatility", Some(v)).and_then(|d| {
+            if d > Decimal::from(100) {
+                Err(FieldError::new(
+                    "volatility",
+                    "out_of_range",
+                    "is absurd: annualised, as a decimal (0.6 = 60 %), at most 100",
+                ))
+            } else {
+                Ok(to_f64(d))
+            }
+        })),
+        None => None,
+    };
+    let horizon = match &request.horizon_days {
+        Some(h) => errors
+            .take(positive("horizonDays", Some(h)).and_then(|d| {
+                if d > Decimal::from(36_500) {
+                    Err(FieldError::new(
+                        "horizonDays",
+                        "out_of_range",
+                        "at most 36500 days",
+                    ))
+                } else {
+                    Ok(to_f64(d))
+                }
+            }))
+            .unwrap_or(1.0),
+        None => 1.0,
+    };
+    let var = request.var.as_ref().and_then(|v| var_spec(v, &mut errors));
+    if let Some(v) = &var {
+        let work = v.returns.len().saturating_mul(book.positions.len().max(1));
+        if work > MAX_VAR_WORK {
+            errors.push(FieldError::new(
+                "var.series",
+                "too_large",
+                format!(
+                    "{} returns × {} positions is more revaluation than one request may ask (limit {MAX_VAR_WORK})",
+                    v.returns.len(),
+                    book.positions.len()
+                ),
+            ));
+        }
+    }
+    if let Some(e) = too_many("stress", request.stress.len()) {
+        errors.push(e);
+    }
+    let stress: Vec<StressSpec> = request
+        .stress
+        .iter()
+        .take(MAX_ITEMS)
+        .enumerate()
+        .filter_map(|(i, s)| stress_spec(i, s, &mut errors))
+        .collect();
+    if let Some(e) = too_many("account.collateral", acc.collateral.len()) {
+        errors.push(e);
+    }
+    let collateral: Vec<CollateralSpec> = acc
+        .collateral
+        .iter()
+        .take(MAX_ITEMS)
+        .enumerate()
+        .filter_map(|(i, c)| collateral_spec(i, c, &mut errors))
+        .collect();
+    let total: Decimal = collateral
+        .iter()
+        .map(|c| c.result.value_after_haircut)
+        .sum();
+    if total > MAX_NOTIONAL {
+        errors.push(FieldError::new(
+            "account.collateral",
+            "too_large",
+            "the collateral's total value is absurdly large (limit 1e18)",
+        ));
+    }
+    let mut imr = Vec::with_capacity(request.markets.len());
+    for (i, m) in request.markets.iter().enumerate() {
+        let spec = m.initial_margin_model.as_ref().and_then(|input| {
+            let path = format!("markets[{i}].initialMarginModel");
+            let market = book.markets.get(i)?;
+            if market.option.is_some() {
+                errors.push(FieldError::new(
+                    path,
+                    "unsupported",
+                    "initial-margin models apply to perpetuals and futures; options use their standardOption rule",
+                ));
+                return None;
+            }
+            imr_spec(&path, input, sigma, to_f64(market.mark_price), &mut errors)
+        });
+        imr.push(spec);
+    }
+    if !request.orders.is_empty() {
+        if portfolio.is_some() || portfolio_mode {
+            errors.push(FieldError::new(
+                "orders",
+                "unsupported",
+                "open orders and what-if fills are not computed in portfolio mode yet",
+            ));
+        }
+        if imr.iter().any(Option::is_some) {
+            errors.push(FieldError::new(
+                "orders",
+                "unsupported",
+                "open orders and what-if fills are not computed with initialMarginModel yet",
+            ));
+        }
+    }
+    errors.finish(RiskSpec {
+        portfolio,
+        book_liquidation,
+        touch: sigma.map(|s| (s, horizon)),
+        var,
+        stress,
+        collateral,
+        imr,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The book's valuation
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone)]
+enum LegKind {
+    /// Linear future/perpetual at `price`.
+    Linear { price: f64 },
+    /// Inverse future/perpetual at `price` with face value `face = contracts · CS` (USD).
+    Inverse { price: f64, face: f64 },
+    /// European option priced with Black-76 on `forward`.
+    Option {
+        kind: OptionKind,
+        strike: f64,
+        forward: f64,
+        iv: f64,
+        years: f64,
+        inverse: bool,
+    },
+}
+
+#[derive(Debug, Clone)]
+struct Leg {
+    sign: f64,
+    /// Units of underlying (`contracts · contractSize`; inverse futures: unused).
+    qty: f64,
+    entry: f64,
+    kind: LegKind,
+}
+
+/// The book in `f64` for the risk models: one leg per position, in position order. Every price
+/// moves by the factor `x = S'/reference`.
+#[derive(Debug, Clone)]
+pub struct BookModel {
+    /// The reference underlying price.
+    pub reference: f64,
+    /// Coin-settled book.
+    pub inverse: bool,
+    legs: Vec<Leg>,
+}
+
+/// Black-76 premium per unit (settlement currency) at forward `f`, with the option expired
+/// (intrinsic value) when `years ≤ 0`.
+fn option_premium(
+    kind: OptionKind,
+    strike: f64,
+    f: f64,
+    vol: f64,
+    years: f64,
+    inverse: bool,
+) -> f64 {
+    let usd = if years <= 0.0 {
+        match kind {
+            OptionKind::Call => (f - strike).max(0.0),
+            OptionKind::Put => (strike - f).max(0.0),
+        }
+    } else {
+        black76_price(kind, f, strike, years, 0.0, vol).unwrap_or(f64::NAN)
+    };
+    if inverse {
+        usd / f
+    } else {
+        usd
+    }
+}
+
+impl BookModel {
+    /// The model of a validated book, moves measured from `reference`.
+    pub fn new(book: &Book, reference: f64) -> Self {
+        let legs = book
+            .positions
+            .iter()
+            .map(|p| {
+                let m = &book.markets[p.market];
+                let qty = to_f64(p.contracts) * to_f64(m.contract_size);
+                let kind = match (&m.option, m.settlement) {
+                    (Some(o), s) => LegKind::Option {
+                        kind: o.kind,
+                        strike: to_f64(o.strike),
+                        forward: to_f64(o.underlying_price),
+                        iv: o.volatility,
+                        years: o.time_years,
+                        inverse: s == Settlement::Inverse,
+                    },
+                    (None, Settlement::Linear) => LegKind::Linear {
+                        price: to_f64(m.mark_price),
+                    },
+                    (None, Settlement::Inverse) => LegKind::Inverse {
+                        price: to_f64(m.mark_price),
+                        face: qty,
+                    },
+                };
+                Leg {
+                    sign: to_f64(p.side.sign()),
+                    qty,
+                    entry: to_f64(p.entry_price),
+                    kind,
+                }
+            })
+            .collect();
+        BookModel {
+            reference,
+            inverse: book
+                .markets
+                .first()
+                .is_some_and(|m| m.settlement == Settlement::Inverse),
+            legs,
+        }
+    }
+
+    fn leg_value(leg: &Leg, x: f64, dv: f64, days: f64, conv: VolConvention) -> f64 {
+        match leg.kind {
+            LegKind::Linear { price } => leg.sign * leg.qty * (price * x - leg.entry),
+            LegKind::Inverse { price, face } => {
+                leg.sign * face * (1.0 / leg.entry - 1.0 / (price * x))
+            }
+            LegKind::Option {
+                kind,
+                strike,
+                forward,
+                iv,
+                years,
+                inverse,
+            } => {
+                let t = years - days / DAYS_PER_YEAR;
+                let vol = conv.shocked_vol(iv, dv, t * DAYS_PER_YEAR);
+                let prem = option_premium(kind, strike, forward * x, vol, t, inverse);
+                leg.sign * leg.qty * (prem - leg.entry)
+            }
+        }
+    }
+
+    /// Book P&L (settlement currency) with every price at `x` times today's, volatilities
+    /// shifted by `dv` under `conv`, `days` calendar days later.
+    pub fn value(&self, x: f64, dv: f64, days: f64, conv: VolConvention) -> f64 {
+        self.legs
+            .iter()
+            .map(|l| Self::leg_value(l, x, dv, days, conv))
+            .sum()
+    }
+
+    /// The valuation closure of [`crate::risk`]: `value(S', dv, days)` with `S'` the reference
+    /// underlying price.
+    pub fn closure(&self, conv: VolConvention) -> impl Fn(f64, f64, f64) -> f64 + '_ {
+        move |s, dv, d| self.value(s / self.reference, dv, d, conv)
+    }
+
+    /// Position deltas in units of underlying: futures `±Q` (inverse: `±face/P`), options
+    /// `±Q·Δ_Black-76`.
+    pub fn deltas(&self) -> Vec<f64> {
+        self.legs
+            .iter()
+            .map(|l| match l.kind {
+                LegKind::Linear { .. } => l.sign * l.qty,
+                LegKind::Inverse { price, face } => l.sign * face / price,
+                LegKind::Option {
+                    kind,
+                    strike,
+                    forward,
+                    iv,
+                    years,
+                    ..
+                } => {
+                    let d = if years <= 0.0 {
+                        let itm = match kind {
+                            OptionKind::Call => forward > strike,
+                            OptionKind::Put => forward < strike,
+                        };
+                        if itm {
+                            kind.sign()
+                        } else {
+                            0.0
+                        }
+                    } else {
+                        black76(kind, forward, strike, years, 0.0, iv).map_or(0.0, |g| g.delta)
+                    };
+                    l.sign * l.qty * d
+                }
+            })
+            .collect()
+    }
+
+    /// Units of underlying held in short options.
+    pub fn short_option_units(&self) -> f64 {
+        self.legs
+            .iter()
+            .filter(|l| l.sign < 0.0 && matches!(l.kind, LegKind::Option { .. }))
+            .map(|l| l.qty)
+            .sum()
+    }
+
+    /// The book after a shock: prices × `x`, volatilities `+ vol_add` (additive, floored),
+    /// `days` later (an option past its expiry is worth its intrinsic value). Entries held.
+    pub fn shifted(&self, x: f64, vol_add: f64, days: f64) -> BookModel {
+        let legs = self
+            .legs
+            .iter()
+            .map(|l| {
+                let kind = match l.kind {
+                    LegKind::Linear { price } => LegKind::Linear { price: price * x },
+                    LegKind::Inverse { price, face } => LegKind::Inverse {
+                        price: price * x,
+                        face,
+                    },
+                    LegKind::Option {
+                        kind,
+                        strike,
+                        forward,
+                        iv,
+                        years,
+                        inverse,
+                    } => LegKind::Option {
+                        kind,
+                        strike,
+                        forward: forward * x,
+                        iv: VolConvention::Additive.shocked_vol(iv, vol_add, f64::NAN),
+                        years: years - days / DAYS_PER_YEAR,
+                        inverse,
+                    },
+                };
+                Leg { kind, ..l.clone() }
+            })
+            .collect();
+        BookModel {
+            reference: self.reference * x,
+            inverse: self.inverse,
+            legs,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Computations
+// ---------------------------------------------------------------------------------------------
+
+/// The scenario margin of `model` under `spec` (margin-models.md §5): every scenario revalued
+/// with [`BookModel::value`], the minimum delta charge on [`BookModel::deltas`] (in coin for
+/// inverse books: deltas ÷ S) and the short-option minimum per unit.
+pub fn scenario_margin_of(
+    model: &BookModel,
+    spec: &PortfolioSpec,
+) -> Result<ScenarioMargin, RiskError> {
+    let mut deltas = model.deltas();
+    if model.inverse {
+        for d in &mut deltas {
+            *d /= model.reference;
+        }
+    }
+    let inputs = ScanInputs {
+        price: model.reference,
+        price_scan_range: spec.price_scan_range,
+        vol_scan_range: spec.vol_scan_range,
+        days_forward: spec.days_forward,
+        deltas: Some(&deltas),
+        minimum: spec.short_option_minimum * model.short_option_units(),
+    };
+    scenario_margin(&spec.grid, &inputs, model.closure(spec.grid.vol_convention))
+}
+
+/// Maintenance margin and P&L of the book under the markets' own rules when the book is
+/// `model` (a [`BookModel::shifted`] copy of `book`'s). `None` if a figure leaves the engine's
+/// range.
+fn standard_state(book: &Book, model: &BookModel, fee: Decimal) -> Option<(Decimal, Decimal)> {
+    let mut mm = book.account.other_maintenance_margin;
+    let mut total_pnl = Decimal::ZERO;
+    let limit = Decimal::from(1_000_000_000_000_000_000_000i128);
+    for (p, leg) in book.positions.iter().zip(&model.legs) {
+        let m = &book.markets[p.market];
+        match leg.kind {
+            LegKind::Option {
+                kind,
+                strike,
+                forward,
+                iv,
+                years,
+                inverse,
+            } => {
+                let prem = option_premium(kind, strike, forward, iv, years, inverse);
+                let mark = premium_decimal(prem)?;
+                let f = figures_at(m, p, from_f64(forward)?, mark)?;
+                mm = mm.checked_add(f.maintenance_margin)?;
+                total_pnl = total_pnl.checked_add(f.unrealized_pnl)?;
+            }
+            LegKind::Linear { price } | LegKind::Inverse { price, .. } => {
+                let price = from_f64(price).filter(|x| *x > Decimal::ZERO)?;
+                let size = p.contracts.checked_mul(m.contract_size)?;
+                let n = match m.settlement {
+                    Settlement::Linear => size.checked_mul(price)?,
+                    Settlement::Inverse => size.checked_div(price)?,
+                };
+                if n > limit {
+                    return None;
+                }
+                let basis = match m.margin_basis {
+                    MarginBasis::Mark => price,
+                    MarginBasis::Entry => p.entry_price,
+                };
+                mm = mm.checked_add(maintenance_at(m, p, basis, fee))?;
+                total_pnl = total_pnl.checked_add(pnl(m, p, price))?;
+            }
+        }
+    }
+    Some((mm, total_pnl))
+}
+
+fn conv_text(c: VolConvention) -> String {
+    match c {
+        VolConvention::Additive => "additive: σ' = σ + shift".into(),
+        VolConvention::Relative => "relative: σ' = σ·(1 + shift)".into(),
+        VolConvention::DteScaled {
+            pivot_days,
+            dte_floor,
+            power_short,
+            power_long,
+        } => format!(
+            "DTE-scaled: σ' = σ·(1 + shift·({pivot_days} / max({dte_floor}, DTE))^p), p = {power_short} below {pivot_days} days, {power_long} above"
+        ),
+    }
+}
+
+fn dec(field: &str, x: f64) -> Result<Decimal, FieldError> {
+    from_f64(x).ok_or_else(|| {
+        FieldError::new(
+            field,
+            "out_of_range",
+            format!("the result {x} is beyond the engine's range"),
+        )
+    })
+}
+
+fn fill_touch(bl: &mut BookLiquidation, touch: Option<(f64, f64)>) {
+    let Some((sigma, h)) = touch else {
+        return;
+    };
+    let reference = to_f64(bl.reference_price);
+    for p in &mut bl.prices {
+        let level = to_f64(p.price);
+        p.distance_sigmas = distance_sigmas(reference, level, sigma, h).ok();
+        p.touch_probability = touch_probability(reference, level, sigma, h, Drift::Martingale)
+            .ok()
+            .map(|t| t.probability);
+    }
+    bl.volatility = Some(sigma);
+    bl.horizon_days = Some(h);
+    bl.touch_model = Some(format!(
+        "lognormal price with no drift (dS = σ·S·dW, log drift −σ²/2), σ = {sigma} annualised, horizon {h} days: P(touch) by the first-passage formula of Brownian motion with drift; distance in σ = ln(P/reference) / (σ·√(h/365))"
+    ));
+}
+
+/// Roots of `equity(P) = MM_portfolio(P)`: the grid re-run at every price (book shifted to it).
+fn portfolio_book_liquidation(
+    book: &Book,
+    model: &BookModel,
+    spec: &PortfolioSpec,
+    equity: f64,
+) -> Option<BookLiquidation> {
+    let reference = model.reference;
+    let base = model.value(1.0, 0.0, 0.0, VolConvention::Additive);
+    let other_mm = to_f64(book.account.other_maintenance_margin);
+    let eq = |p: f64| equity + model.value(p / reference, 0.0, 0.0, VolConvention::Additive) - base;
+    let mm = |p: f64| {
+        scenario_margin_of(&model.shifted(p / reference, 0.0, 0.0), spec)
+            .map_or(f64::NAN, |m| m.maintenance_margin + other_mm)
+    };
+    // Keep the work bounded for large books: about 2·10⁷ leg valuations at most.
+    let per_eval = (model.legs.len().max(1) * (spec.grid.scenarios.len() + 1)) as f64;
+    let steps = ((2.0e7 / per_eval) / 2.5).clamp(40.0, 400.0) as usize;
+    let search = RootSearch {
+        min_factor: 1e-3,
+        max_factor: 1e2,
+        steps_per_side: steps,
+        rel_tolerance: 1e-11,
+    };
+    let r = liquidation_roots(reference, eq, mm, &search).ok()?;
+    let reference_d = from_f64(reference)?;
+    let mut prices: Vec<BookLiquidationPrice> = r
+        .below
+        .iter()
+        .chain(r.above.iter())
+        .filter_map(|root| {
+            let below = root.price < reference;
+            let price = round_price_against(from_f64(root.price)?, below, None);
+            let distance = (price - reference_d)
+                .abs()
+                .checked_div(reference_d)?
+                .checked_mul(Decimal::ONE_HUNDRED)?;
+            Some(BookLiquidationPrice {
+                price,
+                direction: if below { "below" } else { "above" }.to_string(),
+                distance_percent: round_plain(distance),
+                distance_sigmas: None,
+                touch_probability: None,
+                crossing: Some(
+                    match root.crossing {
+                        Crossing::IntoLiquidation => "intoLiquidation",
+                        Crossing::OutOfLiquidation => "outOfLiquidation",
+                    }
+                    .to_string(),
+                ),
+            })
+        })
+        .collect();
+    prices.sort_by_key(|a| a.price);
+    prices.dedup_by(|a, b| a.price == b.price);
+    Some(BookLiquidation {
+        reference_price: reference_d,
+        below: r.nearest_below.and_then(from_f64).map(|p| round_price_against(p, true, None)),
+        above: r.nearest_above.and_then(from_f64).map(|p| round_price_against(p, false, None)),
+        prices,
+        already_liquidatable: r.liquidatable_at_mark,
+        searched_from: round_plain(from_f64(r.searched.0).unwrap_or(Decimal::ZERO)),
+        searched_to: round_plain(from_f64(r.searched.1).unwrap_or(Decimal::ZERO)),
+        method: format!(
+            "roots of equity(P) = MM(P) with MM the {} grid's maintenance margin recomputed at every underlying price P (every market moves by the same relative amount; options revalued with Black-76, volatility and time held); a {steps}-point geometric scan on each side of the reference over [P/10³, P·10²], each sign change bisected (risk::roots); roots rounded against the trader",
+            spec.grid.id
+        ),
+        maintenance_basis: Some("portfolio".into()),
+        volatility: None,
+        horizon_days: None,
+        touch_model: None,
+    })
+}
+
+/// Adds the whole-book figures `spec` asks for to `response` (computed by
+/// [`crate::account::compute_with`] on `book`, whose wallet already includes the collateral).
+pub fn extend(
+    book: &Book,
+    spec: &RiskSpec,
+    original_wallet: Decimal,
+    response: &mut Response,
+) -> Result<(), InputErrors> {
+    let fee = book.account.liquidation_fee_rate.unwrap_or(Decimal::ZERO);
+    let Some(reference) = reference_price(book) else {
+        return Ok(());
+    };
+    let model = BookModel::new(book, to_f64(reference));
+    let equity = response.account.equity;
+    let acc = &mut response.account;
+
+    // Portfolio margin.
+    if let Some(pm) = &spec.portfolio {
+        const P: &str = "account.portfolioMargin";
+        let m =
+            scenario_margin_of(&model, pm).map_err(|e| InputErrors::one(e.to_field_error(P)))?;
+        let im = round_margin(dec(P, m.initial_margin)?);
+        let mm = round_margin(dec(P, m.maintenance_margin)?);
+        let range = || {
+            InputErrors::one(FieldError::new(
+                P,
+                "out_of_range",
+                "the portfolio margin is beyond the engine's range",
+            ))
+        };
+        let total_mm = mm
+            .checked_add(book.account.other_maintenance_margin)
+            .ok_or_else(range)?;
+        let deltas = model.deltas();
+        let minimum_delta = m.min_delta.map(|c| {
+            let net: f64 = deltas.iter().sum();
+            let gross: f64 = deltas.iter().map(|d| d.abs()).sum();
+            let rule = pm.grid.min_delta.unwrap_or(MinDeltaRule {
+                unhedged: 0.0,
+                hedged: 0.0,
+            });
+            MinDeltaResult {
+                net_delta: net,
+                gross_delta: gross,
+                hedged_delta: ((gross - net.abs()) / 2.0).max(0.0),
+                unhedged_factor: rule.unhedged,
+                hedged_factor: rule.hedged,
+                charge: c.charge,
+            }
+        });
+        let mut notes = m.notes.clone();
+        notes.push("Futures are revalued linearly (their P&L), options fully with Black-76 (r = 0) at the shocked forward and volatility; every market moves by the same relative amount as the reference underlying.".into());
+        if model.inverse {
+            notes.push("Coin-settled book: scenario P&L, the minimum delta charge and the margins are in coin.".into());
+        }
+        acc.portfolio_margin = Some(PortfolioMarginResult {
+            grid: m.grid_id.clone(),
+            grid_name: pm.grid.name.to_string(),
+            as_of: pm.grid.as_of.to_string(),
+            source: pm.grid.source.to_string(),
+            reference_price: model.reference,
+            price_scan_range: pm.price_scan_range,
+            vol_scan_range: pm.vol_scan_range,
+            vol_convention: conv_text(pm.grid.vol_convention),
+            days_forward: pm.days_forward,
+            scenarios: m
+                .scenarios
+                .iter()
+                .map(|s| ScenarioResult {
+                    label: s.label.clone(),
+                    price: s.price,
+                    vol_shift: s.vol_shift,
+                    weight: s.weight,
+                    pnl: s.pnl,
+                    weighted_pnl: s.weighted_pnl,
+                })
+                .collect(),
+            scan_risk: m.scan_risk,
+            worst_scenario: m.worst_scenario.map(|i| m.scenarios[i].label.clone()),
+            minimum_delta,
+            short_option_minimum: m.minimum,
+            requirement: m.requirement,
+            dominant: m.dominant_label.clone(),
+            initial_per_requirement: pm.grid.initial_per_requirement,
+            maintenance_per_requirement: pm.grid.maintenance_per_requirement,
+            initial_margin: im,
+            maintenance_margin: mm,
+            notes,
+        });
+        acc.margin_mode = AccountMarginMode::Portfolio;
+        acc.initial_margin = im;
+        acc.maintenance_margin = round_margin(total_mm);
+        acc.initial_margin_ratio = im.checked_div(acc.gross_notional).map(round_plain);
+        acc.margin_ratio = (equity > Decimal::ZERO)
+            .then(|| total_mm.checked_div(equity).map(round_plain))
+            .flatten();
+        acc.available_balance =
+            round_plain(equity.checked_sub(im).ok_or_else(range)?.max(Decimal::ZERO));
+        acc.notes.push(format!(
+            "Portfolio margin ({}): the account's initial and maintenance margin come from the scenario grid over the whole book, dominated by '{}'. Each position's own margin figures are its standalone standard margin, shown for reference only.",
+            pm.grid.name, m.dominant_label
+        ));
+        if let Some(f) = book.account.liquidation_fee_rate {
+            acc.notes.push(format!("Portfolio margin: the closing fee ({f}) is in each position's standalone maintenance margin but not in the grid's requirement."));
+        }
+        for p in &mut response.positions {
+            p.liquidation = Liquidation {
+                price: None,
+                distance_percent: None,
+                tier: None,
+                reason: Some(
+                    "portfolio margin: the book is liquidated as a whole, see account.bookLiquidation"
+                        .into(),
+                ),
+                already_liquidatable: equity <= total_mm,
+                method: "bookRootSearch".into(),
+            };
+        }
+        acc.book_liquidation = portfolio_book_liquidation(book, &model, pm, to_f64(equity));
+    } else if spec.book_liquidation && acc.book_liquidation.is_none() {
+        acc.book_liquidation = book_liquidation_from(book, fee, reference);
+        if acc.book_liquidation.is_some() {
+            acc.notes.push("Book liquidation: every market moves by the same relative amount as the reference (the first position's mark).".into());
+        }
+    }
+    if let Some(bl) = &mut acc.book_liquidation {
+        fill_touch(bl, spec.touch);
+    }
+
+    // Collateral.
+    if !spec.collateral.is_empty() {
+        let value = spec.collateral_value();
+        let total = original_wallet + value;
+        acc.wallet_balance = original_wallet;
+        acc.collateral = Some(CollateralResult {
+            assets: spec.collateral.iter().map(|c| c.result.clone()).collect(),
+            gross_value: round_plain(spec.collateral.iter().map(|c| c.result.value).sum()),
+            value_after_haircuts: round_plain(value),
+            total_collateral: round_plain(total),
+            collateralisation_ratio: (acc.initial_margin > Decimal::ZERO)
+                .then(|| total.checked_div(acc.initial_margin).map(round_plain))
+                .flatten(),
+        });
+        acc.notes.push("Collateral: other assets count at amount × price × (1 − haircut), added to the wallet balance in equity.".into());
+    }
+
+    // Stress.
+    if !spec.stress.is_empty() {
+        let scenarios: Vec<StressScenario> =
+            spec.stress.iter().map(|s| s.scenario.clone()).collect();
+        let results = stress_test(
+            model.reference,
+            &scenarios,
+            model.closure(VolConvention::Additive),
+        )
+        .map_err(|e| InputErrors::one(e.to_field_error("stress")))?;
+        let mut items = Vec::with_capacity(results.len());
+        for (i, (s, r)) in spec.stress.iter().zip(&results).enumerate() {
+            let field = format!("stress[{i}]");
+            let x = 1.0 + s.scenario.price_move;
+            let shifted = model.shifted(x, s.scenario.vol_shift, s.scenario.days_forward);
+            let eq = equity.checked_add(dec(&field, r.pnl)?).ok_or_else(|| {
+                FieldError::new(
+                    field.clone(),
+                    "out_of_range",
+                    "the equity after this shock is beyond the engine's range",
+                )
+            })?;
+            let mm = match &spec.portfolio {
+                Some(pm) => scenario_margin_of(&shifted, pm)
+                    .ok()
+                    .and_then(|m| from_f64(m.maintenance_margin))
+                    .and_then(|m| {
+                        round_margin(m).checked_add(book.account.other_maintenance_margin)
+                    }),
+                None => standard_state(book, &shifted, fee).map(|(mm, _)| round_margin(mm)),
+            };
+            let mm = mm.ok_or_else(|| {
+                InputErrors::one(FieldError::new(
+                    field.clone(),
+                    "out_of_range",
+                    "the maintenance margin after this shock is beyond the engine's range",
+                ))
+            })?;
+            items.push(StressResultItem {
+                name: s.name.clone(),
+                price_move_percent: s.percent,
+                vol_move: s.scenario.vol_shift,
+                days_forward: s.scenario.days_forward,
+                price: r.price,
+                pnl: r.pnl,
+                equity: round_plain(eq),
+                maintenance_margin: mm,
+                margin_ratio: (eq > Decimal::ZERO)
+                    .then(|| mm.checked_div(eq).map(round_plain))
+                    .flatten(),
+                liquidated: eq <= mm,
+            });
+        }
+        response.stress = Some(StressReport {
+            method: format!(
+                "every price × (1 + priceMovePercent/100); option volatilities + volMove (additive, floored at {MIN_SHOCKED_VOL}); daysForward calendar days later (an option past expiry is worth its intrinsic value); P&L by full revaluation (Black-76, r = 0); equity = today's equity + P&L; maintenance margin recomputed on the shocked book ({}); liquidated when equity ≤ maintenance margin",
+                match &spec.portfolio {
+                    Some(pm) => format!("the {} grid", pm.grid.id),
+                    None => "the markets' own rules".to_string(),
+                }
+            ),
+            scenarios: items,
+        });
+    }
+
+    // VaR.
+    if let Some(v) = &spec.var {
+        let r = historical_var(
+            model.reference,
+            &v.returns,
+            &v.spec,
+            model.closure(VolConvention::Additive),
+        )
+        .map_err(|e| InputErrors::one(e.to_field_error("var")))?;
+        response.var = Some(VarResult {
+            confidence: r.alpha,
+            var: r.var,
+            expected_shortfall: r.es,
+            var_convention: r.var_method.clone(),
+            es_convention: r.es_method.to_string(),
+            default_conventions: v.default_conventions,
+            horizon_days: v.horizon_days,
+            horizon: r.horizon.clone(),
+            scale: r.scale,
+            scenarios: r.scenarios,
+            observations: v.returns.len(),
+            tail_size: r.tail_size.clone(),
+            worst_loss: r.worst_loss,
+            reference_price: model.reference,
+            method: format!(
+                "historical simulation with full revaluation: P&L_j = V(S·e^(R_j)) − V(S), every market moved by e^(R_j), volatilities and time held; {} {}; VaR = {} of the losses{}; ES = {}; in the settlement currency",
+                v.returns.len(),
+                if v.series_format == "prices" {
+                    "daily log returns from the pasted prices"
+                } else {
+                    "daily log returns as pasted"
+                },
+                r.var_method,
+                if v.default_conventions {
+                    " (default: the empirical quantile inf{ℓ : F(ℓ) ≥ α}, k = ⌊n(1−α)⌋ + 1 with n(1−α) in exact decimals)"
+                } else {
+                    ""
+                },
+                r.es_method
+            ),
+        });
+    }
+    Ok(())
+}
