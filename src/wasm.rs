@@ -117,8 +117,24 @@ export type MarginRuleInput =
   | { type: "sizeScaled"; initialBaseRate: DecimalInput; maintenanceBaseRate: DecimalInput; slopePerUnit: DecimalInput }
   | { type: "standardOption"; initialRate?: DecimalInput; initialFloorRate?: DecimalInput; maintenanceRate?: DecimalInput; maintenanceItmRate?: DecimalInput; marginFactor?: DecimalInput; maintenancePremiumMultiplier?: DecimalInput; liquidationFeeRate?: DecimalInput; premiumAtLeastEntry?: boolean };
 
+export type ImrModelInput =
+  | { type: "sizeLinear"; base: DecimalInput; slopePerUnit: DecimalInput }
+  | { type: "sqrtSize"; base: DecimalInput; k: DecimalInput }
+  | { type: "sqrtNotional"; base: DecimalInput; baseNotional: DecimalInput }
+  | { type: "openInterest"; base: DecimalInput; lowerCap: DecimalInput; upperCap: DecimalInput; openInterest: DecimalInput }
+  | { type: "volatility"; floor: DecimalInput; confidence?: DecimalInput; horizonDays?: DecimalInput; multiplier?: DecimalInput;
+      volatility?: DecimalInput; series?: string; seriesFormat?: "prices" | "logReturns"; estimator?: "sample" | "ewma"; lambda?: DecimalInput };
+export interface CustomGridInput {
+  name?: string; priceUnit?: "relative" | "scanRange"; volUnit?: "literal" | "scanRange"; volConvention?: "additive" | "relative" | "dteScaled";
+  scenarios: { label?: string; priceMove: DecimalInput; volMove?: DecimalInput; weight?: DecimalInput }[];
+  minDelta?: { unhedged: DecimalInput; hedged: DecimalInput }; initialPerRequirement?: DecimalInput; maintenancePerRequirement?: DecimalInput;
+}
+export interface PortfolioMarginInput {
+  grid?: "span16" | "paradex" | "okx" | "custom"; customGrid?: CustomGridInput;
+  priceScanRange?: DecimalInput; volScanRange?: DecimalInput; extremeMultiple?: DecimalInput; daysForward?: DecimalInput; shortOptionMinimum?: DecimalInput;
+}
 export interface MarketInput {
-  symbol?: string; preset?: string;
+  symbol?: string; preset?: string; initialMarginModel?: ImrModelInput;
   kind?: "perpetual" | "future" | "option"; settlement?: "linear" | "inverse";
   contractSize?: DecimalInput; markPrice?: DecimalInput; tickSize?: DecimalInput;
   marginBasis?: "mark" | "entry"; margin?: MarginRuleInput;
@@ -128,12 +144,21 @@ export interface MarketInput {
 export interface PositionInput { symbol: string; side: "long" | "short" | "buy" | "sell"; size: DecimalInput; entryPrice: DecimalInput; leverage?: DecimalInput; isolatedMargin?: DecimalInput; }
 export interface OrderInput { symbol: string; side: "buy" | "sell" | "long" | "short"; size: DecimalInput; price?: DecimalInput; leverage?: DecimalInput; }
 export interface CalculateRequest {
-  account: { walletBalance: DecimalInput; marginMode?: "cross" | "isolated"; includeFees?: boolean; takerFeeRate?: DecimalInput; otherMaintenanceMargin?: DecimalInput; otherUnrealizedPnl?: DecimalInput };
+  account: {
+    walletBalance: DecimalInput; marginMode?: "cross" | "isolated" | "portfolio"; includeFees?: boolean; takerFeeRate?: DecimalInput;
+    otherMaintenanceMargin?: DecimalInput; otherUnrealizedPnl?: DecimalInput; bookLiquidation?: boolean;
+    portfolioMargin?: PortfolioMarginInput; collateral?: { asset: string; amount: DecimalInput; price: DecimalInput; haircut?: DecimalInput }[];
+  };
   markets: MarketInput[];
   positions: PositionInput[];
   orders?: OrderInput[];
   /** ISO 8601 UTC; required when the book holds options (the engine has no clock). */
   valuationTime?: string;
+  /** Annualised volatility and horizon for liquidation distances in sigma and touch probabilities. */
+  volatility?: DecimalInput; horizonDays?: DecimalInput;
+  var?: { series: string; seriesFormat?: "prices" | "logReturns"; column?: string; confidence?: DecimalInput; horizonDays?: DecimalInput;
+          windows?: "sqrtTime" | "overlapping" | "nonOverlapping"; quantile?: string; expectedShortfall?: "acerbiTasche" | "meanWorstCeil" | "meanWorstFloorPlusOne" | "meanLossAtLeastVar" };
+  stress?: { name?: string; priceMovePercent: DecimalInput; volMove?: DecimalInput; daysForward?: DecimalInput }[];
 }
 
 /** Decimal figures are strings; model outputs (Greeks, volatility) are numbers. */
@@ -147,17 +172,26 @@ export interface PositionResult {
   tier: { tier: number; notionalFloor: string; notionalCap: string | null; maintenanceMarginRate: string; maintenanceAmount: string; maxLeverage: string } | null;
   unrealizedPnl: string; isolatedMargin: string | null; bankruptcyPrice: string | null;
   liquidation: Liquidation; maxAdditionalSize: string; breakdown: Step[];
+  /** Which rule set the initial margin rate, and with what inputs. */
+  imrSource?: { model: string; rule: string; formula: string; rate: string | number; inputs: Record<string, number>; source: string; [more: string]: unknown };
   option?: { optionType: string; strike: string; expiry: string; valuationTime: string; timeToExpiryYears: number; underlyingPrice: string; volatility: number; markPremium: string; markPremiumUsd: string; greeks: Greeks; positionGreeks: Greeks; units: string; [more: string]: unknown };
 }
 export interface Greeks { delta: number; gamma: number; vega: number; theta: number; }
 export interface AccountResult {
-  marginMode: "cross" | "isolated"; settlement: "linear" | "inverse";
+  marginMode: "cross" | "isolated" | "portfolio"; settlement: "linear" | "inverse";
   walletBalance: string; unrealizedPnl: string; equity: string; initialMargin: string; initialMarginRatio: string | null;
   maintenanceMargin: string; marginRatio: string | null; availableBalance: string; grossNotional: string;
   effectiveLeverage: string | null; liquidationFeeRate: string | null; notes: string[];
-  bookLiquidation?: { referencePrice: string; prices: { price: string; direction: string; distancePercent: string }[]; below: string | null; above: string | null; alreadyLiquidatable: boolean; method: string; [more: string]: unknown };
+  bookLiquidation?: { referencePrice: string; prices: { price: string; direction: string; distancePercent: string; distanceSigmas?: number; touchProbability?: number; [more: string]: unknown }[]; below: string | null; above: string | null; alreadyLiquidatable: boolean; method: string; [more: string]: unknown };
+  /** Portfolio mode: every scenario's P&L, the requirement and the scenario that sets it. */
+  portfolioMargin?: { grid: string; scenarios: { label: string; price: number; volShift: number; weight: number; pnl: number; weightedPnl: number }[]; requirement: unknown; dominant: unknown; initialMargin: unknown; maintenanceMargin: unknown; [more: string]: unknown };
+  collateral?: { assets: { asset: string; amount: string; price: string; haircut: string; value: string; valueAfterHaircut: string }[]; collateralisationRatio: unknown; [more: string]: unknown };
 }
-export interface CalculateResult { account: AccountResult; positions: PositionResult[]; warnings: FieldError[]; orders?: unknown; }
+export interface CalculateResult {
+  account: AccountResult; positions: PositionResult[]; warnings: FieldError[]; orders?: unknown;
+  var?: { confidence: number; var: number; expectedShortfall: number; varConvention: string; esConvention: string; [more: string]: unknown };
+  stress?: { method: string; scenarios: { name: string; priceMovePercent: unknown; pnl: unknown; equity: unknown; maintenanceMargin: unknown; marginRatio: unknown; liquidated: boolean; [more: string]: unknown }[] };
+}
 
 export interface QuoteRequest { model?: "black76" | "blackScholes"; optionType: "call" | "put"; settlement?: "linear" | "inverse"; underlying: DecimalInput; strike: DecimalInput; timeYears: DecimalInput; rate?: DecimalInput; volatility?: DecimalInput; price?: DecimalInput; }
 export interface Quote { price: number; delta: number; gamma: number; vega: number; theta: number; rho: number; priceCoin: number | null; deltaPremiumAdjusted: number | null; vegaCoin: number | null; thetaCoin: number | null; units: string; }
