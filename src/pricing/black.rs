@@ -52,11 +52,7 @@ fn exp_small(z: f64) -> f64 {
         1.0 / 5040.0,
         1.0 / 40320.0,
     ];
-    let mut acc = C[8];
-    for c in C[..8].iter().rev() {
-        acc = acc * z + c;
-    }
-    acc
+    horner(&C, z)
 }
 
 /// Clamp at zero while letting NaN through to the final finiteness check (Jäckel's
@@ -70,19 +66,20 @@ fn non_negative(b: f64) -> f64 {
     }
 }
 
-/// `(Φ(d), Φ(−d), tail_form, erfcx(|d|/√2))` given `g = exp(−d²/2)`.
+/// `(Φ(d), Φ(−d), tail_form, erfcx(|d|/√2))` given `g() = exp(−d²/2)` (only evaluated in the
+/// tail).
 ///
 /// For `|d|/√2 ≤ 0.46875` Cody's erf rational is used (no exponential); otherwise the smaller
 /// tail is `½·g·erfcx(|d|/√2)` with Cody's exponential-free erfcx rationals (Cody 1969).
 #[inline(always)]
-fn cdf_pair(d: f64, g: f64) -> (f64, f64, bool, f64) {
+fn cdf_pair(d: f64, g: impl FnOnce() -> f64) -> (f64, f64, bool, f64) {
     let y = d.abs() * ONE_OVER_SQRT_TWO;
     if y <= CODY_THRESHOLD {
         let e = erf_central(d * ONE_OVER_SQRT_TWO);
         (0.5 + 0.5 * e, 0.5 - 0.5 * e, false, 0.0)
     } else {
         let xc = erfcx_positive(y);
-        let tail = 0.5 * g * xc;
+        let tail = 0.5 * g() * xc;
         if d < 0.0 {
             (tail, 1.0 - tail, true, xc)
         } else {
@@ -182,14 +179,36 @@ const SMALL_T_B6: [f64; 7] = [
     1.0 / 6227020800.0,
 ];
 
-/// Horner evaluation of `Σ c[i]·zⁱ`.
+/// Horner evaluation of `Σ c[i]·zⁱ`: `(…(c[N−1]·z + c[N−2])·z + …)·z + c[0]`.
+///
+/// Written out for the lengths used here rather than as a loop so that, once inlined, it is
+/// straight-line code with immediate constants even at the size-optimised release profile (which
+/// never unrolls loops); the operations and their order are those of the loop, so the result is
+/// bit-identical.
 #[inline(always)]
 fn horner<const N: usize>(c: &[f64; N], z: f64) -> f64 {
-    let mut acc = c[N - 1];
-    for &ci in c[..N - 1].iter().rev() {
-        acc = acc * z + ci;
+    match N {
+        1 => c[0],
+        2 => c[1] * z + c[0],
+        3 => (c[2] * z + c[1]) * z + c[0],
+        4 => ((c[3] * z + c[2]) * z + c[1]) * z + c[0],
+        5 => (((c[4] * z + c[3]) * z + c[2]) * z + c[1]) * z + c[0],
+        6 => ((((c[5] * z + c[4]) * z + c[3]) * z + c[2]) * z + c[1]) * z + c[0],
+        7 => (((((c[6] * z + c[5]) * z + c[4]) * z + c[3]) * z + c[2]) * z + c[1]) * z + c[0],
+        9 => {
+            (((((((c[8] * z + c[7]) * z + c[6]) * z + c[5]) * z + c[4]) * z + c[3]) * z + c[2]) * z
+                + c[1])
+                * z
+                + c[0]
+        }
+        _ => {
+            let mut acc = c[N - 1];
+            for &ci in c[..N - 1].iter().rev() {
+                acc = acc * z + ci;
+            }
+            acc
+        }
     }
-    acc
 }
 
 /// Small-`t` expansion of the normalised Black call to twelfth order in `t`, accurate to
@@ -263,32 +282,87 @@ fn small_t_expansion_of_normalised_black_call(h: f64, t: f64, gauss: f64) -> f64
 
 /// Everything the prices and Greeks need from one evaluation of the normalised Black
 /// function of an out-of-the-money call (`x ≤ 0`).
+///
+/// The Gaussian factors are evaluated only where they are needed: near the money (both
+/// `|d1|/√2` and `|d2|/√2` within Cody's first interval) the price and the probabilities need no
+/// exponential at all, so `exp(−½(h²+t²))` is left to the callers that ask for it (vega, gamma,
+/// the implied-volatility iteration) through [`OtmCall::gauss`], [`OtmCall::g1`] and
+/// [`OtmCall::g2`] — which evaluate exactly the expressions an eager evaluation would.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct OtmCall {
     /// Normalised price `b(x, s)` of the out-of-the-money call.
     pub b: f64,
-    /// `exp(−½(h²+t²))`; the normalised vega is `gauss/√(2π)`.
-    pub gauss: f64,
+    h: f64,
+    t: f64,
+    r: f64,
+    rinv: f64,
     d1: f64,
     d2: f64,
-    /// `exp(−d1²/2)`.
-    pub g1: f64,
-    /// `exp(−d2²/2)`.
-    pub g2: f64,
+    /// `exp(−½(h²+t²))` when already computed.
+    gauss: Option<f64>,
+    /// `(exp(−d1²/2), exp(−d2²/2))` when fixed without `gauss` (zero total volatility).
+    g12: Option<(f64, f64)>,
     /// `(Φ(d1), Φ(−d1))` when already computed.
     pair1: Option<(f64, f64)>,
     /// `(Φ(d2), Φ(−d2))` when already computed.
     pair2: Option<(f64, f64)>,
 }
 
+/// `exp(−½(h²+t²))`.
+#[inline(always)]
+fn gauss_of(h: f64, t: f64) -> f64 {
+    (-0.5 * (h * h + t * t)).exp()
+}
+
+/// `(exp(−d1²/2), exp(−d2²/2))` from `gauss = exp(−½(h²+t²))`:
+/// `exp(−d1²/2) = gauss·exp(−x/2)`, `exp(−d2²/2) = gauss·exp(x/2)`, recomputed directly when
+/// `gauss` is close to underflow.
+#[inline(always)]
+fn g12_of(gauss: f64, d1: f64, d2: f64, r: f64, rinv: f64) -> (f64, f64) {
+    if gauss > GAUSS_SUBNORMAL_GUARD {
+        (gauss * rinv, gauss * r)
+    } else {
+        ((-0.5 * d1 * d1).exp(), (-0.5 * d2 * d2).exp())
+    }
+}
+
 impl OtmCall {
+    /// `exp(−½(h²+t²))`; the normalised vega is `gauss/√(2π)`.
+    #[inline(always)]
+    pub fn gauss(&self) -> f64 {
+        match self.gauss {
+            Some(g) => g,
+            None => gauss_of(self.h, self.t),
+        }
+    }
+
+    #[inline(always)]
+    fn g12(&self) -> (f64, f64) {
+        match self.g12 {
+            Some(g) => g,
+            None => g12_of(self.gauss(), self.d1, self.d2, self.r, self.rinv),
+        }
+    }
+
+    /// `exp(−d1²/2)`.
+    #[inline(always)]
+    pub fn g1(&self) -> f64 {
+        self.g12().0
+    }
+
+    /// `exp(−d2²/2)`.
+    #[inline(always)]
+    pub fn g2(&self) -> f64 {
+        self.g12().1
+    }
+
     /// `(Φ(d1), Φ(−d1))`.
     #[inline(always)]
     pub fn pair1(&self) -> (f64, f64) {
         match self.pair1 {
             Some(p) => p,
             None => {
-                let (n, m, _, _) = cdf_pair(self.d1, self.g1);
+                let (n, m, _, _) = cdf_pair(self.d1, || self.g1());
                 (n, m)
             }
         }
@@ -300,7 +374,7 @@ impl OtmCall {
         match self.pair2 {
             Some(p) => p,
             None => {
-                let (n, m, _, _) = cdf_pair(self.d2, self.g2);
+                let (n, m, _, _) = cdf_pair(self.d2, || self.g2());
                 (n, m)
             }
         }
@@ -320,64 +394,81 @@ pub(crate) fn otm_call(x: f64, s: f64, r: f64, rinv: f64) -> OtmCall {
         // Zero total volatility: the out-of-the-money option is worthless.
         let at_the_money = x == 0.0;
         let (half, unit) = if at_the_money { (0.5, 1.0) } else { (0.0, 0.0) };
+        let d = if at_the_money { 0.0 } else { f64::NEG_INFINITY };
         return OtmCall {
             b: 0.0,
-            gauss: unit,
-            d1: if at_the_money { 0.0 } else { f64::NEG_INFINITY },
-            d2: if at_the_money { 0.0 } else { f64::NEG_INFINITY },
-            g1: unit,
-            g2: unit,
+            h: d,
+            t: 0.0,
+            r,
+            rinv,
+            d1: d,
+            d2: d,
+            gauss: Some(unit),
+            g12: Some((unit, unit)),
             pair1: Some((half, 1.0 - half)),
             pair2: Some((half, 1.0 - half)),
         };
     }
     let h = x / s;
     let t = 0.5 * s;
-    let gauss = (-0.5 * (h * h + t * t)).exp();
     let d1 = h + t;
     let d2 = h - t;
-    // exp(−d1²/2) = exp(−½(h²+t²))·exp(−x/2), exp(−d2²/2) = exp(−½(h²+t²))·exp(x/2).
-    let (g1, g2) = if gauss > GAUSS_SUBNORMAL_GUARD {
-        (gauss * rinv, gauss * r)
-    } else {
-        ((-0.5 * d1 * d1).exp(), (-0.5 * d2 * d2).exp())
-    };
     let eta = ASYMPTOTIC_EXPANSION_ACCURACY_THRESHOLD;
     let tau = SMALL_T_EXPANSION_THRESHOLD;
+    let mut gauss = None;
     let mut pair1 = None;
     let mut pair2 = None;
     let b = if x < s * eta && 0.5 * s * s + x < s * (tau + eta) {
         // Region 1.
-        if gauss > 0.0 {
-            asymptotic_expansion_of_normalised_black_call(h, t, gauss)
+        let g = gauss_of(h, t);
+        gauss = Some(g);
+        if g > 0.0 {
+            asymptotic_expansion_of_normalised_black_call(h, t, g)
         } else {
             0.0
         }
     } else if t < tau {
         // Region 2.
-        if gauss > 0.0 {
-            small_t_expansion_of_normalised_black_call(h, t, gauss)
+        let g = gauss_of(h, t);
+        gauss = Some(g);
+        if g > 0.0 {
+            small_t_expansion_of_normalised_black_call(h, t, g)
         } else {
             0.0
         }
     } else {
         // Regions 3 and 4: b = exp(x/2)Φ(d1) − exp(−x/2)Φ(d2); a lower-tail term is written as
         // ½·exp(−½(h²+t²))·erfcx(−d/√2) (Jäckel's region 4), otherwise as exp(±x/2)·Φ(d).
-        let (n1, m1, tail1, x1) = cdf_pair(d1, g1);
-        let (n2, m2, tail2, x2) = cdf_pair(d2, g2);
+        // Near the money neither term needs the Gaussian factor.
+        // (Two comparisons rather than `f64::max`, which is a libm call in WebAssembly.)
+        let central = d1.abs() * ONE_OVER_SQRT_TWO <= CODY_THRESHOLD
+            && d2.abs() * ONE_OVER_SQRT_TWO <= CODY_THRESHOLD;
+        let (g, g1, g2) = if central {
+            (0.0, 0.0, 0.0)
+        } else {
+            let g = gauss_of(h, t);
+            gauss = Some(g);
+            let (g1, g2) = g12_of(g, d1, d2, r, rinv);
+            (g, g1, g2)
+        };
+        let (n1, m1, tail1, x1) = cdf_pair(d1, || g1);
+        let (n2, m2, tail2, x2) = cdf_pair(d2, || g2);
         pair1 = Some((n1, m1));
         pair2 = Some((n2, m2));
-        let t1 = if tail1 { 0.5 * gauss * x1 } else { r * n1 };
-        let t2 = if tail2 { 0.5 * gauss * x2 } else { rinv * n2 };
+        let t1 = if tail1 { 0.5 * g * x1 } else { r * n1 };
+        let t2 = if tail2 { 0.5 * g * x2 } else { rinv * n2 };
         non_negative(t1 - t2)
     };
     OtmCall {
         b,
-        gauss,
+        h,
+        t,
+        r,
+        rinv,
         d1,
         d2,
-        g1,
-        g2,
+        gauss,
+        g12: None,
         pair1,
         pair2,
     }
@@ -404,18 +495,30 @@ pub(crate) fn log_moneyness(f: f64, k: f64) -> Result<f64, PricingError> {
 pub(crate) struct Undiscounted {
     /// `√F·√K·b` of the out-of-the-money option in the frame (time value).
     pub time_value: f64,
-    /// `exp(−½(h²+t²))`.
-    pub gauss: f64,
     /// `√F·√K`.
     pub sqrt_fk: f64,
-    /// `exp(−d1²/2)` of the original option.
-    pub g_d1: f64,
     core: OtmCall,
     /// `true` when the frame is the put (`F > K`): `d1' = −d2`, `d2' = −d1`.
     flipped: bool,
 }
 
 impl Undiscounted {
+    /// `exp(−½(h²+t²))`.
+    #[inline(always)]
+    pub fn gauss(&self) -> f64 {
+        self.core.gauss()
+    }
+
+    /// `exp(−d1²/2)` of the original option.
+    #[inline(always)]
+    pub fn g_d1(&self) -> f64 {
+        if self.flipped {
+            self.core.g2()
+        } else {
+            self.core.g1()
+        }
+    }
+
     /// `(Φ(d1), Φ(−d1))` of the original option.
     #[inline(always)]
     pub fn d1_pair(&self) -> (f64, f64) {
@@ -455,9 +558,7 @@ pub(crate) fn undiscounted(f: f64, k: f64, x: f64, s: f64) -> Undiscounted {
     };
     Undiscounted {
         time_value: sqrt_fk * core.b,
-        gauss: core.gauss,
         sqrt_fk,
-        g_d1: if flipped { core.g2 } else { core.g1 },
         core,
         flipped,
     }
@@ -562,11 +663,11 @@ pub fn black76(
     };
     let price = d * non_negative(intrinsic + u.time_value);
     // D·F·φ(d1) = D·√(FK)·exp(−½(h²+t²))/√(2π).
-    let d_f_phi = d * u.sqrt_fk * u.gauss * ONE_OVER_SQRT_TWO_PI;
+    let d_f_phi = d * u.sqrt_fk * u.gauss() * ONE_OVER_SQRT_TWO_PI;
     let g = Greeks {
         price,
         delta,
-        gamma: d * (u.g_d1 * ONE_OVER_SQRT_TWO_PI) / (forward * s),
+        gamma: d * (u.g_d1() * ONE_OVER_SQRT_TWO_PI) / (forward * s),
         vega: d_f_phi * sqrt_t,
         theta: rate * price - d_f_phi * (0.5 * vol / sqrt_t),
         rho: -time * price,
@@ -619,7 +720,7 @@ pub fn black_scholes(
         OptionKind::Put => (if x < 0.0 { kd - spot } else { 0.0 }, -n_md1),
     };
     let price = non_negative(intrinsic + d * u.time_value);
-    let phi_d1 = u.g_d1 * ONE_OVER_SQRT_TWO_PI;
+    let phi_d1 = u.g_d1() * ONE_OVER_SQRT_TWO_PI;
     let s_phi = spot * phi_d1;
     let decay = -s_phi * (0.5 * vol / sqrt_t);
     let (theta, rho) = match kind {
@@ -758,8 +859,14 @@ fn price_delta_batch(
     );
     let (out_price, out_delta) = (&mut out_price[..n], &mut out_delta[..n]);
     for i in 0..n {
-        let kind = OptionKind::from_code(is_call[i]).map_err(|e| (i, e))?;
-        let (p, d) = match model {
+        // Plain matches instead of `from_code(..).map_err(..)?`: at the size-optimised release
+        // profile those small generic helpers are not inlined and cost a call per element.
+        let kind = match is_call[i] {
+            1 => OptionKind::Call,
+            0 => OptionKind::Put,
+            _ => return Err((i, PricingError::InvalidKind)),
+        };
+        let result = match model {
             Model::Black76 => black76_price_delta_unchecked(
                 kind,
                 underlying[i],
@@ -776,10 +883,14 @@ fn price_delta_batch(
                 rate[i],
                 vol[i],
             ),
+        };
+        match result {
+            Ok((p, d)) => {
+                out_price[i] = p;
+                out_delta[i] = d;
+            }
+            Err(e) => return Err((i, e)),
         }
-        .map_err(|e| (i, e))?;
-        out_price[i] = p;
-        out_delta[i] = d;
     }
     Ok(())
 }
@@ -974,7 +1085,7 @@ mod tests {
     fn jump(x0: f64, s0: f64, x1: f64, s1: f64) -> f64 {
         let (b0, b1) = (b(x0, s0), b(x1, s1));
         let c = otm_call(x0, s0, (0.5 * x0).exp(), (-0.5 * x0).exp());
-        let vega = c.gauss * ONE_OVER_SQRT_TWO_PI;
+        let vega = c.gauss() * ONE_OVER_SQRT_TWO_PI;
         // ∂b/∂x = exp(x/2)·Φ(d1) − b/2 ... bounded by b_max; use the exact partials.
         let (n1, _) = c.pair1();
         let db_dx = (0.5 * x0).exp() * n1 - 0.5 * b0;

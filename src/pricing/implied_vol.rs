@@ -270,8 +270,9 @@ struct NormalisedCall {
 }
 
 impl NormalisedCall {
-    fn new(x: f64) -> Self {
-        let r = (0.5 * x).exp();
+    /// `r = exp(x/2)` is the caller's (it is also the maximum normalised price `b_max`).
+    #[inline]
+    fn new(x: f64, r: f64) -> Self {
         NormalisedCall {
             x,
             r,
@@ -279,24 +280,28 @@ impl NormalisedCall {
         }
     }
 
-    /// `b(x, s)`.
-    fn b(&self, s: f64) -> f64 {
-        otm_call(self.x, s, self.r, self.rinv).b
-    }
-
     /// `(b(x, s), ∂b/∂s)`; the normalised vega is `exp(−½(h²+t²))/√(2π)` (Jäckel's
     /// `normalised_vega`, which is zero for `s ≤ 0` away from the money).
+    #[inline]
     fn b_and_vega(&self, s: f64) -> (f64, f64) {
         if s <= 0.0 && self.x != 0.0 {
             return (0.0, 0.0);
         }
         let c = otm_call(self.x, s, self.r, self.rinv);
-        (c.b, ONE_OVER_SQRT_TWO_PI * c.gauss)
+        (c.b, ONE_OVER_SQRT_TWO_PI * c.gauss())
     }
+}
 
-    fn vega(&self, s: f64) -> f64 {
-        self.b_and_vega(s).1
+/// `∂b/∂s` alone, exactly as [`NormalisedCall::b_and_vega`] returns it but without evaluating
+/// `b`: `exp(−½(h²+t²))/√(2π)`, zero for `s ≤ 0` away from the money.
+#[inline]
+fn normalised_vega(x: f64, s: f64) -> f64 {
+    if s <= 0.0 {
+        return if x != 0.0 { 0.0 } else { ONE_OVER_SQRT_TWO_PI };
     }
+    let h = x / s;
+    let t = 0.5 * s;
+    ONE_OVER_SQRT_TWO_PI * (-0.5 * (h * h + t * t)).exp()
 }
 
 /// Householder(3) step factor: `s₊ = s + newton·(1 + halley·newton/2)/(1 + newton·(halley +
@@ -349,10 +354,9 @@ fn inverse_f_upper_map(f: f64) -> f64 {
 
 /// Jäckel's `unchecked_normalised_implied_volatility_from_a_transformed_rational_guess_with_
 /// limited_iterations` for an out-of-the-money call: `x ≤ 0`, `0 < β < exp(x/2)`.
-/// Returns the total volatility `s = σ√T`.
-fn normalised_implied_volatility(beta: f64, x: f64, n: usize) -> f64 {
-    let nc = NormalisedCall::new(x);
-    let b_max = nc.r;
+/// Returns the total volatility `s = σ√T`. `b_max = exp(x/2)`.
+fn normalised_implied_volatility(beta: f64, x: f64, b_max: f64, n: usize) -> f64 {
+    let nc = NormalisedCall::new(x, b_max);
     let mut iterations = 0usize;
     let mut direction_reversal_count = 0u32;
     let mut f = -DBL_MAX;
@@ -386,7 +390,8 @@ fn normalised_implied_volatility(beta: f64, x: f64, n: usize) -> f64 {
 
     if beta < b_c {
         let s_l = s_c - b_c / v_c;
-        let b_l = nc.b(s_l);
+        // b and vega at s_l in one evaluation (the vega is needed by the middle branch).
+        let (b_l, v_l) = nc.b_and_vega(s_l);
         if beta < b_l {
             let (f_lower_map_l, d_f_lower_map_l_d_beta, d2_f_lower_map_l_d_beta2) =
                 compute_f_lower_map_and_first_two_derivatives(x, s_l);
@@ -419,6 +424,7 @@ fn normalised_implied_volatility(beta: f64, x: f64, n: usize) -> f64 {
             s = inverse_f_lower_map(x, f);
             s_right = s_l;
             // Objective g(s) = 1/ln b(s) − 1/ln β (lowest branch).
+            let ln_beta = beta.ln();
             while iterations < n && ds.abs() > DBL_EPSILON * s {
                 guard!();
                 let (b, bp) = nc.b_and_vega(s);
@@ -431,7 +437,6 @@ fn normalised_implied_volatility(beta: f64, x: f64, n: usize) -> f64 {
                     ds = 0.5 * (s_left + s_right) - s;
                 } else {
                     let ln_b = b.ln();
-                    let ln_beta = beta.ln();
                     let bpob = bp / b;
                     let h = x / s;
                     let b_halley = h * h / s - s / 4.0;
@@ -448,7 +453,6 @@ fn normalised_implied_volatility(beta: f64, x: f64, n: usize) -> f64 {
             }
             return s;
         }
-        let v_l = nc.vega(s_l);
         let r_lm = convex_rational_cubic_control_parameter_to_fit_second_derivative_at_right_side(
             b_l,
             b_c,
@@ -468,9 +472,8 @@ fn normalised_implied_volatility(beta: f64, x: f64, n: usize) -> f64 {
         } else {
             s_c
         };
-        let b_h = nc.b(s_h);
+        let (b_h, v_h) = nc.b_and_vega(s_h);
         if beta <= b_h {
-            let v_h = nc.vega(s_h);
             let r_hm =
                 convex_rational_cubic_control_parameter_to_fit_second_derivative_at_left_side(
                     b_c,
@@ -606,10 +609,10 @@ fn solve(
         0.0
     } else {
         match model {
-            Model::Black76 => INTRINSIC_ROUNDING_ULPS * DBL_EPSILON * p.max(intrinsic),
+            Model::Black76 => INTRINSIC_ROUNDING_ULPS * DBL_EPSILON * cmax(p, intrinsic),
             Model::BlackScholes => {
                 // Only matters where an intrinsic value is (or may be, by rounding) present.
-                let a = INTRINSIC_ROUNDING_ULPS * DBL_EPSILON * f.max(k);
+                let a = INTRINSIC_ROUNDING_ULPS * DBL_EPSILON * cmax(f, k);
                 if kind.sign() * (f - k) > -a {
                     a
                 } else {
@@ -642,7 +645,7 @@ fn solve(
     if beta >= b_max {
         return Err(PricingError::AboveMaximum);
     }
-    let s = normalised_implied_volatility(beta, xn, MAX_ITERATIONS);
+    let s = normalised_implied_volatility(beta, xn, b_max, MAX_ITERATIONS);
     let sqrt_t = time.sqrt();
     let sigma = s / sqrt_t;
     if !(sigma >= 0.0) {
@@ -652,8 +655,7 @@ fn solve(
         return Err(PricingError::Overflow);
     }
     // Identifiability: the volatility change that moves the price by one ulp.
-    let nc = NormalisedCall::new(xn);
-    let vega = d * sqrt_fk * nc.vega(s) * sqrt_t;
+    let vega = d * sqrt_fk * normalised_vega(xn, s) * sqrt_t;
     let resolution = (ulp(price) + d * allowance) / vega;
     if !(resolution < UNDETERMINED_RESOLUTION * sigma) {
         return Err(PricingError::Undetermined);
@@ -823,17 +825,27 @@ pub fn implied_vol_batch_each(
     check_len(out_status.len(), n, Field::Output)?;
     let mut failures = 0;
     for i in 0..n {
-        let result = OptionKind::from_code(is_call[i]).and_then(|kind| {
-            implied_vol(
+        let result = match is_call[i] {
+            1 => implied_vol(
                 model,
-                kind,
+                OptionKind::Call,
                 price[i],
                 underlying[i],
                 strike[i],
                 time[i],
                 rate[i],
-            )
-        });
+            ),
+            0 => implied_vol(
+                model,
+                OptionKind::Put,
+                price[i],
+                underlying[i],
+                strike[i],
+                time[i],
+                rate[i],
+            ),
+            _ => Err(PricingError::InvalidKind),
+        };
         match result {
             Ok(v) => {
                 out_vol[i] = v;

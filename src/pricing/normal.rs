@@ -92,12 +92,12 @@ const Q: [f64; 5] = [
 pub(crate) fn erf_central(x: f64) -> f64 {
     let y = x.abs();
     let ysq = if y > XSMALL { y * y } else { 0.0 };
-    let mut xnum = A[4] * ysq;
-    let mut xden = ysq;
-    for i in 0..3 {
-        xnum = (xnum + A[i]) * ysq;
-        xden = (xden + B[i]) * ysq;
-    }
+    // Cody's loop `xnum = (xnum + A[i])·ysq` written out: the same operations in the same order
+    // (bit-identical), but straight-line code with immediate constants — the size-optimised
+    // release profile never unrolls loops, and the rolled loop reloads the coefficients from
+    // memory in WebAssembly.
+    let xnum = (((A[4] * ysq + A[0]) * ysq + A[1]) * ysq + A[2]) * ysq;
+    let xden = (((ysq + B[0]) * ysq + B[1]) * ysq + B[2]) * ysq;
     x * (xnum + A[3]) / (xden + B[3])
 }
 
@@ -107,12 +107,9 @@ pub(crate) fn erf_central(x: f64) -> f64 {
 #[inline]
 pub(crate) fn erfcx_far_correction(y: f64) -> f64 {
     let ysq = 1.0 / (y * y);
-    let mut xnum = P[5] * ysq;
-    let mut xden = ysq;
-    for i in 0..4 {
-        xnum = (xnum + P[i]) * ysq;
-        xden = (xden + Q[i]) * ysq;
-    }
+    // Cody's loop over i = 0..4, written out (see `erf_central`).
+    let xnum = ((((P[5] * ysq + P[0]) * ysq + P[1]) * ysq + P[2]) * ysq + P[3]) * ysq;
+    let xden = ((((ysq + Q[0]) * ysq + Q[1]) * ysq + Q[2]) * ysq + Q[3]) * ysq;
     ysq * (xnum + P[4]) / (xden + Q[4])
 }
 
@@ -121,12 +118,16 @@ pub(crate) fn erfcx_far_correction(y: f64) -> f64 {
 #[inline]
 pub(crate) fn erfcx_positive(y: f64) -> f64 {
     if y <= 4.0 {
-        let mut xnum = C[8] * y;
-        let mut xden = y;
-        for i in 0..7 {
-            xnum = (xnum + C[i]) * y;
-            xden = (xden + D[i]) * y;
-        }
+        // Cody's loop over i = 0..7, written out (see `erf_central`).
+        let xnum = (((((((C[8] * y + C[0]) * y + C[1]) * y + C[2]) * y + C[3]) * y + C[4]) * y
+            + C[5])
+            * y
+            + C[6])
+            * y;
+        let xden = (((((((y + D[0]) * y + D[1]) * y + D[2]) * y + D[3]) * y + D[4]) * y + D[5])
+            * y
+            + D[6])
+            * y;
         (xnum + C[7]) / (xden + D[7])
     } else {
         if y >= XBIG {
