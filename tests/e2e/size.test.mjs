@@ -1,0 +1,35 @@
+// Download-size budget of the built module: www/pkg/imr_bg.wasm + www/pkg/imr.js, each gzipped at
+// level 9 (node:zlib), must stay within BUDGET_BYTES. Build first (`cargo xtask build`; `cargo
+// xtask test` does it before the e2e tests).
+//
+// The issue's target is 120 KB gzipped; it is NOT met today. Measured on 2026-11-24 at 32a0c83
+// plus the pricing performance changes (release profile opt-level "z", wasm-opt -Oz):
+// imr_bg.wasm 313 531 B + imr.js 4 559 B = 318 090 B gzipped (~311 KiB; the module is 817 228 B
+// raw) — 2.65× the target. The budget is that figure rounded up by ~5 KB, so the test catches
+// regressions without failing now; lower it as the module shrinks, down to the 120 KB target.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync, constants } from 'node:zlib';
+
+const PKG = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'www', 'pkg');
+
+/** Current gzipped size (318 090 B) rounded up by ~5 KB. Target from the issue: 120 000 B. */
+const BUDGET_BYTES = 323_000;
+const TARGET_BYTES = 120_000;
+
+const gzipped = (bytes) => gzipSync(bytes, { level: constants.Z_BEST_COMPRESSION }).length;
+
+test(`wasm + JS glue stay within ${BUDGET_BYTES} bytes gzipped (target ${TARGET_BYTES})`, async () => {
+  const wasm = await readFile(join(PKG, 'imr_bg.wasm'));
+  const glue = await readFile(join(PKG, 'imr.js'));
+  assert.equal(wasm.subarray(0, 4).toString('latin1'), '\0asm', 'imr_bg.wasm is a wasm module');
+  const wasmGz = gzipped(wasm);
+  const glueGz = gzipped(glue);
+  const total = wasmGz + glueGz;
+  console.log(`imr_bg.wasm ${wasm.length} B (${wasmGz} B gzipped) + imr.js ${glue.length} B (${glueGz} B gzipped) = ${total} B gzipped; budget ${BUDGET_BYTES}, target ${TARGET_BYTES}`);
+  assert.ok(total <= BUDGET_BYTES,
+    `gzipped wasm + glue is ${total} B, over the ${BUDGET_BYTES} B budget by ${total - BUDGET_BYTES} B`);
+});
