@@ -41,6 +41,7 @@
 pub mod account;
 pub mod error;
 pub mod expiry;
+pub mod fmath;
 pub mod instrument;
 pub mod liquidation;
 pub mod money;

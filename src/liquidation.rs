@@ -6,6 +6,7 @@
 //! [`MAX_PRICE`], is reported as "no liquidation" with a reason instead of panicking.
 
 use crate::account::{maintenance_at, pnl, rates_at};
+use crate::fmath::DetMath;
 use crate::instrument::{MarginBasis, Market, Position, Settlement};
 use crate::rules::{MarginRule, Rates};
 use rust_decimal::{Decimal, MathematicalOps};
@@ -486,7 +487,7 @@ pub fn bracketed_roots(f: &dyn Fn(f64) -> f64, lo: f64, hi: f64, steps: usize) -
     if !(lo > 0.0 && hi > lo && steps >= 2) {
         return roots;
     }
-    let ratio = (hi / lo).powf(1.0 / (steps as f64 - 1.0));
+    let ratio = (hi / lo).dpowf(1.0 / (steps as f64 - 1.0));
     let mut x0 = lo;
     let mut f0 = f(x0);
     for i in 1..steps {

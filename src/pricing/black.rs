@@ -25,6 +25,7 @@ use super::normal::{
     ONE_OVER_SQRT_TWO_PI, SQRT_TWO_PI,
 };
 use super::{check_finite, check_positive, Field, Greeks, Model, OptionKind, PricingError};
+use crate::fmath::DetMath;
 
 /// `√π`.
 const SQRT_PI: f64 = 1.7724538509055159;
@@ -311,7 +312,7 @@ pub(crate) struct OtmCall {
 /// `exp(−½(h²+t²))`.
 #[inline(always)]
 fn gauss_of(h: f64, t: f64) -> f64 {
-    (-0.5 * (h * h + t * t)).exp()
+    (-0.5 * (h * h + t * t)).dexp()
 }
 
 /// `(exp(−d1²/2), exp(−d2²/2))` from `gauss = exp(−½(h²+t²))`:
@@ -322,7 +323,7 @@ fn g12_of(gauss: f64, d1: f64, d2: f64, r: f64, rinv: f64) -> (f64, f64) {
     if gauss > GAUSS_SUBNORMAL_GUARD {
         (gauss * rinv, gauss * r)
     } else {
-        ((-0.5 * d1 * d1).exp(), (-0.5 * d2 * d2).exp())
+        ((-0.5 * d1 * d1).dexp(), (-0.5 * d2 * d2).dexp())
     }
 }
 
@@ -479,9 +480,9 @@ pub(crate) fn otm_call(x: f64, s: f64, r: f64, rinv: f64) -> OtmCall {
 pub(crate) fn log_moneyness(f: f64, k: f64) -> Result<f64, PricingError> {
     let ratio = f / k;
     let x = if ratio.is_normal() {
-        ratio.ln()
+        ratio.dln()
     } else {
-        f.ln() - k.ln()
+        f.dln() - k.dln()
     };
     if x.abs() <= MAX_ABS_LOG_MONEYNESS {
         Ok(x)
@@ -594,7 +595,7 @@ fn discount_factor(rate: f64, time: f64) -> f64 {
     if rate == 0.0 {
         1.0
     } else {
-        (-rate * time).exp()
+        (-rate * time).dexp()
     }
 }
 
@@ -1070,25 +1071,25 @@ mod tests {
 
     #[test]
     fn zero_total_volatility_core_is_intrinsic() {
-        let c = otm_call(-0.1, 0.0, (-0.05f64).exp(), 0.05f64.exp());
+        let c = otm_call(-0.1, 0.0, (-0.05f64).dexp(), 0.05f64.dexp());
         assert_eq!((c.b, c.pair1()), (0.0, (0.0, 1.0)));
         let c = otm_call(0.0, 0.0, 1.0, 1.0);
         assert_eq!((c.b, c.pair1()), (0.0, (0.5, 0.5)));
     }
 
     fn b(x: f64, s: f64) -> f64 {
-        otm_call(x, s, (0.5 * x).exp(), (-0.5 * x).exp()).b
+        otm_call(x, s, (0.5 * x).dexp(), (-0.5 * x).dexp()).b
     }
 
     /// Relative change of `b` across a region boundary, net of the change the step itself
     /// explains (`∂b/∂s·Δs` with the normalised vega), in units of the size of `b`.
     fn jump(x0: f64, s0: f64, x1: f64, s1: f64) -> f64 {
         let (b0, b1) = (b(x0, s0), b(x1, s1));
-        let c = otm_call(x0, s0, (0.5 * x0).exp(), (-0.5 * x0).exp());
+        let c = otm_call(x0, s0, (0.5 * x0).dexp(), (-0.5 * x0).dexp());
         let vega = c.gauss() * ONE_OVER_SQRT_TWO_PI;
         // ∂b/∂x = exp(x/2)·Φ(d1) − b/2 ... bounded by b_max; use the exact partials.
         let (n1, _) = c.pair1();
-        let db_dx = (0.5 * x0).exp() * n1 - 0.5 * b0;
+        let db_dx = (0.5 * x0).dexp() * n1 - 0.5 * b0;
         ((b1 - b0) - vega * (s1 - s0) - db_dx * (x1 - x0)).abs() / b0
     }
 
@@ -1132,7 +1133,7 @@ mod tests {
         for &x in &[-0.5f64, -0.2, 0.0] {
             for &s in &[0.5, 1.0, 2.0] {
                 let (d1, d2) = (x / s + 0.5 * s, x / s - 0.5 * s);
-                let naive = (0.5 * x).exp() * norm_cdf(d1) - (-0.5 * x).exp() * norm_cdf(d2);
+                let naive = (0.5 * x).dexp() * norm_cdf(d1) - (-0.5 * x).dexp() * norm_cdf(d2);
                 let got = b(x, s);
                 assert!(((got - naive) / naive).abs() < 4e-15, "x={x} s={s}");
             }

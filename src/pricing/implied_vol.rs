@@ -43,6 +43,7 @@
 use super::black::{check_len, log_moneyness, otm_call, spot_to_forward};
 use super::normal::{inverse_norm_cdf, norm_cdf, norm_pdf, ONE_OVER_SQRT_TWO_PI};
 use super::{check_finite, check_positive, Field, Model, OptionKind, PricingError};
+use crate::fmath::DetMath;
 
 const TWO_PI: f64 = core::f64::consts::TAU;
 const SQRT_PI_OVER_TWO: f64 = 1.2533141373155001;
@@ -301,7 +302,7 @@ fn normalised_vega(x: f64, s: f64) -> f64 {
     }
     let h = x / s;
     let t = 0.5 * s;
-    ONE_OVER_SQRT_TWO_PI * (-0.5 * (h * h + t * t)).exp()
+    ONE_OVER_SQRT_TWO_PI * (-0.5 * (h * h + t * t)).dexp()
 }
 
 /// Householder(3) step factor: `s₊ = s + newton·(1 + halley·newton/2)/(1 + newton·(halley +
@@ -324,16 +325,16 @@ fn compute_f_lower_map_and_first_two_derivatives(x: f64, s: f64) -> (f64, f64, f
     let fpp = PI_OVER_SIX * y / (s2 * s)
         * phi_cap
         * (8.0 * SQRT_THREE * s * ax + (3.0 * s2 * (s2 - 8.0) - 8.0 * x * x) * phi_cap / phi)
-        * (2.0 * y + 0.25 * s2).exp();
+        * (2.0 * y + 0.25 * s2).dexp();
     let phi2 = phi_cap * phi_cap;
-    let fp = TWO_PI * y * phi2 * (y + 0.125 * s * s).exp();
+    let fp = TWO_PI * y * phi2 * (y + 0.125 * s * s).dexp();
     let f = TWO_PI_OVER_SQRT_TWENTY_SEVEN * ax * (phi2 * phi_cap);
     (f, fp, fpp)
 }
 
 /// Inverse of the lower map (Jäckel 2015; reference `inverse_f_lower_map`).
 fn inverse_f_lower_map(x: f64, f: f64) -> f64 {
-    (x / (SQRT_THREE * inverse_norm_cdf((f / (TWO_PI_OVER_SQRT_TWENTY_SEVEN * x.abs())).cbrt())))
+    (x / (SQRT_THREE * inverse_norm_cdf((f / (TWO_PI_OVER_SQRT_TWENTY_SEVEN * x.abs())).dcbrt())))
         .abs()
 }
 
@@ -342,8 +343,8 @@ fn inverse_f_lower_map(x: f64, f: f64) -> f64 {
 fn compute_f_upper_map_and_first_two_derivatives(x: f64, s: f64) -> (f64, f64, f64) {
     let f = norm_cdf(-0.5 * s);
     let w = square(x / s);
-    let fp = -0.5 * (0.5 * w).exp();
-    let fpp = SQRT_PI_OVER_TWO * (w + 0.125 * s * s).exp() * w / s;
+    let fp = -0.5 * (0.5 * w).dexp();
+    let fpp = SQRT_PI_OVER_TWO * (w + 0.125 * s * s).dexp() * w / s;
     (f, fp, fpp)
 }
 
@@ -424,7 +425,7 @@ fn normalised_implied_volatility(beta: f64, x: f64, b_max: f64, n: usize) -> f64
             s = inverse_f_lower_map(x, f);
             s_right = s_l;
             // Objective g(s) = 1/ln b(s) − 1/ln β (lowest branch).
-            let ln_beta = beta.ln();
+            let ln_beta = beta.dln();
             while iterations < n && ds.abs() > DBL_EPSILON * s {
                 guard!();
                 let (b, bp) = nc.b_and_vega(s);
@@ -436,7 +437,7 @@ fn normalised_implied_volatility(beta: f64, x: f64, b_max: f64, n: usize) -> f64
                 if b <= 0.0 || bp <= 0.0 {
                     ds = 0.5 * (s_left + s_right) - s;
                 } else {
-                    let ln_b = b.ln();
+                    let ln_b = b.dln();
                     let bpob = bp / b;
                     let h = x / s;
                     let b_halley = h * h / s - s / 4.0;
@@ -536,7 +537,7 @@ fn normalised_implied_volatility(beta: f64, x: f64, b_max: f64, n: usize) -> f64
                         ds = 0.5 * (s_left + s_right) - s;
                     } else {
                         let b_max_minus_b = b_max - b;
-                        let g = ((b_max - beta) / b_max_minus_b).ln();
+                        let g = ((b_max - beta) / b_max_minus_b).dln();
                         let gp = bp / b_max_minus_b;
                         let b_halley = square(x / s) / s - s / 4.0;
                         let b_hh3 = b_halley * b_halley - 3.0 * square(x / (s * s)) - 0.25;
@@ -641,7 +642,7 @@ fn solve(
     }
     // Out-of-the-money call frame (puts map to calls by x → −x).
     let xn = -x.abs();
-    let b_max = (0.5 * xn).exp();
+    let b_max = (0.5 * xn).dexp();
     if beta >= b_max {
         return Err(PricingError::AboveMaximum);
     }
@@ -710,7 +711,7 @@ pub fn implied_vol_black76(
     let d = if rate == 0.0 {
         1.0
     } else {
-        (-rate * time).exp()
+        (-rate * time).dexp()
     };
     solve(Model::Black76, kind, price, d, forward, strike, x, time)
 }

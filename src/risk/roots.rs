@@ -19,6 +19,7 @@
 //! ```
 
 use super::{positive, RiskError};
+use crate::fmath::DetMath;
 
 /// Search settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -151,7 +152,7 @@ where
         .into_iter()
         .enumerate()
     {
-        let step = factor.ln() / search.steps_per_side as f64;
+        let step = factor.dln() / search.steps_per_side as f64;
         // Last point with a non-zero finite value: (price, value).
         let mut last = if f_mark != 0.0 {
             Some((mark, f_mark))
@@ -162,7 +163,7 @@ where
             let p = if k == search.steps_per_side {
                 mark * factor
             } else {
-                mark * (step * k as f64).exp()
+                mark * (step * k as f64).dexp()
             };
             if !(p.is_finite() && p > 0.0) {
                 break;

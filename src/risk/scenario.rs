@@ -27,6 +27,7 @@
 //! ```
 
 use super::{finite, non_negative, positive, valuation, RiskError};
+use crate::fmath::DetMath;
 use std::borrow::Cow;
 
 /// Smallest volatility [`VolConvention::shocked_vol`] returns (`1e-4`, i.e. 0.01 %): a shocked
@@ -107,7 +108,7 @@ impl VolConvention {
                 } else {
                     power_long
                 };
-                iv * (1.0 + shift * (pivot_days / dte).powf(p))
+                iv * (1.0 + shift * (pivot_days / dte).dpowf(p))
             }
         };
         if v.is_finite() && v > MIN_SHOCKED_VOL {

@@ -27,6 +27,7 @@
 //! ```
 
 use super::{positive, RiskError, DAYS_PER_YEAR};
+use crate::fmath::DetMath;
 use crate::pricing::normal::{erfcx, norm_cdf};
 
 /// Drift of the log price `ν` (per year).
@@ -100,7 +101,7 @@ pub fn distance_sigmas(
 ) -> Result<f64, RiskError> {
     check(price, level, sigma, horizon_days)?;
     let s = sigma * (horizon_days / DAYS_PER_YEAR).sqrt();
-    let d = (level / price).ln() / s;
+    let d = (level / price).dln() / s;
     if s > 0.0 && d.is_finite() {
         Ok(d)
     } else {
@@ -136,7 +137,7 @@ pub fn touch_probability(
     super::finite("drift", nu)?;
     let t = horizon_days / DAYS_PER_YEAR;
     let s = sigma * t.sqrt();
-    let b = (level / price).ln();
+    let b = (level / price).dln();
     if s <= 0.0 || !(b / s).is_finite() {
         return Err(RiskError::new(
             "sigma",
@@ -154,10 +155,10 @@ pub fn touch_probability(
         let y = (big_b + nu_r * t) / s;
         let second = if y > 0.0 {
             let gap = (big_b - nu_r * t) / s;
-            0.5 * erfcx(y * core::f64::consts::FRAC_1_SQRT_2) * (-0.5 * gap * gap).exp()
+            0.5 * erfcx(y * core::f64::consts::FRAC_1_SQRT_2) * (-0.5 * gap * gap).dexp()
         } else {
             // Here ν' < 0, so the exponent 2ν'B/σ² is negative: no overflow.
-            (2.0 * nu_r * big_b / (sigma * sigma)).exp() * norm_cdf(-y)
+            (2.0 * nu_r * big_b / (sigma * sigma)).dexp() * norm_cdf(-y)
         };
         let p = first + second;
         if p.is_finite() {

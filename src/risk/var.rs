@@ -37,6 +37,7 @@
 //! ```
 
 use super::{finite, positive, valuation, RiskError};
+use crate::fmath::DetMath;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
@@ -570,7 +571,7 @@ where
             let mut out = Vec::with_capacity(rets.len());
             for (j, r) in rets.iter().enumerate() {
                 let field = format!("scenarios[{j}]");
-                let shocked = price * r.exp();
+                let shocked = price * r.dexp();
                 if !(shocked.is_finite() && shocked > 0.0) {
                     return Err(RiskError::new(
                         field,

@@ -19,6 +19,7 @@
 //! ```
 
 use super::{RiskError, DAYS_PER_YEAR};
+use crate::fmath::DetMath;
 
 /// Most observations a pasted series may hold.
 pub const MAX_OBSERVATIONS: usize = 1_000_000;
@@ -321,7 +322,7 @@ pub fn log_returns(prices: &[f64]) -> Result<Vec<f64>, RiskError> {
     for (i, p) in prices.iter().enumerate() {
         super::positive(&format!("prices[{i}]"), *p)?;
     }
-    Ok(prices.windows(2).map(|w| (w[1] / w[0]).ln()).collect())
+    Ok(prices.windows(2).map(|w| (w[1] / w[0]).dln()).collect())
 }
 
 fn check_returns(returns: &[f64], min: usize) -> Result<(), RiskError> {
