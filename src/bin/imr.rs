@@ -18,8 +18,20 @@ fn main() {
         std::process::exit(1);
     }
     let out = imr::calculate_json(&input);
-    println!("{out}");
+    emit(&out);
     if out.starts_with(r#"{"ok":false"#) {
         std::process::exit(2);
+    }
+}
+
+/// Writes a line to stdout; a closed pipe (`imr < req | head`) ends the program quietly.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if writeln!(stdout, "{text}")
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        std::process::exit(0);
     }
 }

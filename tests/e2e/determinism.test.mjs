@@ -74,7 +74,7 @@ function optionRequest(rand) {
 function riskRequest(rand) {
   const r = optionRequest(rand);
   r.account.marginMode = 'portfolio';
-  r.account.portfolioMargin = { grid: ['span16', 'paradex', 'okx'][Math.floor(rand() * 3)] };
+  r.account.portfolioMargin = { grid: ['span16', 'paradex', 'okx'][Math.floor(rand() * 3)], priceScanRange: '0.15', volScanRange: '0.1' };
   r.volatility = (0.4 + rand() * 0.6).toFixed(2);
   r.horizonDays = String(1 + Math.floor(rand() * 7));
   r.stress = [{ name: 'down', priceMovePercent: '-15' }, { name: 'up vol', priceMovePercent: '5', volMove: '0.1', daysForward: '1' }];
@@ -92,6 +92,7 @@ test('native and wasm give identical responses', async () => {
   // Native: one process per request (the CLI reads one request from stdin).
   let compared = 0;
   let errors = 0;
+  let portfolio = 0;
   for (const request of requests) {
     const text = JSON.stringify(request);
     const native = spawnSync(CLI, [], { input: text, encoding: 'utf8' });
@@ -99,8 +100,10 @@ test('native and wasm give identical responses', async () => {
     const wasm = imr.calculateJson(text);
     assert.equal(wasm, native.stdout.trimEnd(), `request ${compared}: ${text.slice(0, 200)}`);
     if (wasm.startsWith('{"ok":false')) errors += 1;
+    if (wasm.includes('"portfolioMargin":{')) portfolio += 1;
     compared += 1;
   }
   assert.equal(compared, 170);
+  assert.ok(portfolio >= 15, `portfolio-margin results compared (${portfolio})`);
   assert.ok(errors >= 12 && errors < 170, `both valid and invalid requests compared (${errors} invalid)`);
 });
