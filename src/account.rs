@@ -684,8 +684,11 @@ fn max_additional_size(
             .and_then(|im| im.checked_sub(current))
             .is_some_and(|inc| inc <= available)
     };
-    if fits(hi) {
-        return round_down_8(hi);
+    // The answer is reported to 8 places: when the rate does not change with size (fixed rules,
+    // a tier with room), the bound itself fits once rounded down and no search is needed.
+    let hi_8 = round_down_8(hi);
+    if fits(hi_8) {
+        return hi_8;
     }
     let mut lo = Decimal::ZERO;
     for _ in 0..120 {
