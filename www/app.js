@@ -4,10 +4,10 @@
 // written with textContent / value, never as markup.
 import { load, calculate, listPresets, version, onTrap, testTrap } from './engine.js';
 import * as fmt from './format.js';
-import { drawChart } from './chart.js';
+import { drawChart, drawCurve } from './chart.js';
 import {
-  defaultState, defaultPosition, toRequest, toHash, fromHash, fromRequest, uniqueSymbol, hasOptions, nowMinute,
-  MAX_POSITIONS, MAX_TEXT,
+  defaultState, defaultPosition, defaultStressRow, toRequest, toHash, fromHash, fromRequest, uniqueSymbol, hasOptions, nowMinute,
+  shiftDecimal, MAX_POSITIONS, MAX_STRESS, MAX_TEXT,
 } from './state.js';
 
 const $ = (id) => document.getElementById(id);
@@ -22,6 +22,8 @@ let chartFrame = 0;
 let chartKey = '';
 let chartJob = 0;
 let valuationTouched = false; // the valuation time came from a link, a file or the user
+let scanRangeTouched = false; // the SPAN price scan range came from a link, a file or the user
+let curveKey = '';
 
 /** Builds an element: attributes (incl. dataset via data-*), children as nodes or text. */
 function h(tag, attrs = {}, ...children) {
@@ -135,6 +137,32 @@ function presetInfo(p, i) {
       : h('p', { text: 'This preset is not bundled with this version of the engine.' }));
 }
 
+/**
+ * Futures: "Volatility-scaled initial margin" — a checkbox and, when ticked, the model's floor,
+ * confidence, horizon and multiplier (σ is the risk assumptions' volatility).
+ */
+function imModelFields(p, i) {
+  const id = `p${i}-imModel`;
+  const box = h('input', { type: 'checkbox', id, 'data-i': i, 'data-k': 'imModel', 'aria-describedby': `${id}-hint ${id}-warn ${id}-error` });
+  box.checked = p.imModel;
+  const out = [h('div', { class: 'field wide im-model', 'data-field': 'imModel' },
+    h('div', { class: 'check-row' }, box, h('label', { for: id, text: 'Volatility-scaled initial margin' })),
+    h('p', { class: 'hint', id: `${id}-hint`, text: p.imModel
+      ? 'The initial margin rate becomes the larger of the rule\'s and the floor and z·σ·√(horizon/365)·multiplier, σ from Risk assumptions; plotted against σ below the chart.'
+      : 'Raise the initial margin rate with volatility (a parametric VaR margin).' }),
+    h('p', { class: 'warn', id: `${id}-warn` }),
+    h('p', { class: 'error', id: `${id}-error` }))];
+  if (p.imModel) {
+    out.push(
+      field(i, 'imFloor', 'IM floor rate', textInput(p.imFloor), 'A fraction; it starts at the rule\'s rate.'),
+      field(i, 'imConfidence', 'Confidence', textInput(p.imConfidence), '0.99 is 99 %.'),
+      field(i, 'imHorizon', 'IM horizon (days)', textInput(p.imHorizon)),
+      field(i, 'imMultiplier', 'Multiplier', textInput(p.imMultiplier)),
+    );
+  }
+  return out;
+}
+
 function positionFieldset(p, i, count) {
   const isPreset = p.rule === 'preset';
   const isOption = p.kind === 'option';
@@ -193,6 +221,7 @@ function positionFieldset(p, i, count) {
       field(i, 'contractSize', inverse ? 'Contract face value (USD)' : 'Contract size (base units)', textInput(p.contractSize)),
     );
   }
+  if (!isOption) fields.push(...imModelFields(p, i));
   const n = i + 1;
   return h('fieldset', { class: 'position', id: `p${i}` },
     h('legend', {}, `Position ${n}`, legendName),
@@ -216,10 +245,84 @@ function renderBook(focusId) {
   $('walletBalance-unit').textContent = `(${settlementUnit(state)})`;
   $('positions').replaceChildren(...state.positions.map((p, i) => positionFieldset(p, i, state.positions.length)));
   $('add-position').disabled = state.positions.length >= MAX_POSITIONS;
+  form.elements.riskVol.value = state.riskVol;
+  $('riskVolSlider').value = sliderValue(state.riskVol, RISK_VOL_MIN, RISK_VOL_MAX);
+  form.elements.riskHorizon.value = state.riskHorizon;
+  form.elements.pmGrid.value = state.pmGrid;
+  form.elements.pmPriceRange.value = state.pmPriceRange;
+  form.elements.pmVolRange.value = state.pmVolRange;
+  syncAccountControls();
+  renderStressRows();
   if (active && $(active)) $(active).focus();
 }
 
-const STRUCTURAL = new Set(['rule', 'settlement', 'kind', 'pricing']);
+/** The portfolio-margin fields: shown in portfolio mode; the scan ranges only for SPAN. */
+function syncAccountControls() {
+  $('pm-fieldset').hidden = state.marginMode !== 'portfolio';
+  const span = state.pmGrid === 'span16';
+  for (const id of ['pmPriceRange', 'pmVolRange']) form.elements[id].disabled = !span;
+  $('pmPriceRange-hint').textContent = span
+    ? 'SPAN moves the reference underlying by ⅓, ⅔ and 1 of it (2× at 35 %).'
+    : 'SPAN only: this grid moves prices and volatilities by fixed fractions.';
+}
+
+const RISK_VOL_MIN = 1;
+const RISK_VOL_MAX = 300;
+
+/** A slider position for a text value (the middle when it is not a number, clamped). */
+function sliderValue(text, min, max) {
+  const x = Number(String(text).trim());
+  if (String(text).trim() === '' || !Number.isFinite(x)) return String((min + max) / 2);
+  return String(Math.min(max, Math.max(min, x)));
+}
+
+/** Stress scenarios: one small fieldset each (name, price move, volatility move, days forward). */
+function renderStressRows(focusId) {
+  const n = state.stress.length;
+  const rows = state.stress.map((x, i) => {
+    const input = (key, labelText, hint) => {
+      const id = `s${i}-${key}`;
+      const control = h('input', { id, inputmode: key === 'name' ? 'text' : 'decimal', maxlength: MAX_TEXT, spellcheck: 'false', 'data-s': i, 'data-sk': key, 'aria-describedby': `${hint ? `${id}-hint ` : ''}${id}-error` });
+      control.value = x[key];
+      return h('div', { class: 'field' },
+        h('label', { for: id, text: labelText }),
+        control,
+        hint ? h('p', { class: 'hint', id: `${id}-hint`, text: hint }) : null,
+        h('p', { class: 'error', id: `${id}-error` }));
+    };
+    return h('fieldset', { class: 'stress-row', id: `s${i}` },
+      h('legend', { text: `Scenario ${i + 1}` }),
+      h('div', { class: 'fields stress-fields' },
+        input('name', 'Name'),
+        input('move', 'Price move (%)'),
+        input('vol', 'Volatility move (pts)'),
+        input('days', 'Days forward')),
+      h('p', { class: 'error', id: `s${i}-error` }),
+      h('div', { class: 'row-actions' },
+        h('button', { type: 'button', 'data-action': 'remove-stress', 'data-s': i, 'aria-label': `Remove stress scenario ${i + 1}`, text: 'Remove' })));
+  });
+  $('stress-rows').replaceChildren(...rows);
+  $('add-stress').disabled = n >= MAX_STRESS;
+  if (focusId && $(focusId)) $(focusId).focus();
+}
+
+function addStress() {
+  if (state.stress.length >= MAX_STRESS) return;
+  state.stress.push(defaultStressRow());
+  const i = state.stress.length - 1;
+  renderStressRows(`s${i}-name`);
+  recompute();
+  announce(`Stress scenario ${i + 1} added. ${statusEl.textContent}`);
+}
+
+/** A SPAN price scan range suggested from the book: 10 % of the reference price, two figures. */
+function suggestScanRange() {
+  const ref = state.positions.find((p) => p.kind === 'option')?.underlyingPrice ?? state.positions[0]?.markPrice;
+  const x = Number(ref) * 0.1;
+  return Number.isFinite(x) && x > 0 ? String(Number(x.toPrecision(2))) : state.pmPriceRange;
+}
+
+const STRUCTURAL = new Set(['rule', 'settlement', 'kind', 'pricing', 'imModel']);
 
 /** Round strikes: two significant figures of the underlying (60000 → 60000, 3123 → 3100). */
 const roundStrike = (x) => String(Number(Number(x).toPrecision(2)));
@@ -284,6 +387,11 @@ function onEdit(event) {
       // Back to a future: the entry premium means nothing there; start flat at the mark.
       if (t.value !== 'option' && was === 'option') p.entryPrice = p.markPrice;
       p.kind = t.value;
+    } else if (key === 'imModel') {
+      p.imModel = t.checked;
+      // The floor starts at the rule's rate: the engine's rate for this position without the model.
+      const rate = lastGood?.positions[Number(t.dataset.i)]?.initialMarginRate;
+      if (p.imModel && p.imFloor.trim() === '') p.imFloor = rate ?? '0.01';
     } else {
       p[key] = t.value;
     }
@@ -294,12 +402,26 @@ function onEdit(event) {
     }
     if (key === 'symbol') $(`p${t.dataset.i}-legend-symbol`).textContent = t.value ? ` — ${t.value}` : '';
     if (STRUCTURAL.has(key)) renderBook(t.id);
+  } else if (t.dataset.sk !== undefined) {
+    const row = state.stress[Number(t.dataset.s)];
+    if (!row) return;
+    row[t.dataset.sk] = t.value;
+  } else if (t.id === 'riskVolSlider') {
+    state.riskVol = t.value;
+    form.elements.riskVol.value = t.value;
   } else if (t.name === 'includeFees') {
     state.includeFees = t.checked;
     form.elements.takerFeeRate.disabled = !state.includeFees;
   } else if (t.name in state) {
+    if (t.name === 'marginMode' && t.value === 'portfolio' && state.marginMode !== 'portfolio' && !scanRangeTouched) {
+      state.pmPriceRange = suggestScanRange();
+      form.elements.pmPriceRange.value = state.pmPriceRange;
+    }
     state[t.name] = t.value;
     if (t.name === 'valuationTime') valuationTouched = true;
+    if (t.name === 'pmPriceRange') scanRangeTouched = true;
+    if (t.name === 'riskVol') $('riskVolSlider').value = sliderValue(t.value, RISK_VOL_MIN, RISK_VOL_MAX);
+    if (t.name === 'marginMode' || t.name === 'pmGrid') syncAccountControls();
   } else {
     return;
   }
@@ -329,6 +451,14 @@ function onAction(event) {
     const next = Math.min(i, state.positions.length - 1);
     renderBook(`p${next}-symbol`);
     announce(`Position ${i + 1} removed.`);
+  } else if (button.dataset.action === 'remove-stress') {
+    const k = Number(button.dataset.s);
+    state.stress.splice(k, 1);
+    const next = Math.min(k, state.stress.length - 1);
+    renderStressRows(next >= 0 ? `s${next}-name` : 'add-stress');
+    recompute();
+    announce(`Stress scenario ${k + 1} removed. ${statusEl.textContent}`);
+    return;
   }
   recompute();
 }
@@ -356,9 +486,35 @@ const MARKET_KEYS = {
 };
 const OPTION_RULE_KEYS = { 'margin.initialRate': 'imRate', 'margin.initialFloorRate': 'imFloorRate', 'margin.maintenanceRate': 'mmRate' };
 
+const STRESS_FIELDS = { name: 'name', priceMovePercent: 'move', volMove: 'vol', daysForward: 'days' };
+const IM_MODEL_KEYS = { floor: 'imFloor', confidence: 'imConfidence', horizonDays: 'imHorizon', multiplier: 'imMultiplier' };
+
 /** Maps an engine field path to [control id, message box stem] (null: no place on the form). */
 export function controlFor(path) {
   if (path === 'valuationTime') return ['valuationTime', 'valuationTime'];
+  if (path === 'volatility') return ['riskVol', 'riskVol'];
+  if (path === 'horizonDays') return ['riskHorizon', 'riskHorizon'];
+  if (path === 'account.bookLiquidation') return ['marginMode', 'marginMode'];
+  if (path.startsWith('account.portfolioMargin')) {
+    const rest = path.slice('account.portfolioMargin'.length);
+    if (rest === '.priceScanRange') return ['pmPriceRange', 'pmPriceRange'];
+    if (rest === '.volScanRange') return ['pmVolRange', 'pmVolRange'];
+    return ['pmGrid', 'pmGrid'];
+  }
+  const sm = /^stress\[(\d+)\](?:\.(.*))?$/.exec(path);
+  if (sm) {
+    const key = STRESS_FIELDS[sm[2] ?? ''];
+    if (!$(`s${sm[1]}`)) return null;
+    return key ? [`s${sm[1]}-${key}`, `s${sm[1]}-${key}`] : [null, `s${sm[1]}`];
+  }
+  const im = /^markets\[(\d+)\]\.initialMarginModel(?:\.(.*))?$/.exec(path);
+  if (im) {
+    // The model's σ is the risk assumptions' volatility.
+    if (im[2] === 'volatility') return ['riskVol', 'riskVol'];
+    const key = IM_MODEL_KEYS[im[2] ?? ''] ?? 'imModel';
+    if ($(`p${im[1]}-${key}`)) return [`p${im[1]}-${key}`, `p${im[1]}-${key}`];
+    return [null, `p${im[1]}`];
+  }
   if (path.startsWith('account.')) {
     const id = ACCOUNT_CONTROLS[path.slice('account.'.length)];
     return id ? [id, id] : null;
@@ -391,6 +547,11 @@ export function controlFor(path) {
 /** The engine's message, reworded where the page's control differs from the request field. */
 function messageFor(e) {
   if (/\.impliedVolatility$/.test(e.field) && e.code === 'out_of_range') return 'must be at most 1000 (in %)';
+  // Controls in percent or volatility points where the request takes fractions.
+  if (e.code === 'out_of_range' && /^(volatility|account\.portfolioMargin\.volScanRange|stress\[\d+\]\.volMove|markets\[\d+\]\.initialMarginModel\.volatility)$/.test(e.field)) {
+    const unit = e.field === 'volatility' || e.field.endsWith('.volatility') ? '%' : 'volatility points';
+    return e.message.replace(/(-?\d+(?:\.\d+)?)/g, (x) => `${shiftDecimal(x, 2)}`).concat(/\d/.test(e.message) ? ` (in ${unit})` : '');
+  }
   return e.message;
 }
 
@@ -402,6 +563,10 @@ function clearMessages() {
 function describe(path) {
   const m = /^(positions|markets)\[(\d+)\]/.exec(path);
   if (path === 'valuationTime') return 'the valuation time';
+  if (path === 'volatility' || path === 'horizonDays') return 'the risk assumptions';
+  if (path.startsWith('account.portfolioMargin')) return 'portfolio margin';
+  const sm = /^stress\[(\d+)\]/.exec(path);
+  if (sm) return `stress scenario ${Number(sm[1]) + 1}`;
   return m ? `position ${Number(m[2]) + 1}` : 'account';
 }
 
@@ -481,7 +646,16 @@ function optionRows(p, i, unit) {
     ['Unrealised PnL', id('unrealizedPnl'), figure(p.unrealizedPnl, fmt.money(p.unrealizedPnl, unit))],
     ['Liquidation', id('liquidationPrice'), document.createTextNode(p.liquidation.alreadyLiquidatable ? 'with the whole book (already past it): see Book liquidation' : 'with the whole book: see Book liquidation')],
     ['Max additional size', id('maxAdditionalSize'), figure(p.maxAdditionalSize, `${fmt.quantity(p.maxAdditionalSize)} contracts`)],
+    ...(p.imrSource ? [['Initial margin set by', id('imrSource'), imrSourceNode(p.imrSource)]] : []),
   ];
+}
+
+/** Which rule produced the initial margin rate (the engine's imrSource), and its formula. */
+function imrSourceNode(src) {
+  return h('span', { class: 'imr-source', 'data-model': src.model },
+    h('span', { text: `${src.rule} (${src.model})` }),
+    h('span', { class: 'units', text: src.formula }),
+    src.source ? h('span', { class: 'units', text: `Source: ${src.source}` }) : null);
 }
 
 function greeksTable(p, i) {
@@ -517,6 +691,7 @@ function renderPosition(p, i, unit) {
     ['Distance to liquidation', id('distance'), distance],
     ['Bankruptcy price', id('bankruptcyPrice'), figure(p.bankruptcyPrice, fmt.price(p.bankruptcyPrice))],
     ['Tier used', id('tier'), document.createTextNode(tierText(p.tier))],
+    ...(p.imrSource ? [['Initial margin rate set by', id('imrSource'), imrSourceNode(p.imrSource)]] : []),
     ['Max additional size', id('maxAdditionalSize'), figure(p.maxAdditionalSize, `${fmt.quantity(p.maxAdditionalSize)} contracts`)],
   ];
   if (p.isolatedMargin !== null) rows.splice(2, 0, ['Isolated margin', id('isolatedMargin'), figure(p.isolatedMargin, fmt.money(p.isolatedMargin, unit))]);
@@ -558,17 +733,142 @@ function renderBookLiquidation(result) {
     $(`out-bookLiq-${side}Distance`).replaceChildren(root
       ? figure(root.distancePercent, fmt.percent(root.distancePercent))
       : document.createTextNode('–'));
+    const model = (key, text) => (root && Number.isFinite(root[key]) ? figure(String(root[key]), text(root[key])) : document.createTextNode('–'));
+    $(`out-bookLiq-${side}Sigmas`).replaceChildren(model('distanceSigmas', fmt.sigmas));
+    $(`out-bookLiq-${side}Touch`).replaceChildren(model('touchProbability', fmt.probability));
   }
-  $('book-liq-ref').textContent = `Every market moves by the same relative amount as ${ref?.symbol ?? 'the first option'}'s underlying, now ${fmt.price(book.referencePrice)}${book.alreadyLiquidatable ? ' — the book is already at or below its maintenance margin' : ''}.`;
+  const what = ref ? `${ref.symbol}'s underlying` : `${result.positions[0]?.symbol ?? 'the first position'}'s mark price`;
+  $('book-liq-ref').textContent = `Every market moves by the same relative amount as ${what}, now ${fmt.price(book.referencePrice)}${book.alreadyLiquidatable ? ' — the book is already at or below its maintenance margin' : ''}.`;
+  $('book-liq-touch').textContent = Number.isFinite(book.volatility)
+    ? `σ is ${fmt.modelNumber(book.volatility * 100, 4)} % a year; distances in σ of the ${fmt.modelNumber(book.horizonDays, 4)}-day move, and the probability of touching each price within ${fmt.modelNumber(book.horizonDays, 4)} day${book.horizonDays === 1 ? '' : 's'} (lognormal, no drift).`
+    : '';
   $('book-liq-all').textContent = book.prices.length > 2
     ? `All liquidation prices (lowest first): ${book.prices.map((r) => fmt.price(r.price)).join(', ')}.`
     : '';
+}
+
+/** The P&L of one scenario as a heat-map cell: value, weight, colour level, dominant mark. */
+function heatCell(x, level, dominant, unit) {
+  const bare = (v) => fmt.moneyNumber(v, unit).replace(/ \S+$/, '');
+  return h('td', {
+    class: `heat-cell ${level}${dominant ? ' dominant' : ''}`, 'data-scenario': x.label,
+    'data-pnl': String(x.pnl), 'data-weighted-pnl': String(x.weightedPnl), 'data-dominant': dominant ? 'true' : null,
+  },
+  h('span', { class: 'visually-hidden', text: `${x.label}: ` }),
+  figure(String(x.pnl), bare(x.pnl)),
+  x.weight !== 1 ? h('span', { class: 'heat-weight', text: ` × ${fmt.modelNumber(x.weight * 100, 4)} % = ${bare(x.weightedPnl)}` }) : null,
+  dominant ? h('span', { class: 'heat-dominant', text: ' dominant' }) : null);
+}
+
+/** Colour level of a weighted P&L against the largest: loss-1..4, gain-1..4 or flat. */
+function heatLevel(v, max) {
+  if (!(Math.abs(v) > max * 1e-9)) return 'heat-flat';
+  return `heat-${v < 0 ? 'loss' : 'gain'}-${Math.max(1, Math.min(4, Math.ceil((4 * Math.abs(v)) / max)))}`;
+}
+
+/**
+ * Every scenario's P&L as a table with colour-coded cells: rows are the underlying's price,
+ * columns the volatility shift (a plain list when two scenarios share both). The table is the
+ * text alternative itself; colour only repeats the sign and size of each number shown.
+ */
+function heatMap(pm, unit) {
+  const scen = pm.scenarios;
+  const key = (x) => x.toFixed(6);
+  const max = Math.max(...scen.map((x) => Math.abs(x.weightedPnl)), 0) || 1;
+  const isDominant = (x) => x.label === pm.dominant;
+  const additive = /^additive/.test(pm.volConvention ?? '');
+  const volText = (v) => {
+    if (v === 0) return 'vol unchanged';
+    const n = fmt.modelNumber(Math.abs(v) * 100, 4);
+    return `vol ${v > 0 ? '+' : '−'}${n} ${additive ? 'pts' : '%'}`;
+  };
+  const ref = Number(pm.referencePrice);
+  const priceText = (x) => {
+    const move = ((x / ref) - 1) * 100;
+    return `${fmt.price(x.toFixed(2))} (${move >= 0 ? '+' : '−'}${fmt.modelNumber(Math.abs(Number(move.toFixed(4))), 4)} %)`;
+  };
+  const caption = h('caption', {},
+    `P&L of every scenario of the ${pm.gridName ?? pm.grid} grid, ${unit}`,
+    h('span', { class: 'units', text: ' — losses red, gains green, darker is larger; the dominant scenario is outlined and labelled. A weighted scenario shows its P&L × weight.' }));
+  const pairs = new Set(scen.map((x) => `${key(x.price)}|${key(x.volShift)}`));
+  if (pairs.size !== scen.length) {
+    return h('table', { class: 'heat', id: 'pm-heatmap' }, caption,
+      h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Scenario' }), h('th', { scope: 'col', text: 'P&L' }))),
+      h('tbody', {}, scen.map((x) => h('tr', {}, h('th', { scope: 'row', text: x.label }), heatCell(x, heatLevel(x.weightedPnl, max), isDominant(x), unit)))));
+  }
+  const prices = [...new Map(scen.map((x) => [key(x.price), x.price])).values()].sort((a, b) => b - a);
+  const vols = [...new Map(scen.map((x) => [key(x.volShift), x.volShift])).values()].sort((a, b) => a - b);
+  const at = new Map(scen.map((x) => [`${key(x.price)}|${key(x.volShift)}`, x]));
+  return h('table', { class: 'heat', id: 'pm-heatmap' }, caption,
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Underlying price' }), vols.map((v) => h('th', { scope: 'col', text: volText(v) })))),
+    h('tbody', {}, prices.map((price) => h('tr', {},
+      h('th', { scope: 'row', text: priceText(price) }),
+      vols.map((v) => {
+        const x = at.get(`${key(price)}|${key(v)}`);
+        return x ? heatCell(x, heatLevel(x.weightedPnl, max), isDominant(x), unit) : h('td', { class: 'heat-empty', text: '–' });
+      })))));
+}
+
+/** Portfolio (scenario) margin: the requirement, IM/MM, what dominates, the heat map. */
+function renderPortfolio(result) {
+  const pm = result.account.portfolioMargin;
+  $('pm-box').hidden = !pm;
+  if (!pm) return;
+  const unit = result.account.settlement === 'inverse' ? 'coin' : 'USDT';
+  $('out-pm-grid').textContent = pm.gridName ?? pm.grid;
+  setFigure('out-pm-requirement', String(pm.requirement), fmt.moneyNumber(pm.requirement, unit));
+  setFigure('out-pm-initialMargin', pm.initialMargin, fmt.money(pm.initialMargin, unit));
+  setFigure('out-pm-maintenanceMargin', pm.maintenanceMargin, fmt.money(pm.maintenanceMargin, unit));
+  const scenario = pm.scenarios.find((x) => x.label === pm.dominant);
+  $('out-pm-dominant').replaceChildren(h('span', { id: 'out-pm-dominantLabel', text: pm.dominant }),
+    scenario ? ` (scenario: P&L ${fmt.moneyNumber(scenario.weightedPnl, unit)})` : '');
+  setFigure('out-pm-scanRisk', String(pm.scanRisk), `${fmt.moneyNumber(pm.scanRisk, unit)}${pm.worstScenario ? ` — ${pm.worstScenario}` : ''}`);
+  const md = pm.minimumDelta;
+  $('out-pm-minimumDelta').replaceChildren(md
+    ? h('span', {}, figure(String(md.charge), fmt.moneyNumber(md.charge, unit)),
+      h('span', { class: 'units', text: ` (net delta ${fmt.modelNumber(md.netDelta, 4)} × ${fmt.modelNumber(md.unhedgedFactor * 100, 3)} % + hedged delta ${fmt.modelNumber(md.hedgedDelta, 4)} × ${fmt.modelNumber(md.hedgedFactor * 100, 3)} %, of the reference price)` }))
+    : document.createTextNode('none: this grid has no minimum delta charge'));
+  $('pm-heat').replaceChildren(heatMap(pm, unit));
+  $('pm-notes').textContent = [pm.volConvention ? `Volatility: ${pm.volConvention}.` : '', `IM = ${fmt.modelNumber(pm.initialPerRequirement, 4)} × requirement, MM = ${fmt.modelNumber(pm.maintenancePerRequirement, 4)} × requirement.`, ...(pm.notes ?? [])].filter(Boolean).join(' ');
+}
+
+/** Stress scenarios: P&L, equity, maintenance margin, margin ratio, liquidated or not. */
+function renderStress(result) {
+  const st = result.stress;
+  $('stress-box').hidden = !st || st.scenarios.length === 0;
+  if (!st) return;
+  const unit = result.account.settlement === 'inverse' ? 'coin' : 'USDT';
+  const bare = (text) => text.replace(/ \S+$/, '');
+  const LABELS = [`P&L (${unit})`, `Equity (${unit})`, 'Maint. margin', 'Margin ratio', 'Liquidated'];
+  // Explicit table roles: on narrow screens the rows are stacked (CSS), which would otherwise
+  // drop the table semantics in some browsers; each cell also carries its column name for that.
+  const num = (k, v, c) => h('td', { class: 'num', id: k, role: 'cell', 'data-label': LABELS[c] }, v);
+  const shock = (x) => {
+    const move = String(x.priceMovePercent).replace(/^-/, '−');
+    const parts = [`price ${Number(x.priceMovePercent) > 0 ? '+' : ''}${move} %`];
+    if (x.volMove) parts.push(`vol ${x.volMove > 0 ? '+' : '−'}${fmt.modelNumber(Math.abs(x.volMove) * 100, 4)} pts`);
+    if (x.daysForward) parts.push(`${fmt.modelNumber(x.daysForward, 4)} day${x.daysForward === 1 ? '' : 's'} later`);
+    return parts.join(', ');
+  };
+  $('stress-results').replaceChildren(h('table', { id: 'stress-table', class: 'stress', role: 'table' },
+    h('caption', { class: 'visually-hidden', text: `Stress test results, ${unit}` }),
+    h('thead', { role: 'rowgroup' }, h('tr', { role: 'row' }, ['Scenario', ...LABELS].map((t) => h('th', { scope: 'col', role: 'columnheader', text: t })))),
+    h('tbody', { role: 'rowgroup' }, st.scenarios.map((x, i) => h('tr', { class: x.liquidated ? 'liquidated' : null, role: 'row' },
+      h('th', { scope: 'row', role: 'rowheader' }, x.name, h('span', { class: 'units', text: shock(x) })),
+      num(`out-stress-${i}-pnl`, figure(String(x.pnl), bare(fmt.moneyNumber(x.pnl, unit))), 0),
+      num(`out-stress-${i}-equity`, figure(x.equity, bare(fmt.money(x.equity, unit))), 1),
+      num(`out-stress-${i}-maintenanceMargin`, figure(x.maintenanceMargin, bare(fmt.money(x.maintenanceMargin, unit))), 2),
+      num(`out-stress-${i}-marginRatio`, x.marginRatio === null ? document.createTextNode('– (no equity)') : figure(x.marginRatio, fmt.ratioPercent(x.marginRatio, 2)), 3),
+      h('td', { id: `out-stress-${i}-liquidated`, role: 'cell', 'data-label': LABELS[4], class: x.liquidated ? 'bad' : null, 'data-liquidated': String(x.liquidated), text: x.liquidated ? 'Yes' : 'No' }))))));
+  $('stress-method').textContent = st.method ? `How: ${st.method}.` : '';
 }
 
 function renderResult(result) {
   const unit = result.account.settlement === 'inverse' ? 'coin' : 'USDT';
   renderAccount(result.account);
   renderBookLiquidation(result);
+  renderPortfolio(result);
+  renderStress(result);
   const open = new Set([...document.querySelectorAll('#position-results details[open]')].map((d) => d.closest('article').id));
   $('position-results').replaceChildren(...result.positions.map((p, i) => renderPosition(p, i, unit)));
   for (const id of open) $(id)?.querySelector('details')?.setAttribute('open', '');
@@ -579,13 +879,17 @@ function renderResult(result) {
 
 function summary(result) {
   const unit = result.account.settlement === 'inverse' ? 'coin' : 'USDT';
-  const liqs = result.positions.filter((p) => !p.option)
+  const portfolio = result.account.portfolioMargin;
+  const liqs = portfolio ? [] : result.positions.filter((p) => !p.option)
     .map((p) => `${p.symbol} liquidation ${p.liquidation.price === null ? 'none' : fmt.price(p.liquidation.price)}`);
   const book = result.account.bookLiquidation;
   if (book) {
     const side = (k) => (book[k] === null ? 'none' : fmt.price(book[k]));
     liqs.unshift(`book liquidation below ${side('below')}, above ${side('above')}`);
   }
+  if (portfolio) liqs.unshift(`portfolio margin ${fmt.moneyNumber(portfolio.requirement, unit)}, dominated by ${portfolio.dominant}`);
+  const stressed = result.stress?.scenarios.filter((x) => x.liquidated).length ?? 0;
+  if (stressed) liqs.push(`liquidated in ${stressed} stress scenario${stressed === 1 ? '' : 's'}`);
   return `Up to date. Equity ${fmt.money(result.account.equity, unit)}; ${liqs.join('; ')}.`;
 }
 
@@ -610,7 +914,20 @@ const SLICE_MS = 12;
 function scheduleChart() {
   cancelAnimationFrame(chartFrame);
   chartJob += 1;
-  chartFrame = requestAnimationFrame(updateChart);
+  chartFrame = requestAnimationFrame(() => {
+    updateImrCurve();
+    updateChart();
+  });
+}
+
+/** The request for chart points: the book alone (no stress, no touch inputs, no root search asked). */
+function chartRequest(from = state) {
+  const r = toRequest(from);
+  delete r.stress;
+  delete r.volatility;
+  delete r.horizonDays;
+  delete r.account.bookLiquidation;
+  return r;
 }
 
 /** `x` rounded to 12 significant digits, as the engine reads numbers. */
@@ -669,7 +986,9 @@ function positionPlan(request, result) {
 function bookPlan(request, result) {
   const book = result.account.bookLiquidation;
   const ref = Number(book.referencePrice);
-  const refSymbol = result.positions.find((p) => p.option)?.symbol ?? '';
+  const options = result.positions.some((p) => p.option);
+  const refSymbol = result.positions.find((p) => p.option)?.symbol ?? result.positions[0]?.symbol ?? '';
+  const what = options ? 'underlying price' : 'price';
   const near = [book.below, book.above].filter((v) => v !== null).map(Number);
   let lo = Math.min(ref, ...near);
   let hi = Math.max(ref, ...near);
@@ -703,7 +1022,7 @@ function bookPlan(request, result) {
       return { x, equity: Number(out.result.account.equity), mm: Number(out.result.account.maintenanceMargin) };
     },
     draw(points) {
-      $('chart-title').textContent = 'Equity and maintenance margin vs underlying price';
+      $('chart-title').textContent = `Equity and maintenance margin vs ${what}`;
       const markers = roots.map((root) => {
         const pt = points.find((q) => q.x === Number(root.price));
         return pt && {
@@ -713,22 +1032,82 @@ function bookPlan(request, result) {
         };
       }).filter(Boolean);
       drawChart($('chart'), {
-        points, mark: ref, markLabel: 'underlying', unit, markers,
+        points, mark: ref, markLabel: options ? 'underlying' : 'mark', unit, markers,
         equityLabel: 'Account equity', mmLabel: 'Maintenance margin',
-        title: `Account equity and Maintenance margin against ${refSymbol}'s underlying price (every market moved together)`,
-        xLabel: `${refSymbol} underlying price`,
+        title: `Account equity and Maintenance margin against ${refSymbol}'s ${what} (every market moved together)`,
+        xLabel: `${refSymbol} ${what}`,
       });
     },
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// Initial margin rate vs volatility: the first futures position with a volatility-scaled initial
+// margin, alone in a book, its model's σ moved over a grid; every point is the engine's rate.
+
+function updateImrCurve() {
+  const box = $('imr-curve-box');
+  const i = state.positions.findIndex((p) => p.kind !== 'option' && p.imModel);
+  if (i < 0 || !lastGood) {
+    box.hidden = true;
+    curveKey = '';
+    return;
+  }
+  if (resultsEl.dataset.stale === 'true') return;
+  const p = state.positions[i];
+  const single = { ...state, marginMode: state.marginMode === 'portfolio' ? 'cross' : state.marginMode, positions: [p], stress: [] };
+  const base = chartRequest(single);
+  const key = JSON.stringify(base);
+  if (key === curveKey && !box.hidden) return;
+  const current = base.markets[0].initialMarginModel.volatility;
+  const sigma = Number(current);
+  if (!(sigma > 0)) return;
+  const xs = grid(0.05, Math.max(1.5, sigma * 2), 29, []).filter((x) => Math.abs(x - sigma) > 1e-9);
+  const rows = [];
+  for (const x of [...xs, sigma].sort((a, b) => a - b)) {
+    const r = structuredClone(base);
+    r.markets[0].initialMarginModel.volatility = x === sigma ? current : x;
+    const out = calculate(r);
+    if (!out.ok) continue;
+    const pos = out.result.positions[0];
+    rows.push({ sigma: x, sigmaText: x === sigma ? current : String(x), rate: pos.initialMarginRate, model: pos.imrSource?.model ?? '', current: x === sigma });
+  }
+  if (rows.length < 2) return;
+  curveKey = key;
+  box.hidden = false;
+  const now = rows.find((r) => r.current);
+  const src = lastGood.positions[i]?.imrSource;
+  $('imr-curve-hint').textContent = `${p.symbol}: each point is the engine's initial margin rate with the volatility-scaled model at that σ (floor ${p.imFloor}, confidence ${p.imConfidence}, horizon ${p.imHorizon} day${p.imHorizon.trim() === '1' ? '' : 's'}, multiplier ${p.imMultiplier}), never below the rule's rate; the current σ (Risk assumptions) is marked.${src ? ` Now set by: ${src.rule}.` : ''}`;
+  const pct = (x) => `${fmt.modelNumber(x, 4)} %`;
+  drawCurve($('imr-curve'), {
+    id: 'imr-curve-svg',
+    points: rows.map((r) => ({ x: r.sigma * 100, y: Number(r.rate) * 100 })),
+    mark: now ? { x: now.sigma * 100, y: Number(now.rate) * 100, text: `σ ${pct(now.sigma * 100)}: IMR ${fmt.ratioPercent(now.rate, 3)}` } : null,
+    title: `Initial margin rate of ${p.symbol} against annualised volatility`,
+    desc: `From ${fmt.ratioPercent(rows[0].rate, 3)} at σ ${pct(rows[0].sigma * 100)} to ${fmt.ratioPercent(rows.at(-1).rate, 3)} at σ ${pct(rows.at(-1).sigma * 100)}.${now ? ` At the current σ of ${pct(now.sigma * 100)}: ${fmt.ratioPercent(now.rate, 3)}.` : ''} The values are in the table below.`,
+    xLabel: 'volatility σ (% a year)', yLabel: 'IMR %',
+  });
+  $('imr-curve').append(h('details', { class: 'curve-values' },
+    h('summary', { text: 'The values (table)' }),
+    h('table', { id: 'imr-curve-table' },
+      h('caption', { class: 'visually-hidden', text: `Initial margin rate of ${p.symbol} by volatility` }),
+      h('thead', {}, h('tr', {}, ['σ (% a year)', 'Initial margin rate', 'Set by'].map((t) => h('th', { scope: 'col', text: t })))),
+      h('tbody', {}, rows.map((r) => h('tr', { class: r.current ? 'current' : null, 'data-current': r.current ? 'true' : null },
+        h('td', { 'data-sigma': r.sigmaText, text: `${pct(r.sigma * 100)}${r.current ? ' (current)' : ''}` }),
+        h('td', { class: 'num' }, figure(r.rate, fmt.ratioPercent(r.rate, 4))),
+        h('td', { text: r.model })))))));
+}
+
 function updateChart() {
   if (!lastGood || resultsEl.dataset.stale === 'true') return;
-  const request = toRequest(state);
+  const request = chartRequest();
   const key = JSON.stringify(request);
   if (key === chartKey) return;
   const job = chartJob;
-  const plan = lastGood.account.bookLiquidation ? bookPlan(request, lastGood) : positionPlan(request, lastGood);
+  // Books holding options and portfolio books are liquidated as a whole: plotted against the
+  // reference price with the book's roots; other books against the first position's mark.
+  const whole = lastGood.account.bookLiquidation && (lastGood.positions.some((p) => p.option) || lastGood.account.marginMode === 'portfolio');
+  const plan = whole ? bookPlan(request, lastGood) : positionPlan(request, lastGood);
   const points = [];
   let k = 0;
   const slice = () => {
@@ -800,6 +1179,7 @@ async function importJson(event) {
     const data = JSON.parse(await file.text());
     state = normalize(fromRequest(data));
     valuationTouched = data.valuationTime !== undefined;
+    scanRangeTouched = state.marginMode === 'portfolio';
     renderBook();
     recompute();
     status.textContent = `Imported ${state.positions.length} position${state.positions.length === 1 ? '' : 's'} from ${file.name.slice(0, MAX_TEXT)}.`;
@@ -865,6 +1245,7 @@ async function main() {
   if (fromLink) {
     state = normalize(fromLink);
     valuationTouched = /(?:^#?|&)vt=/.test(location.hash);
+    scanRangeTouched = /(?:^#?|&)pmp=/.test(location.hash);
   } else if (search.has('preset')) {
     const preset = presetByName(search.get('preset'));
     if (preset) {
@@ -882,6 +1263,7 @@ async function main() {
   form.addEventListener('click', onAction);
   form.addEventListener('submit', (e) => e.preventDefault());
   $('add-position').addEventListener('click', addPosition);
+  $('add-stress').addEventListener('click', addStress);
   $('valuation-now').addEventListener('click', setValuationNow);
   $('copy-link').addEventListener('click', copyLink);
   $('export-json').addEventListener('click', exportJson);

@@ -100,3 +100,45 @@ export function drawChart(container, { points, mark, markLabel = 'mark', markers
 
   container.replaceChildren(svg);
 }
+
+/**
+ * Draws one curve y(x) into `container` (replacing its content): points [{x, y}] sorted by x,
+ * an optional marked point {x, y, text}; `id` prefixes the title/description ids.
+ */
+export function drawCurve(container, { id, points, mark, title, desc, xLabel, yLabel }) {
+  const xs = points.map((p) => p.x);
+  const ys = points.map((p) => p.y);
+  const x0 = Math.min(...xs);
+  const x1 = Math.max(...xs);
+  let y0 = Math.min(0, ...ys);
+  let y1 = Math.max(...ys);
+  if (y1 === y0) y1 += 1;
+  y1 += (y1 - y0) * 0.08;
+  const sx = (x) => PAD.left + ((x - x0) / (x1 - x0 || 1)) * (W - PAD.left - PAD.right);
+  const sy = (y) => H - PAD.bottom - ((y - y0) / (y1 - y0)) * (H - PAD.top - PAD.bottom);
+  const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-labelledby': `${id}-title ${id}-desc`, class: 'chart curve', id });
+  svg.append(el('title', { id: `${id}-title` }, title));
+  svg.append(el('desc', { id: `${id}-desc` }, desc));
+  const grid = el('g', { class: 'grid-lines' });
+  for (const t of ticks(y0, y1, 5)) {
+    grid.append(el('line', { x1: PAD.left, x2: W - PAD.right, y1: sy(t), y2: sy(t) }));
+    grid.append(el('text', { x: PAD.left - 6, y: sy(t) + 4, 'text-anchor': 'end', class: 'tick' }, label(t, y1 - y0)));
+  }
+  for (const t of ticks(x0, x1, 6)) {
+    grid.append(el('line', { x1: sx(t), x2: sx(t), y1: PAD.top, y2: H - PAD.bottom }));
+    grid.append(el('text', { x: sx(t), y: H - PAD.bottom + 16, 'text-anchor': 'middle', class: 'tick' }, label(t, x1 - x0)));
+  }
+  svg.append(grid);
+  svg.append(el('text', { x: W - PAD.right, y: H - 6, 'text-anchor': 'end', class: 'axis-label' }, xLabel));
+  svg.append(el('text', { x: 4, y: PAD.top - 4, class: 'axis-label' }, yLabel));
+  svg.append(el('path', { d: points.map((p, i) => `${i ? 'L' : 'M'}${sx(p.x).toFixed(1)},${sy(p.y).toFixed(1)}`).join(''), class: 'line-equity' }));
+  if (mark) {
+    const g = el('g', { class: 'curve-mark' });
+    g.append(el('line', { x1: sx(mark.x), x2: sx(mark.x), y1: PAD.top, y2: H - PAD.bottom, class: 'mark-line' }));
+    g.append(el('circle', { cx: sx(mark.x), cy: sy(mark.y), r: 5 }));
+    const right = sx(mark.x) > W / 2;
+    g.append(el('text', { x: sx(mark.x) + (right ? -8 : 8), y: Math.max(PAD.top + 12, sy(mark.y) - 10), 'text-anchor': right ? 'end' : 'start' }, mark.text));
+    svg.append(g);
+  }
+  container.replaceChildren(svg);
+}

@@ -118,3 +118,24 @@ export function modelNumber(x, sig = 6) {
   const s = String(Number(x.toPrecision(sig)));
   return /e/.test(s) ? s : group(s);
 }
+
+/** A distance in standard deviations of the horizon move (−5.40 σ). */
+export function sigmas(x) {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '–';
+  return `${x < 0 ? '−' : x > 0 ? '+' : ''}${group(Math.abs(x).toFixed(2))} σ`;
+}
+
+/** A probability (0..1) as a percentage: 2 dp, tiny ones to 3 significant digits (8.25e-6 %). */
+export function probability(x) {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '–';
+  const pct = x * 100;
+  if (pct === 0) return '0 %';
+  if (pct < 0.01) return `${modelNumber(pct, 3)} %`;
+  return `${group(pct.toFixed(2))} %`;
+}
+
+/** A model output (an f64 money figure: scenario P&L) as a money amount; see `money`. */
+export function moneyNumber(x, unit) {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '–';
+  return money(x.toFixed(10), unit);
+}

@@ -1,15 +1,17 @@
 // The page's book: plain data, converted to the engine's request, to and from the URL hash
-// (versioned, v=3; v=2 and v=1 links still open) and from an exported request (JSON import).
+// (versioned, v=4; v=3, v=2 and v=1 links still open) and from an exported request (JSON import).
 // No DOM here, no formulas.
 // Every value read from outside (hash, file) is a string clipped to MAX_TEXT or a checked choice;
 // it is only ever written into form controls' `value` or `textContent`.
 
-export const HASH_VERSION = '3';
+export const HASH_VERSION = '4';
 export const MAX_TEXT = 64;
 export const MAX_POSITIONS = 20;
+export const MAX_STRESS = 10;
 
 export const CHOICES = {
-  marginMode: ['isolated', 'cross'],
+  marginMode: ['isolated', 'cross', 'portfolio'],
+  pmGrid: ['span16', 'paradex', 'okx'],
   side: ['long', 'short'],
   kind: ['perpetual', 'future', 'option'],
   optionType: ['call', 'put'],
@@ -25,6 +27,10 @@ export const POSITION_CHOICE = ['side', 'kind', 'settlement', 'marginBasis', 'ru
 /** Option positions: choices and text fields (v=3), in hash order. */
 export const OPTION_CHOICE = ['side', 'kind', 'settlement', 'rule', 'optionType', 'pricing'];
 export const OPTION_TEXT = ['symbol', 'size', 'entryPrice', 'contractSize', 'strike', 'expiry', 'underlyingPrice', 'iv', 'premium', 'imRate', 'imFloorRate', 'mmRate', 'preset'];
+/** Futures positions' volatility-scaled initial margin (v=4): on/off, then its inputs. */
+export const IM_MODEL_TEXT = ['imFloor', 'imConfidence', 'imHorizon', 'imMultiplier'];
+/** Stress scenarios (v=4): hash key → field. */
+const STRESS_KEYS = { n: 'name', m: 'move', v: 'vol', d: 'days' };
 /** Date-time fields: `YYYY-MM-DDTHH:MM` (a datetime-local control's value), read as UTC. */
 const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?$/;
 
@@ -42,16 +48,39 @@ export function defaultPosition(overrides = {}) {
     // the mark premium per unit) and the standard option rule's rates a, b, c.
     optionType: 'call', strike: '', expiry: '', underlyingPrice: '', pricing: 'iv', iv: '60', premium: '',
     imRate: '0.15', imFloorRate: '0.1', mmRate: '0.075',
+    // Futures: a volatility-scaled initial margin rate, max(floor, z·σ·√(h/365)·m), σ being the
+    // risk assumptions' volatility. The floor is filled with the rule's rate when it is ticked.
+    imModel: false, imFloor: '', imConfidence: '0.99', imHorizon: '1', imMultiplier: '1',
     ...overrides,
   };
+}
+
+/** The stress scenarios a new book starts with: price −20 %, −10 %, +10 %, +20 %, volatility +10 points. */
+export function defaultStress() {
+  return [
+    { name: 'Price −20 %', move: '-20', vol: '0', days: '0' },
+    { name: 'Price −10 %', move: '-10', vol: '0', days: '0' },
+    { name: 'Price +10 %', move: '10', vol: '0', days: '0' },
+    { name: 'Price +20 %', move: '20', vol: '0', days: '0' },
+    { name: 'Volatility +10 pts', move: '0', vol: '10', days: '0' },
+  ];
 }
 
 export function defaultState() {
   return {
     walletBalance: '2000', marginMode: 'isolated', includeFees: false, takerFeeRate: '0.0005',
     valuationTime: nowMinute(), positions: [defaultPosition()],
+    // Risk assumptions: annualised volatility in percent and the horizon in days (liquidation
+    // distances in σ and touch probabilities; the σ of volatility-scaled initial margins).
+    riskVol: '60', riskHorizon: '1',
+    // Portfolio (scenario) margin: the grid; SPAN's price scan range (price units) and
+    // volatility scan range (volatility points).
+    pmGrid: 'span16', pmPriceRange: '6000', pmVolRange: '5',
+    stress: defaultStress(),
   };
 }
+
+export const defaultStressRow = () => ({ name: '', move: '-5', vol: '0', days: '0' });
 
 const clip = (v) => String(v ?? '').slice(0, MAX_TEXT);
 const pick = (name, v, fallback) => (CHOICES[name].includes(v) ? v : fallback);
@@ -97,15 +126,17 @@ export function fromIso(text) {
 }
 
 /** The engine market of one position. */
-function marketOf(p) {
+function marketOf(p, state) {
   if (p.kind !== 'option') {
-    return p.rule === 'preset'
+    const m = p.rule === 'preset'
       ? { symbol: p.symbol, preset: p.preset, markPrice: p.markPrice }
       : {
         symbol: p.symbol, kind: p.kind, settlement: p.settlement, contractSize: p.contractSize,
         markPrice: p.markPrice, marginBasis: p.marginBasis,
         margin: { type: 'fixed', maintenanceMarginRate: p.mmr },
       };
+    if (p.imModel) m.initialMarginModel = imModelOf(p, state.riskVol);
+    return m;
   }
   const m = p.rule === 'preset'
     ? { symbol: p.symbol, preset: p.preset }
@@ -119,13 +150,34 @@ function marketOf(p) {
   return m;
 }
 
+/** A volatility-scaled initial-margin model; σ (percent on the page) from the risk assumptions. */
+export function imModelOf(p, riskVol) {
+  return {
+    type: 'volatility', floor: p.imFloor, confidence: p.imConfidence, horizonDays: p.imHorizon,
+    multiplier: p.imMultiplier, volatility: shiftDecimal(riskVol, -2),
+  };
+}
+
+const blank = (v) => String(v ?? '').trim() === '';
+
 /** The engine request for a book. Markets and positions are paired by index. */
 export function toRequest(state) {
   const account = { walletBalance: state.walletBalance, marginMode: state.marginMode, includeFees: state.includeFees };
   if (state.includeFees && state.takerFeeRate.trim() !== '') account.takerFeeRate = state.takerFeeRate;
+  if (state.marginMode === 'portfolio') {
+    account.portfolioMargin = { grid: state.pmGrid };
+    // Only SPAN moves by fractions of scan ranges; the Paradex and OKX grids have fixed moves.
+    if (state.pmGrid === 'span16') {
+      account.portfolioMargin.priceScanRange = state.pmPriceRange;
+      account.portfolioMargin.volScanRange = shiftDecimal(state.pmVolRange, -2);
+    }
+  }
+  // A futures-only cross book asks for its whole-book liquidation too (books holding options
+  // and portfolio books always get it), so its roots carry σ distances and touch probabilities.
+  if (state.marginMode === 'cross' && !hasOptions(state)) account.bookLiquidation = true;
   const request = {
     account,
-    markets: state.positions.map(marketOf),
+    markets: state.positions.map((p) => marketOf(p, state)),
     // Options take no leverage: a long is margined at its premium, a short by the option rule.
     positions: state.positions.map((p) => (p.kind === 'option'
       ? { symbol: p.symbol, side: p.side, size: p.size, entryPrice: p.entryPrice }
@@ -133,6 +185,20 @@ export function toRequest(state) {
   };
   // The engine has no clock: the page supplies the valuation time when the book holds options.
   if (hasOptions(state)) request.valuationTime = toIso(state.valuationTime);
+  if (state.riskVol !== undefined) {
+    request.volatility = shiftDecimal(state.riskVol, -2);
+    request.horizonDays = state.riskHorizon;
+  }
+  if (state.stress?.length) {
+    request.stress = state.stress.map((x) => {
+      const row = {};
+      if (!blank(x.name)) row.name = x.name;
+      row.priceMovePercent = x.move;
+      if (!blank(x.vol)) row.volMove = shiftDecimal(x.vol, -2);
+      if (!blank(x.days)) row.daysForward = x.days;
+      return row;
+    });
+  }
   return request;
 }
 
@@ -145,6 +211,13 @@ export function toHash(state) {
   q.set('fees', state.includeFees ? '1' : '0');
   q.set('fee', state.takerFeeRate);
   if (hasOptions(state)) q.set('vt', state.valuationTime);
+  q.set('rv', state.riskVol);
+  q.set('rh', state.riskHorizon);
+  if (state.marginMode === 'portfolio') {
+    q.set('pmg', state.pmGrid);
+    q.set('pmp', state.pmPriceRange);
+    q.set('pmv', state.pmVolRange);
+  }
   state.positions.forEach((p, i) => {
     const option = p.kind === 'option';
     for (const k of option ? [...OPTION_CHOICE, ...OPTION_TEXT] : [...POSITION_CHOICE, ...POSITION_TEXT]) {
@@ -152,6 +225,14 @@ export function toHash(state) {
       if ((k === 'mmr' || k === 'imRate' || k === 'imFloorRate' || k === 'mmRate') && p.rule === 'preset') continue;
       q.set(`p${i}.${k}`, p[k]);
     }
+    if (!option && p.imModel) {
+      q.set(`p${i}.imModel`, '1');
+      for (const k of IM_MODEL_TEXT) q.set(`p${i}.${k}`, p[k]);
+    }
+  });
+  q.set('st', String(state.stress.length));
+  state.stress.forEach((x, i) => {
+    for (const [short, k] of Object.entries(STRESS_KEYS)) q.set(`s${i}.${short}`, x[k]);
   });
   return q.toString();
 }
@@ -173,20 +254,42 @@ export function fromHash(hash) {
     }
     return s;
   }
-  // v=2: futures books; v=3 adds options (their fields and the valuation time `vt`).
-  if (v !== '2' && v !== HASH_VERSION) return null;
+  // v=2: futures books; v=3 adds options (their fields and the valuation time `vt`); v=4 adds
+  // portfolio margin, the risk assumptions, stress scenarios and volatility-scaled initial margins
+  // (older links open with their defaults).
+  if (v !== '2' && v !== '3' && v !== HASH_VERSION) return null;
   const s = defaultState();
   s.walletBalance = text('wallet', s.walletBalance);
   s.marginMode = pick('marginMode', q.get('mode'), s.marginMode);
   s.includeFees = q.get('fees') === '1';
   s.takerFeeRate = text('fee', s.takerFeeRate);
-  if (v === HASH_VERSION && q.has('vt')) s.valuationTime = dateTime(q.get('vt'));
+  if (v !== '2' && q.has('vt')) s.valuationTime = dateTime(q.get('vt'));
+  if (v === HASH_VERSION) {
+    s.riskVol = text('rv', s.riskVol);
+    s.riskHorizon = text('rh', s.riskHorizon);
+    s.pmGrid = pick('pmGrid', q.get('pmg'), s.pmGrid);
+    s.pmPriceRange = text('pmp', s.pmPriceRange);
+    s.pmVolRange = text('pmv', s.pmVolRange);
+    const n = Math.min(MAX_STRESS, Math.max(0, Number.parseInt(q.get('st') ?? '', 10) || 0));
+    s.stress = [];
+    for (let i = 0; i < n; i += 1) {
+      const row = { name: '', move: '', vol: '', days: '' };
+      for (const [short, k] of Object.entries(STRESS_KEYS)) row[k] = text(`s${i}.${short}`, '');
+      s.stress.push(row);
+    }
+  } else if (s.marginMode === 'portfolio') {
+    s.marginMode = 'cross'; // older links had no portfolio mode
+  }
   const positions = [];
   for (let i = 0; i < MAX_POSITIONS && q.has(`p${i}.symbol`); i += 1) {
     const p = defaultPosition();
     for (const k of new Set([...POSITION_TEXT, ...OPTION_TEXT])) p[k] = text(`p${i}.${k}`, k === 'preset' ? '' : p[k]);
     for (const k of new Set([...POSITION_CHOICE, ...OPTION_CHOICE])) p[k] = pick(k, q.get(`p${i}.${k}`), p[k]);
     if (v === '2' && p.kind === 'option') p.kind = 'perpetual';
+    if (v === HASH_VERSION && p.kind !== 'option' && q.get(`p${i}.imModel`) === '1') {
+      p.imModel = true;
+      for (const k of IM_MODEL_TEXT) p[k] = text(`p${i}.${k}`, p[k]);
+    }
     p.expiry = dateTime(p.expiry);
     positions.push(p);
   }
@@ -213,6 +316,28 @@ export function fromRequest(data) {
   s.includeFees = account.includeFees === true;
   s.takerFeeRate = str(account.takerFeeRate, '0.0005');
   if (data.valuationTime !== undefined) s.valuationTime = fromIso(data.valuationTime);
+  if (data.volatility !== undefined) s.riskVol = shiftDecimal(str(data.volatility), 2);
+  if (data.horizonDays !== undefined) s.riskHorizon = str(data.horizonDays);
+  if (s.marginMode === 'portfolio') {
+    const pm = account.portfolioMargin && typeof account.portfolioMargin === 'object' ? account.portfolioMargin : {};
+    if (!CHOICES.pmGrid.includes(pm.grid)) throw new Error('the page shows the SPAN 16, Paradex and OKX grids only');
+    const extra = Object.keys(pm).filter((k) => !['grid', 'priceScanRange', 'volScanRange'].includes(k));
+    if (extra.length) throw new Error(`portfolio margin: the page does not edit ${extra.join(', ')}`);
+    s.pmGrid = pm.grid;
+    if (pm.priceScanRange !== undefined) s.pmPriceRange = str(pm.priceScanRange);
+    if (pm.volScanRange !== undefined) s.pmVolRange = shiftDecimal(str(pm.volScanRange), 2);
+  }
+  // The file's stress scenarios, exactly (none when it has none).
+  const stress = Array.isArray(data.stress) ? data.stress : [];
+  if (stress.length > MAX_STRESS) throw new Error(`the page holds at most ${MAX_STRESS} stress scenarios`);
+  s.stress = stress.map((raw) => {
+    const x = raw && typeof raw === 'object' ? raw : {};
+    return {
+      name: str(x.name), move: str(x.priceMovePercent),
+      vol: x.volMove === undefined ? '' : shiftDecimal(str(x.volMove), 2),
+      days: str(x.daysForward),
+    };
+  });
   s.positions = positions.map((raw, i) => {
     const pos = raw && typeof raw === 'object' ? raw : {};
     const symbol = str(pos.symbol);
@@ -228,6 +353,19 @@ export function fromRequest(data) {
       contractSize: str(m.contractSize, '1'),
       marginBasis: pick('marginBasis', m.marginBasis, 'mark'),
     });
+    if (m.initialMarginModel !== undefined) {
+      const model = m.initialMarginModel;
+      const known = ['type', 'floor', 'confidence', 'horizonDays', 'multiplier', 'volatility'];
+      if (!model || model.type !== 'volatility' || Object.keys(model).some((k) => !known.includes(k))) {
+        throw new Error(`market '${p.symbol}': the page edits volatility-scaled initial margins with a given volatility only`);
+      }
+      Object.assign(p, {
+        imModel: true, imFloor: str(model.floor), imConfidence: str(model.confidence, '0.99'),
+        imHorizon: str(model.horizonDays, '1'), imMultiplier: str(model.multiplier, '1'),
+      });
+      // The page has one volatility: the risk assumptions'.
+      if (model.volatility !== undefined && data.volatility === undefined) s.riskVol = shiftDecimal(str(model.volatility), 2);
+    }
     if (m.kind === 'option' || m.optionType !== undefined) {
       // An option market (a preset's kind is checked by the page against the preset itself).
       Object.assign(p, {

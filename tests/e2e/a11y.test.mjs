@@ -115,7 +115,7 @@ test('embedded in an iframe on another origin: compact, themed, preset preselect
     assert.ok(overflow <= 0, `embed is ${overflow}px wider than its frame`);
     // The embedding page's URL is untouched; the frame keeps its own state.
     assert.equal(b.page.url(), `${host.origin}/help.html`);
-    assert.match(frame.url(), /embed=1.*#v=3&/);
+    assert.match(frame.url(), /embed=1.*#v=4&/);
     assertClean(assert, b);
   } finally { await b.close(); }
 });

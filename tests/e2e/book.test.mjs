@@ -11,6 +11,18 @@ after(async () => { await shutdown(); await server?.close(); });
 
 const PRESET = 'binance-btcusdt-perp-2024-10';
 
+/** What the page adds to every request by default: the risk assumptions and five stress scenarios. */
+const PAGE_DEFAULTS = {
+  volatility: '0.6', horizonDays: '1',
+  stress: [
+    { name: 'Price −20 %', priceMovePercent: '-20', volMove: '0', daysForward: '0' },
+    { name: 'Price −10 %', priceMovePercent: '-10', volMove: '0', daysForward: '0' },
+    { name: 'Price +10 %', priceMovePercent: '10', volMove: '0', daysForward: '0' },
+    { name: 'Price +20 %', priceMovePercent: '20', volMove: '0', daysForward: '0' },
+    { name: 'Volatility +10 pts', priceMovePercent: '0', volMove: '0.1', daysForward: '0' },
+  ],
+};
+
 /** A cross account with two futures: BTC long and ETH short. */
 async function crossBookOfTwoFutures(page) {
   await fillAll(page, {
@@ -136,7 +148,8 @@ test('keyboard only: add, duplicate, edit and remove positions', async () => {
   try {
     const { page } = b;
     const focusOn = async (selector) => {
-      for (let n = 0; n < 60; n += 1) {
+      // Tab wraps around the page: the risk assumptions and stress scenarios come after the book.
+      for (let n = 0; n < 120; n += 1) {
         if (await page.evaluate((s) => document.activeElement?.matches(s), selector)) return;
         await page.keyboard.press('Tab');
       }
@@ -208,7 +221,8 @@ test('export the book as JSON and import it back; a bad file is reported, not th
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
     assert.equal(download.suggestedFilename(), 'imr-book.json');
     const exported = JSON.parse(await readFile(await download.path(), 'utf8'));
-    assert.deepEqual(exported, CROSS_REQUEST);
+    // A futures-only cross book also asks for its whole-book liquidation (σ distances, touch probabilities).
+    assert.deepEqual(exported, { ...CROSS_REQUEST, account: { ...CROSS_REQUEST.account, bookLiquidation: true }, ...PAGE_DEFAULTS });
     assert.equal(imr.calculate(exported).ok, true, 'the export is a valid engine request');
     // Import a different book.
     const other = structuredClone(CROSS_REQUEST);
@@ -256,7 +270,7 @@ test('an old v=1 link still opens', async () => {
     assert.equal(await page.inputValue('#p0-side'), 'short');
     assert.equal(await page.inputValue('#p0-mmr'), '0.01');
     assert.equal(await exact(page, '#out-initialMargin'), '20');
-    assert.match(page.url(), /#v=3&/);
+    assert.match(page.url(), /#v=4&/);
     assertClean(assert, b);
   } finally { await b.close(); }
 });

@@ -1,6 +1,6 @@
 // End-to-end: option positions on the page — their margin, Greeks and the whole book's
 // liquidation prices against the engine itself, the IV slider, expired options, share links
-// (v=3, with the valuation time) and accessibility with an option row.
+// (v=3 and v=4, with the valuation time) and accessibility with an option row.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -18,6 +18,18 @@ before(async () => {
 after(async () => { await shutdown(); await server?.close(); });
 
 const OPTION = 'BTC-27JUN25-65000-C';
+
+/** What the page adds to every request by default: the risk assumptions and five stress scenarios. */
+const PAGE_DEFAULTS = {
+  volatility: '0.6', horizonDays: '1',
+  stress: [
+    { name: 'Price −20 %', priceMovePercent: '-20', volMove: '0', daysForward: '0' },
+    { name: 'Price −10 %', priceMovePercent: '-10', volMove: '0', daysForward: '0' },
+    { name: 'Price +10 %', priceMovePercent: '10', volMove: '0', daysForward: '0' },
+    { name: 'Price +20 %', priceMovePercent: '20', volMove: '0', daysForward: '0' },
+    { name: 'Volatility +10 pts', priceMovePercent: '0', volMove: '0.1', daysForward: '0' },
+  ],
+};
 const VT = '2025-06-01T08:00';
 
 /** A short call hedged with a long perpetual: the book has a liquidation price below and above. */
@@ -38,7 +50,7 @@ const REQUEST = {
   valuationTime: `${VT}Z`,
 };
 
-/** The same book as a v=3 share link (what the page writes), with overrides. */
+/** The same book as a v=3 share link (what the page wrote before v=4; such links still open), with overrides. */
 function bookHash(overrides = {}) {
   return new URLSearchParams({
     v: '3', wallet: '10000', mode: 'cross', fees: '0', fee: '0.0005', vt: VT,
@@ -122,7 +134,7 @@ test('a short call hedged with a perpetual: margin, Greeks and book liquidation 
     assert.match(await page.textContent('#status'), /book liquidation below [\d,.]+, above [\d,.]+/);
     // The page sends exactly this request (the export is what calculate received).
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
-    assert.deepEqual(JSON.parse(await readFile(await download.path(), 'utf8')), REQUEST);
+    assert.deepEqual(JSON.parse(await readFile(await download.path(), 'utf8')), { ...REQUEST, ...PAGE_DEFAULTS });
     // The chart: equity and MM against the underlying, both book liquidation prices marked.
     await page.waitForFunction(() => document.querySelectorAll('#chart [data-book-liquidation]').length >= 2, null, { timeout: 15_000 });
     const marked = await page.$$eval('#chart [data-book-liquidation]', (gs) => gs.map((g) => g.dataset.bookLiquidation));
@@ -255,7 +267,7 @@ test('a share link with an option preset reproduces the same numbers; v=2 links 
     assert.match(await page.textContent('#out-p0-markPremium'), /coin \([\d,.]+ USD\)/);
     await page.waitForFunction(() => location.hash.includes('p0.premium=0.01') && location.hash.includes('vt='));
     link = await page.inputValue('#share-url');
-    assert.match(link, /#v=3&/);
+    assert.match(link, /#v=4&/);
     inputs = await page.$$eval('#calc input, #calc select', (els) => els.map((e) => [e.id, e.type === 'checkbox' ? e.checked : e.value]));
     shown = await figures(page);
     assertClean(assert, b);
@@ -269,7 +281,7 @@ test('a share link with an option preset reproduces the same numbers; v=2 links 
     assert.equal(await again.page.inputValue('#valuationTime'), VT);
     assertClean(assert, again);
   } finally { await again.close(); }
-  // A v=2 link (futures only, before options) opens and is rewritten as v=3.
+  // A v=2 link (futures only, before options) opens and is rewritten as v=4.
   const v2 = new URLSearchParams({
     v: '2', wallet: '1000', mode: 'cross', 'p0.symbol': 'BTCUSDT', 'p0.kind': 'future', 'p0.side': 'long', 'p0.size': '1',
     'p0.entryPrice': '20000', 'p0.markPrice': '20000', 'p0.leverage': '50', 'p0.mmr': '0.005', 'p0.rule': 'fixed',
@@ -279,7 +291,7 @@ test('a share link with an option preset reproduces the same numbers; v=2 links 
     assert.equal(await old.page.inputValue('#p0-kind'), 'future');
     assert.equal(await exact(old.page, '#out-initialMargin'), '400');
     assert.equal(await old.page.isVisible('#valuationTime'), false);
-    assert.match(old.page.url(), /#v=3&/);
+    assert.match(old.page.url(), /#v=4&/);
     assert.doesNotMatch(old.page.url(), /vt=/);
     assertClean(assert, old);
   } finally { await old.close(); }
