@@ -131,7 +131,11 @@ fn garbage_never_throws() {
 
 #[wasm_bindgen_test]
 fn json_entry_agrees_with_object_entry() {
-    let text = wasm::calculate_json(BYBIT_ISO_LONG);
+    // Compare as data: JSON text writes a model float 50 as `50.0`, JS as `50`.
+    let text = JSON::stringify(&JSON::parse(&wasm::calculate_json(BYBIT_ISO_LONG)).unwrap())
+        .unwrap()
+        .as_string()
+        .unwrap();
     let via_object = JSON::stringify(&wasm::calculate(js(BYBIT_ISO_LONG)))
         .unwrap()
         .as_string()
@@ -243,4 +247,19 @@ fn batches_agree_with_single_quotes() {
     );
     assert_eq!(get(&short, "ok"), JsValue::FALSE);
     assert_eq!(get(&short, "code").as_string().unwrap(), "length_mismatch");
+}
+
+/// Determinism, wasm half: the same recorded responses as `tests/determinism_golden.rs` (native),
+/// byte for byte, in Node and in Chromium.
+#[wasm_bindgen_test]
+fn responses_match_the_native_recording() {
+    let requests: Vec<serde_json::Value> =
+        serde_json::from_str(include_str!("vectors/determinism/requests.json")).unwrap();
+    let recorded: Vec<String> =
+        serde_json::from_str(include_str!("vectors/determinism/responses.json")).unwrap();
+    assert_eq!(requests.len(), recorded.len());
+    for (i, (request, then)) in requests.iter().zip(&recorded).enumerate() {
+        let now = wasm::calculate_json(&request.to_string());
+        assert_eq!(&now, then, "request {i} differs from the native recording");
+    }
 }
