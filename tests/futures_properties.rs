@@ -370,6 +370,25 @@ proptest! {
         prop_assert!(d(&a["availableBalance"]) >= Decimal::ZERO);
     }
 
+    /// Margin is non-decreasing in size, for every rule (fixed, tiered, size-scaled), linear and
+    /// inverse: a larger position never needs less initial or maintenance margin.
+    #[test]
+    fn margin_is_non_decreasing_in_size(
+        leg in prop_oneof![leg(false), leg(true)],
+        growth in 1i64..=400,
+    ) {
+        let bigger = Leg { size: leg.size + leg.size * Decimal::from(growth) / Decimal::ONE_HUNDRED, ..leg.clone() };
+        let margins = |l: &Leg| {
+            let r = run(&book(Decimal::from(1_000_000), false, std::slice::from_ref(l), &[l.mark], Decimal::new(1, 2)));
+            let p = &r["positions"][0];
+            (d(&p["initialMargin"]), d(&p["maintenanceMargin"]))
+        };
+        let (im_small, mm_small) = margins(&leg);
+        let (im_big, mm_big) = margins(&bigger);
+        prop_assert!(mm_big >= mm_small, "MM {} < {} when growing {:?}", mm_big, mm_small, leg);
+        prop_assert!(im_big >= im_small, "IM {} < {} when growing {:?}", im_big, im_small, leg);
+    }
+
     /// MM is continuous in the notional: exactly equal from both tiers at each boundary
     /// (the recursion), and within `ε · MMR` a hair below it (through the public request).
     #[test]
