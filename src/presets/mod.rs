@@ -29,6 +29,7 @@ pub struct Preset {
 /// The preset files, embedded in the binary.
 pub const SOURCES: &[&str] = &[
     include_str!("binance-btcusdt-perp-2024-10.json"),
+    include_str!("binance-ethusdt-perp-2024-10.json"),
     include_str!("deribit-btc-usdc-perp.json"),
     include_str!("deribit-eth-usdc-perp.json"),
     include_str!("deribit-sol-usdc-perp.json"),
