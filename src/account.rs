@@ -506,6 +506,13 @@ pub fn compute_with(book: &Book, models: &[Option<ImrSpec>]) -> Response {
             quantity: round_plain(quantity_base(market, position, mark)),
             entry_price: position.entry_price,
             mark_price: mark,
+            index_price: market.index_price,
+            mark_index_basis_percent: market.index_price.and_then(|index| {
+                (mark - index)
+                    .checked_div(index)
+                    .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
+                    .map(round_plain)
+            }),
             notional: round_plain(b.notional),
             notional_quote: round_plain(match market.settlement {
                 Settlement::Linear => b.notional,

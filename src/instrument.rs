@@ -122,6 +122,8 @@ pub struct Market {
     /// Mark price. For an option market: the option's mark premium per unit of underlying in the
     /// settlement currency (USD linear, coin inverse).
     pub mark_price: Decimal,
+    /// Index (spot) price, when given: reported with the mark–index basis.
+    pub index_price: Option<Decimal>,
     /// The option contract, for option markets.
     pub option: Option<OptionSpec>,
     /// Price tick for rounding liquidation prices, if any.

@@ -271,6 +271,8 @@ pub fn position_result(
         quantity: round_plain(f.quantity),
         entry_price: position.entry_price,
         mark_price: mark,
+        index_price: None,
+        mark_index_basis_percent: None,
         notional: round_plain(f.notional),
         notional_quote: round_plain(f.notional_usd),
         leverage: None,

@@ -121,6 +121,9 @@ pub struct MarketInput {
     pub contract_size: Option<NumberInput>,
     /// Mark price.
     pub mark_price: Option<NumberInput>,
+    /// Index (spot) price, where it differs from the mark: shown with the mark–index basis;
+    /// margin and liquidation use the mark, as the venues do.
+    pub index_price: Option<NumberInput>,
     /// Price tick used to round liquidation prices against the trader.
     pub tick_size: Option<NumberInput>,
     /// `"mark"` (default) or `"entry"`.
@@ -874,6 +877,20 @@ fn market(
             Some(None),
         )
     };
+    let index_price = match &input.index_price {
+        Some(_) if is_option => {
+            errors.push(FieldError::new(
+                format!("{path}.indexPrice"),
+                "not_applicable",
+                "option markets take underlyingPrice (the forward the option is priced on)",
+            ));
+            None
+        }
+        Some(v) => errors
+            .take(price(&format!("{path}.indexPrice"), Some(v)))
+            .map(Some),
+        None => Some(None),
+    };
     let tick_size = match &input.tick_size {
         Some(v) => errors
             .take(price(&format!("{path}.tickSize"), Some(v)))
@@ -917,6 +934,7 @@ fn market(
         settlement: settlement?,
         contract_size: contract_size?,
         mark_price: mark_price?,
+        index_price: index_price?,
         option: option?,
         tick_size: tick_size?,
         margin_basis: margin_basis?,

@@ -73,6 +73,12 @@ pub struct PositionResult {
     pub entry_price: Decimal,
     /// Mark price.
     pub mark_price: Decimal,
+    /// Index price, when the request gives one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index_price: Option<Decimal>,
+    /// Mark–index basis `(mark − index) / index` in percent, when an index price is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mark_index_basis_percent: Option<Decimal>,
     /// Notional at the mark, in the settlement currency (linear: quote; inverse: coin).
     pub notional: Decimal,
     /// Notional in USD/quote terms (linear: = notional; inverse: contracts × face value).

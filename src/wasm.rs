@@ -136,7 +136,7 @@ export interface PortfolioMarginInput {
 export interface MarketInput {
   symbol?: string; preset?: string; initialMarginModel?: ImrModelInput;
   kind?: "perpetual" | "future" | "option"; settlement?: "linear" | "inverse";
-  contractSize?: DecimalInput; markPrice?: DecimalInput; tickSize?: DecimalInput;
+  contractSize?: DecimalInput; markPrice?: DecimalInput; indexPrice?: DecimalInput; tickSize?: DecimalInput;
   marginBasis?: "mark" | "entry"; margin?: MarginRuleInput;
   optionType?: "call" | "put"; strike?: DecimalInput; expiry?: string;
   underlyingPrice?: DecimalInput; impliedVolatility?: DecimalInput;
@@ -166,7 +166,8 @@ export interface Step { label: string; formula: string; value: string; }
 export interface Liquidation { price: string | null; distancePercent: string | null; tier: number | null; reason: string | null; alreadyLiquidatable: boolean; method: string; }
 export interface PositionResult {
   symbol: string; side: "long" | "short"; settlement: "linear" | "inverse";
-  size: string; quantity: string; entryPrice: string; markPrice: string; notional: string; notionalQuote: string;
+  size: string; quantity: string; entryPrice: string; markPrice: string; indexPrice?: string; markIndexBasisPercent?: string;
+  notional: string; notionalQuote: string;
   leverage: string | null; initialMarginRate: string; initialMargin: string;
   maintenanceMarginRate: string; maintenanceAmount: string; maintenanceMargin: string; maintenanceMarginRatio: string | null;
   tier: { tier: number; notionalFloor: string; notionalCap: string | null; maintenanceMarginRate: string; maintenanceAmount: string; maxLeverage: string } | null;
