@@ -328,6 +328,14 @@ fn bench(root: &Path) -> Result<()> {
             .current_dir(root),
     )?;
     done(t);
+    ensure_chromium()?;
+    let t = step("time to first result in headless Chromium");
+    status(
+        Command::new("node")
+            .arg("benches/first-result.mjs")
+            .current_dir(root),
+    )?;
+    done(t);
     Ok(())
 }
 
