@@ -17,6 +17,7 @@ use crate::pricing::{
 use crate::rules::{MarginRule, OptionRule, TierSpec, TierTable};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
 
 /// Most positions one request may hold.
 pub const MAX_POSITIONS: usize = 5_000;
@@ -1016,14 +1017,19 @@ impl Request {
                 ));
             }
         }
-        for i in 0..markets.len() {
-            if let Some(m) = &markets[i] {
-                if markets[..i].iter().flatten().any(|o| o.symbol == m.symbol) {
+        // Markets by symbol (the first of duplicates), so that positions and orders find
+        // theirs in O(1) rather than by a scan per position.
+        let mut market_by_symbol: HashMap<&str, usize> = HashMap::with_capacity(markets.len());
+        for (i, m) in markets.iter().enumerate() {
+            if let Some(m) = m {
+                if market_by_symbol.contains_key(m.symbol.as_str()) {
                     errors.push(FieldError::new(
                         format!("markets[{i}].symbol"),
                         "duplicate",
                         format!("market '{}' is listed twice", m.symbol),
                     ));
+                } else {
+                    market_by_symbol.insert(m.symbol.as_str(), i);
                 }
             }
         }
@@ -1048,14 +1054,14 @@ impl Request {
             return Err(errors.into_errors());
         }
         let mut positions = Vec::with_capacity(self.positions.len());
+        let all_markets_valid = markets.iter().all(|m| m.is_some());
+        let mut held: HashSet<String> = HashSet::with_capacity(self.positions.len());
         for (i, p) in self.positions.iter().enumerate() {
             let path = format!("positions[{i}]");
             let symbol = errors.take(text(&format!("{path}.symbol"), p.symbol.as_ref()));
             let market_index = symbol.as_ref().and_then(|s| {
-                let found = markets
-                    .iter()
-                    .position(|m| m.as_ref().is_some_and(|m| &m.symbol == s));
-                if found.is_none() && markets.iter().all(|m| m.is_some()) {
+                let found = market_by_symbol.get(s.as_str()).copied();
+                if found.is_none() && all_markets_valid {
                     errors.push(FieldError::new(
                         format!("{path}.symbol"),
                         "unknown_market",
@@ -1064,10 +1070,9 @@ impl Request {
                 }
                 found
             });
-            if let (Some(s), Some(_)) = (&symbol, market_index) {
-                if self.positions[..i]
-                    .iter()
-                    .any(|o| o.symbol.as_deref().map(str::trim) == Some(s.as_str()))
+            if let Some(s) = p.symbol.as_deref() {
+                // Held before this one (as typed, trimmed), whether or not that one was valid.
+                if !held.insert(s.trim().to_string()) && symbol.is_some() && market_index.is_some()
                 {
                     errors.push(FieldError::new(
                         format!("{path}.symbol"),
