@@ -177,21 +177,32 @@ pub fn calculate_json(json: &str) -> String {
     })
 }
 
-/// Parses a JSON request, naming the field path of any error. The text is read into a
-/// `serde_json::Value` first so that the request types are deserialised from one kind of
-/// deserializer only, here and at the JS boundary (one copy of that code in the wasm module).
+/// Parses a JSON request, naming the field path of any error. The request types are read
+/// straight from the text (one deserializer, here and at the JS boundary, which hands over
+/// JSON text too), without building an intermediate JSON tree.
 pub fn parse_json_request(json: &str) -> Result<Request, InputErrors> {
-    let value: serde_json::Value = serde_json::from_str(json).map_err(|e| {
-        let message = e.to_string();
-        InputErrors::one(FieldError::new("request", "invalid_json", message))
-    })?;
-    request_from_value(value)
+    parse_json(json)
 }
 
-/// Deserialises a request from JSON data, naming the field path of any error.
-pub fn request_from_value(value: serde_json::Value) -> Result<Request, InputErrors> {
-    serde_path_to_error::deserialize(value)
-        .map_err(|e| InputErrors::one(deserialize_error(e.path(), e.inner())))
+/// Deserialises any request type from JSON text, naming the field path of any error
+/// (`invalid_json` for text that is not JSON at all).
+pub fn parse_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, InputErrors> {
+    let mut deserializer = serde_json::Deserializer::from_str(json);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        if e.inner().is_syntax() || e.inner().is_eof() {
+            InputErrors::one(FieldError::new(
+                "request",
+                "invalid_json",
+                e.inner().to_string(),
+            ))
+        } else {
+            InputErrors::one(deserialize_error(e.path(), e.inner()))
+        }
+    })?;
+    deserializer
+        .end()
+        .map_err(|e| InputErrors::one(FieldError::new("request", "invalid_json", e.to_string())))?;
+    Ok(value)
 }
 
 /// The bundled presets (name, venue, date, source and parameters).

@@ -263,3 +263,56 @@ fn responses_match_the_native_recording() {
         assert_eq!(&now, then, "request {i} differs from the native recording");
     }
 }
+
+#[wasm_bindgen_test]
+fn values_that_are_not_data_are_named_errors() {
+    // A cycle (the object contains itself) is refused as too deep, never a stack overflow.
+    let cyclic = js(BYBIT_ISO_LONG);
+    Reflect::set(&get(&cyclic, "account"), &"self".into(), &cyclic).unwrap();
+    let out = wasm::calculate(cyclic);
+    assert_eq!(get(&out, "ok"), JsValue::FALSE);
+    assert_eq!(get(&out, "errors.0.code").as_string().unwrap(), "too_deep");
+    // A function or a bigint where data is expected.
+    for bad in [
+        js_sys::Function::default().into(),
+        JsValue::bigint_from_str("12"),
+    ] {
+        let req = js(BYBIT_ISO_LONG);
+        Reflect::set(&get(&req, "positions.0"), &"size".into(), &bad).unwrap();
+        let out = wasm::calculate(req);
+        assert_eq!(get(&out, "ok"), JsValue::FALSE);
+        assert_eq!(
+            get(&out, "errors.0.code").as_string().unwrap(),
+            "wrong_type"
+        );
+    }
+    // Undefined members are dropped, as JSON.stringify does: the request stays valid.
+    let req = js(BYBIT_ISO_LONG);
+    Reflect::set(
+        &get(&req, "positions.0"),
+        &"isolatedMargin".into(),
+        &JsValue::UNDEFINED,
+    )
+    .unwrap();
+    assert_eq!(get(&wasm::calculate(req), "ok"), JsValue::TRUE);
+    // NaN and infinities arrive as named errors on their field.
+    for (x, code) in [
+        (f64::NAN, "not_a_number"),
+        (f64::INFINITY, "not_finite"),
+        (f64::NEG_INFINITY, "not_finite"),
+    ] {
+        let req = js(BYBIT_ISO_LONG);
+        Reflect::set(
+            &get(&req, "positions.0"),
+            &"entryPrice".into(),
+            &JsValue::from_f64(x),
+        )
+        .unwrap();
+        let out = wasm::calculate(req);
+        assert_eq!(
+            get(&out, "errors.0.field").as_string().unwrap(),
+            "positions[0].entryPrice"
+        );
+        assert_eq!(get(&out, "errors.0.code").as_string().unwrap(), code);
+    }
+}
