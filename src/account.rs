@@ -202,7 +202,7 @@ fn rate_with_model(
         (
             "rule",
             "the margin rule's initial rate",
-            rates.source.clone(),
+            rates.describe(&market.rule),
         )
     } else {
         (
@@ -237,6 +237,30 @@ fn rate_with_model(
     )
 }
 
+/// The rate of [`rate_with_model`] alone, without describing its source.
+fn rate_only_with_model(
+    market: &Market,
+    position: &Position,
+    price: Decimal,
+    rates: &Rates,
+    model: Option<&ImrSpec>,
+) -> Decimal {
+    let (rule_rate, _) = initial_rate(rates, position.leverage);
+    let model_rate = model
+        .and_then(|spec| {
+            spec.rate(
+                to_f64(quantity_base(market, position, price)),
+                to_f64(price),
+            )
+        })
+        .and_then(|r| from_f64(r.rate))
+        .map(|x| x.max(Decimal::ZERO));
+    match model_rate {
+        Some(m) if m > rule_rate => m,
+        _ => rule_rate,
+    }
+}
+
 fn basics(market: &Market, position: &Position, fee: Decimal, model: Option<&ImrSpec>) -> Basics {
     let price = margin_price(market, position);
     let rates = rates_at(market, position, price);
@@ -246,7 +270,7 @@ fn basics(market: &Market, position: &Position, fee: Decimal, model: Option<&Imr
     let entry_notional = notional(market, position, position.entry_price);
     // Isolated margin is allocated when the position is opened: the initial margin at the
     // entry price and the rate in force there, fixed thereafter (it must not move with the mark).
-    let (entry_rate, _, _) = rate_with_model(
+    let entry_rate = rate_only_with_model(
         market,
         position,
         position.entry_price,
@@ -353,7 +377,7 @@ pub fn compute_with(book: &Book, models: &[Option<ImrSpec>]) -> Response {
                 warnings.push(FieldError::new(
                     format!("positions[{i}].leverage"),
                     "above_max_leverage",
-                    format!("{requested}x exceeds the {applied}x allowed at this size ({}); margin uses {applied}x", b.imr_source.as_ref().filter(|s| s.rule_rate.is_some()).map_or(b.rates.source.clone(), |s| format!("{}: {}", s.model, s.formula))),
+                    format!("{requested}x exceeds the {applied}x allowed at this size ({}); margin uses {applied}x", b.imr_source.as_ref().filter(|s| s.rule_rate.is_some()).map_or_else(|| b.rates.describe(&market.rule), |s| format!("{}: {}", s.model, s.formula))),
                 ));
             }
         }
@@ -428,7 +452,7 @@ pub fn compute_with(book: &Book, models: &[Option<ImrSpec>]) -> Response {
             },
             Step {
                 label: "Rates".into(),
-                formula: b.rates.source.clone(),
+                formula: b.rates.describe(&market.rule),
                 value: format!("MMR {}", b.rates.maintenance_margin_rate),
             },
             Step {

@@ -189,12 +189,15 @@ pub fn parse_json_request(json: &str) -> Result<Request, InputErrors> {
 pub fn parse_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, InputErrors> {
     let mut deserializer = serde_json::Deserializer::from_str(json);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        if e.inner().is_syntax() || e.inner().is_eof() {
+        let message = e.inner().to_string();
+        if message.starts_with("recursion limit exceeded") {
             InputErrors::one(FieldError::new(
                 "request",
-                "invalid_json",
-                e.inner().to_string(),
+                "too_deep",
+                "is nested too deeply (or is cyclic)",
             ))
+        } else if e.inner().is_syntax() || e.inner().is_eof() {
+            InputErrors::one(FieldError::new("request", "invalid_json", message))
         } else {
             InputErrors::one(deserialize_error(e.path(), e.inner()))
         }

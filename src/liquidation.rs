@@ -8,7 +8,7 @@
 use crate::account::{maintenance_at, pnl, rates_at};
 use crate::fmath::DetMath;
 use crate::instrument::{MarginBasis, Market, Position, Settlement};
-use crate::rules::{MarginRule, Rates};
+use crate::rules::{MarginRule, Rates, RatesSource};
 use rust_decimal::{Decimal, MathematicalOps};
 
 /// Prices above this (1000 × the largest accepted input price) are reported as "no liquidation":
@@ -53,14 +53,14 @@ struct Piece {
     hi: Option<Decimal>,
 }
 
-fn zero_rates(source: &str) -> Rates {
+fn zero_rates(source: &'static str) -> Rates {
     Rates {
         initial_margin_rate: None,
         maintenance_margin_rate: Decimal::ZERO,
         maintenance_amount: Decimal::ZERO,
         tier: None,
         max_leverage: None,
-        source: source.to_string(),
+        source: RatesSource::Note(source),
     }
 }
 

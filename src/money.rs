@@ -212,6 +212,122 @@ pub fn from_f64(value: f64) -> Option<Decimal> {
     Decimal::from_f64(value)
 }
 
+/// Writes `value` exactly as `Decimal`'s `Display` writes it (sign, every digit of the
+/// mantissa, the decimal point at the scale, trailing zeros kept), without its digit-by-digit
+/// 96-bit division: the mantissa is cut into 19-digit `u64` chunks and written two digits at a
+/// time. Responses hold tens of decimals per position, so this is on the hot path.
+pub fn write_decimal<W: std::fmt::Write>(out: &mut W, value: Decimal) -> std::fmt::Result {
+    let mut buf = [0u8; 64];
+    let text = decimal_text(value, &mut buf);
+    out.write_str(text)
+}
+
+/// The `Display` text of `value` in `buf` (see [`write_decimal`]).
+fn decimal_text(value: Decimal, buf: &mut [u8; 64]) -> &str {
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+    // Digits of the mantissa (at most 29), right-aligned in `digits[start..]`.
+    let mut digits = [0u8; 40];
+    let mut start = digits.len();
+    let mut rest = value.mantissa().unsigned_abs();
+    let mut chunk_digits = |mut n: u64, pad: bool, start: &mut usize| {
+        let end = *start;
+        while n >= 100 {
+            let pair = (n % 100) as usize * 2;
+            n /= 100;
+            *start -= 2;
+            digits[*start..*start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        }
+        if n >= 10 {
+            let pair = n as usize * 2;
+            *start -= 2;
+            digits[*start..*start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        } else if n > 0 || pad {
+            *start -= 1;
+            digits[*start] = b'0' + n as u8;
+        }
+        if pad {
+            while end - *start < 19 {
+                *start -= 1;
+                digits[*start] = b'0';
+            }
+        }
+    };
+    const CHUNK: u128 = 10_000_000_000_000_000_000; // 10^19
+    while rest >= CHUNK {
+        chunk_digits((rest % CHUNK) as u64, true, &mut start);
+        rest /= CHUNK;
+    }
+    chunk_digits(rest as u64, false, &mut start);
+    let digits = &digits[start..];
+    let scale = value.scale() as usize;
+    let mut len = 0;
+    let mut push = |bytes: &[u8], len: &mut usize| {
+        buf[*len..*len + bytes.len()].copy_from_slice(bytes);
+        *len += bytes.len();
+    };
+    if value.is_sign_negative() {
+        push(b"-", &mut len);
+    }
+    if scale == 0 {
+        push(if digits.is_empty() { b"0" } else { digits }, &mut len);
+    } else if digits.len() > scale {
+        let (whole, fraction) = digits.split_at(digits.len() - scale);
+        push(whole, &mut len);
+        push(b".", &mut len);
+        push(fraction, &mut len);
+    } else {
+        push(b"0.", &mut len);
+        for _ in digits.len()..scale {
+            push(b"0", &mut len);
+        }
+        push(digits, &mut len);
+    }
+    // Only ASCII digits, '-' and '.' were written.
+    std::str::from_utf8(&buf[..len]).unwrap_or("0")
+}
+
+/// A decimal that formats with [`write_decimal`] (for `format!` on hot paths); width and
+/// precision flags fall back to `Decimal`'s own `Display`.
+#[derive(Debug, Clone, Copy)]
+pub struct Num(pub Decimal);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if f.precision().is_some() || f.width().is_some() || f.sign_plus() {
+            return std::fmt::Display::fmt(&self.0, f);
+        }
+        write_decimal(f, self.0)
+    }
+}
+
+/// `value.to_string()`, faster ([`write_decimal`]).
+pub fn decimal_string(value: Decimal) -> String {
+    let mut buf = [0u8; 64];
+    decimal_text(value, &mut buf).to_string()
+}
+
+/// Serde `serialize_with` for decimals: the same string as `Decimal`'s own `Serialize`
+/// (`"123.45"`), written with [`write_decimal`].
+pub fn serialize_decimal<S: serde::Serializer>(value: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+    let mut buf = [0u8; 64];
+    s.serialize_str(decimal_text(*value, &mut buf))
+}
+
+/// [`serialize_decimal`] for an optional decimal (`null` when absent).
+pub fn serialize_optional_decimal<S: serde::Serializer>(
+    value: &Option<Decimal>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => serialize_decimal(v, s),
+        None => s.serialize_none(),
+    }
+}
+
 /// Output scale for quantities that have no tick: 10 decimal places.
 pub const OUTPUT_DP: u32 = 10;
 
@@ -270,6 +386,43 @@ mod tests {
         assert_eq!(e.code, "not_finite");
         let e = parse_decimal("a", &NumberInput::Text("1e40".into())).unwrap_err();
         assert_eq!(e.code, "too_large");
+    }
+
+    #[test]
+    fn fast_decimal_text_is_decimal_display() {
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            state
+        };
+        let mut cases = vec![
+            Decimal::ZERO,
+            Decimal::new(0, 5),
+            -Decimal::new(0, 3),
+            Decimal::MAX,
+            Decimal::MIN,
+            Decimal::new(1, 28),
+            Decimal::new(-5, 28),
+            Decimal::from_str("100000000000000000000").unwrap(),
+            Decimal::from_str("10000000000000000000").unwrap(),
+            Decimal::from_str("9999999999999999999").unwrap(),
+            Decimal::from_str("0.1000000000000000000").unwrap(),
+        ];
+        for _ in 0..20_000 {
+            let lo = next() as u32;
+            let mid = (next() >> (next() % 33)) as u32;
+            let hi = (next() >> (next() % 64)) as u32;
+            let scale = (next() % 29) as u32;
+            cases.push(Decimal::from_parts(lo, mid, hi, next() % 2 == 0, scale));
+            cases.push(Decimal::new((next() % 100_000) as i64, scale));
+        }
+        for d in cases {
+            assert_eq!(decimal_string(d), d.to_string(), "{d:?}");
+            assert_eq!(format!("{}", Num(d)), d.to_string());
+            assert_eq!(format!("{:.2}", Num(d)), format!("{d:.2}"));
+        }
     }
 
     #[test]

@@ -26,14 +26,19 @@ pub struct TierUsed {
     /// 1-based tier number.
     pub tier: usize,
     /// Lower notional bound.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub notional_floor: Decimal,
     /// Upper notional bound (`null` when open-ended).
+    #[serde(serialize_with = "crate::money::serialize_optional_decimal")]
     pub notional_cap: Option<Decimal>,
     /// Maintenance margin rate.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub maintenance_margin_rate: Decimal,
     /// Maintenance amount.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub maintenance_amount: Decimal,
     /// Max leverage.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub max_leverage: Decimal,
 }
 
@@ -42,8 +47,10 @@ pub struct TierUsed {
 #[serde(rename_all = "camelCase")]
 pub struct Liquidation {
     /// The price at which equity meets maintenance margin; `null` means no liquidation.
+    #[serde(serialize_with = "crate::money::serialize_optional_decimal")]
     pub price: Option<Decimal>,
     /// Adverse move from the mark to it, in percent of the mark.
+    #[serde(serialize_with = "crate::money::serialize_optional_decimal")]
     pub distance_percent: Option<Decimal>,
     /// Tier in force at the liquidation price.
     pub tier: Option<usize>,
@@ -66,52 +73,71 @@ pub struct PositionResult {
     /// Linear or inverse.
     pub settlement: Settlement,
     /// Size in contracts.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub size: Decimal,
     /// Size in base units at the mark (inverse: coin equivalent of the USD face value).
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub quantity: Decimal,
     /// Entry price.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub entry_price: Decimal,
     /// Mark price.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub mark_price: Decimal,
     /// Index price, when the request gives one.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::money::serialize_optional_decimal")]
     pub index_price: Option<Decimal>,
     /// Mark–index basis `(mark − index) / index` in percent, when an index price is given.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::money::serialize_optional_decimal")]
     pub mark_index_basis_percent: Option<Decimal>,
     /// Notional at the mark, in the settlement currency (linear: quote; inverse: coin).
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub notional: Decimal,
     /// Notional in USD/quote terms (linear: = notional; inverse: contracts × face value).
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub notional_quote: Decimal,
     /// Leverage used for initial margin (the requested one, capped by the rule).
+    #[serde(serialize_with = "crate::money::serialize_optional_decimal")]
     pub leverage: Option<Decimal>,
     /// Initial margin rate applied.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub initial_margin_rate: Decimal,
     /// Initial margin, in the settlement currency.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub initial_margin: Decimal,
     /// Maintenance margin rate of the tier/rule at the mark.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub maintenance_margin_rate: Decimal,
     /// Maintenance amount (deduction) at the mark.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub maintenance_amount: Decimal,
     /// Maintenance margin at the mark.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub maintenance_margin: Decimal,
     /// Maintenance margin ÷ the equity left to back the position (isolated: its margin + its
     /// PnL; cross: the account's equity minus every other position's maintenance margin). The
     /// position is liquidated when it reaches 1 (margin-models.md §7, "margin ratio").
     /// `null` when that equity is ≤ 0 (already liquidatable).
+    #[serde(serialize_with = "crate::money::serialize_optional_decimal")]
     pub maintenance_margin_ratio: Option<Decimal>,
     /// Tier at the mark, for tiered rules.
     pub tier: Option<TierUsed>,
     /// Unrealised PnL at the mark.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub unrealized_pnl: Decimal,
     /// Isolated margin (isolated mode only).
+    #[serde(serialize_with = "crate::money::serialize_optional_decimal")]
     pub isolated_margin: Option<Decimal>,
     /// Price at which the position's backing equity reaches zero.
+    #[serde(serialize_with = "crate::money::serialize_optional_decimal")]
     pub bankruptcy_price: Option<Decimal>,
     /// Liquidation.
     pub liquidation: Liquidation,
     /// Most contracts that can still be added at this leverage with the available balance
     /// (and within the tier table).
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub max_additional_size: Decimal,
     /// How each number was produced.
     pub breakdown: Vec<Step>,
@@ -137,6 +163,7 @@ pub struct ImrSource {
     /// The formula with the numbers substituted.
     pub formula: String,
     /// The initial margin rate applied (options: initial margin / notional).
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub rate: Decimal,
     /// The inputs the rule used, by name.
     pub inputs: BTreeMap<String, f64>,
@@ -144,6 +171,7 @@ pub struct ImrSource {
     pub source: String,
     /// Dynamic models: the rate the market's margin rule alone would give.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::money::serialize_optional_decimal")]
     pub rule_rate: Option<Decimal>,
     /// Volatility-scaled model: the volatility used and where it came from.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -192,6 +220,7 @@ pub struct OptionResult {
     /// `"call"` or `"put"`.
     pub option_type: String,
     /// Strike, USD.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub strike: Decimal,
     /// Expiry, ISO 8601 UTC (minute resolution).
     pub expiry: String,
@@ -200,6 +229,7 @@ pub struct OptionResult {
     /// Time to expiry in years, ACT/365 at minute resolution.
     pub time_to_expiry_years: f64,
     /// Underlying (forward) price the option is priced on, USD.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub underlying_price: Decimal,
     /// Black-76 volatility used (decimal, 0.6 = 60 %).
     pub volatility: f64,
@@ -207,10 +237,13 @@ pub struct OptionResult {
     pub volatility_source: VolatilitySource,
     /// Mark premium per unit of underlying, in the settlement currency (USD linear, coin
     /// inverse).
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub mark_premium: Decimal,
     /// Mark premium per unit in USD (inverse: `mark_coin · S`).
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub mark_premium_usd: Decimal,
     /// Out-of-the-money amount per unit, USD: `max(0, K − S)` call, `max(0, S − K)` put.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub otm_amount: Decimal,
     /// Greeks per unit of underlying (USD).
     pub greeks: GreeksResult,
@@ -221,8 +254,10 @@ pub struct OptionResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delta_premium_adjusted: Option<f64>,
     /// Initial margin per unit of underlying, settlement currency.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub initial_margin_per_unit: Decimal,
     /// Maintenance margin per unit of underlying, settlement currency.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub maintenance_margin_per_unit: Decimal,
     /// The units of each figure, spelled out.
     pub units: String,
@@ -234,10 +269,12 @@ pub struct OptionResult {
 pub struct BookLiquidationPrice {
     /// Underlying price at which equity meets maintenance margin (rounded against the
     /// trader: a root below the reference is rounded up, one above it down).
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub price: Decimal,
     /// `"below"` or `"above"` the reference price.
     pub direction: String,
     /// Move from the reference price to it, in percent of the reference price.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub distance_percent: Decimal,
     /// `ln(P / reference) / (σ·√(h/365))` with the request's `volatility` and `horizonDays`
     /// (signed: negative below); absent without a volatility.
@@ -260,18 +297,23 @@ pub struct BookLiquidationPrice {
 #[serde(rename_all = "camelCase")]
 pub struct BookLiquidation {
     /// Underlying price the moves are measured from (the first option market's underlying).
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub reference_price: Decimal,
     /// The roots, lowest first; empty when the book is never liquidated in the searched range.
     pub prices: Vec<BookLiquidationPrice>,
     /// Nearest root below the reference, if any.
+    #[serde(serialize_with = "crate::money::serialize_optional_decimal")]
     pub below: Option<Decimal>,
     /// Nearest root above the reference, if any.
+    #[serde(serialize_with = "crate::money::serialize_optional_decimal")]
     pub above: Option<Decimal>,
     /// True when equity is already at or below maintenance margin at the reference.
     pub already_liquidatable: bool,
     /// The searched range of underlying prices.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub searched_from: Decimal,
     /// Upper end of the searched range.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub searched_to: Decimal,
     /// How it was found and what is held fixed.
     pub method: String,
@@ -299,26 +341,37 @@ pub struct AccountResult {
     /// Settlement of the account's markets.
     pub settlement: Settlement,
     /// Wallet balance.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub wallet_balance: Decimal,
     /// Sum of unrealised PnL (including other positions given as a total).
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub unrealized_pnl: Decimal,
     /// Wallet balance + unrealised PnL (margin balance).
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub equity: Decimal,
     /// Total initial margin.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub initial_margin: Decimal,
     /// Total initial margin / gross notional.
+    #[serde(serialize_with = "crate::money::serialize_optional_decimal")]
     pub initial_margin_ratio: Option<Decimal>,
     /// Total maintenance margin.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub maintenance_margin: Decimal,
     /// Maintenance margin / equity; `null` when equity ≤ 0.
+    #[serde(serialize_with = "crate::money::serialize_optional_decimal")]
     pub margin_ratio: Option<Decimal>,
     /// Balance free for new positions.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub available_balance: Decimal,
     /// Sum of absolute notionals.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub gross_notional: Decimal,
     /// Gross notional / equity; `null` when equity ≤ 0.
+    #[serde(serialize_with = "crate::money::serialize_optional_decimal")]
     pub effective_leverage: Option<Decimal>,
     /// Whether the closing taker fee is in the liquidation condition, and at what rate.
+    #[serde(serialize_with = "crate::money::serialize_optional_decimal")]
     pub liquidation_fee_rate: Option<Decimal>,
     /// What is included and left out of these figures.
     pub notes: Vec<String>,
@@ -432,8 +485,10 @@ pub struct PortfolioMarginResult {
     /// `MM = maintenancePerRequirement × requirement`.
     pub maintenance_per_requirement: f64,
     /// Initial margin, settlement currency (rounded up).
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub initial_margin: Decimal,
     /// Maintenance margin, settlement currency (rounded up).
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub maintenance_margin: Decimal,
     /// What is left out and the grid's notes.
     pub notes: Vec<String>,
@@ -446,14 +501,19 @@ pub struct CollateralAssetResult {
     /// Asset name.
     pub asset: String,
     /// Amount held.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub amount: Decimal,
     /// Price in the settlement currency.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub price: Decimal,
     /// Haircut (fraction of the value not counted).
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub haircut: Decimal,
     /// `amount × price`.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub value: Decimal,
     /// `amount × price × (1 − haircut)`.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub value_after_haircut: Decimal,
 }
 
@@ -464,12 +524,16 @@ pub struct CollateralResult {
     /// Each asset.
     pub assets: Vec<CollateralAssetResult>,
     /// `Σ value`.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub gross_value: Decimal,
     /// `Σ value after haircut`: added to equity.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub value_after_haircuts: Decimal,
     /// `walletBalance + value after haircuts`.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub total_collateral: Decimal,
     /// `total collateral / initial margin`; `null` when there is no initial margin.
+    #[serde(serialize_with = "crate::money::serialize_optional_decimal")]
     pub collateralisation_ratio: Option<Decimal>,
 }
 
@@ -516,6 +580,7 @@ pub struct StressResultItem {
     /// The scenario's name.
     pub name: String,
     /// Price move in percent.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub price_move_percent: Decimal,
     /// Additive volatility move (0.1 = +10 vol points).
     pub vol_move: f64,
@@ -526,10 +591,13 @@ pub struct StressResultItem {
     /// Book P&L, settlement currency.
     pub pnl: f64,
     /// Equity after the shock.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub equity: Decimal,
     /// Maintenance margin after the shock.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub maintenance_margin: Decimal,
     /// Maintenance margin / equity after the shock; `null` when equity ≤ 0.
+    #[serde(serialize_with = "crate::money::serialize_optional_decimal")]
     pub margin_ratio: Option<Decimal>,
     /// True when equity ≤ maintenance margin after the shock.
     pub liquidated: bool,
@@ -574,16 +642,22 @@ pub struct OrderMarginResult {
     /// Market symbol.
     pub symbol: String,
     /// Signed notional of the position at the mark (+ long, − short; 0 if none).
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub position_notional: Decimal,
     /// Total notional of the buy orders, at their prices.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub buy_notional: Decimal,
     /// Total notional of the sell orders, at their prices.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub sell_notional: Decimal,
     /// `max(position + buys, sells − position)`: the larger exposure if one side fills.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub exposure: Decimal,
     /// Initial margin rate applied to the exposure.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub initial_margin_rate: Decimal,
     /// Margin the orders add on top of the position's initial margin.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub initial_margin: Decimal,
 }
 
@@ -594,14 +668,19 @@ pub struct PositionAfter {
     /// Long or short.
     pub side: Side,
     /// Size in contracts.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub size: Decimal,
     /// Average entry price after the fill.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub entry_price: Decimal,
     /// Initial margin.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub initial_margin: Decimal,
     /// Maintenance margin.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub maintenance_margin: Decimal,
     /// Liquidation price (`null`: none).
+    #[serde(serialize_with = "crate::money::serialize_optional_decimal")]
     pub liquidation_price: Option<Decimal>,
 }
 
@@ -612,6 +691,7 @@ pub struct LiquidationAfter {
     /// Market symbol.
     pub symbol: String,
     /// Liquidation price (`null`: none).
+    #[serde(serialize_with = "crate::money::serialize_optional_decimal")]
     pub price: Option<Decimal>,
 }
 
@@ -622,12 +702,16 @@ pub struct FillResult {
     /// The order's market position afterwards (`null`: flat).
     pub position: Option<PositionAfter>,
     /// PnL realised by the part of the order that reduces the position.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub realized_pnl: Decimal,
     /// Change in the account's initial margin (negative when the order reduces risk).
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub incremental_initial_margin: Decimal,
     /// Account initial margin afterwards.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub initial_margin: Decimal,
     /// Available balance afterwards (may be negative: the order would be refused).
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub available_balance: Decimal,
     /// True when the venue would accept it: initial margin is still covered afterwards
     /// (cross: equity ≥ initial margin; isolated: wallet ≥ isolated margins), or the order does
@@ -646,10 +730,13 @@ pub struct OrderResult {
     /// `"buy"` or `"sell"`.
     pub side: String,
     /// Size in contracts.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub size: Decimal,
     /// Limit price (the mark when none was given).
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub price: Decimal,
     /// Notional at the order price, in the settlement currency.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub notional: Decimal,
     /// The account if this order alone fills; `null` with `reason` if it cannot be computed.
     pub if_filled: Option<FillResult>,
@@ -664,10 +751,13 @@ pub struct OrdersResult {
     /// Per market with orders.
     pub markets: Vec<OrderMarginResult>,
     /// Margin held by all open orders.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub initial_margin: Decimal,
     /// Account initial margin including the orders.
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub initial_margin_with_orders: Decimal,
     /// Available balance after the orders' margin (may be negative).
+    #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub available_balance_with_orders: Decimal,
     /// True when the balance covers positions and orders together (the venue's order check).
     pub allowed: bool,

@@ -25,45 +25,24 @@ fn to_js<T: Serialize>(value: &T) -> JsValue {
     js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
 }
 
-// JS values become JSON text on the JS side, where walking an object is cheap, keeping what
-// `JSON.stringify` would lose or mangle: NaN and ±Infinity become the strings "NaN",
-// "Infinity" and "-Infinity" so validation can name them; `undefined` members are dropped (in
-// arrays they are null), as in JSON; functions, symbols and bigints, and nesting deeper than
-// 32 (or a cycle), are refused with a code the engine turns into a field error.
+// JS values become JSON text on the JS side (`JSON.stringify`, natively fast), keeping what it
+// would lose or mangle: NaN and ±Infinity become the strings "NaN", "Infinity" and "-Infinity"
+// so validation can name them; `undefined` members are dropped (null in arrays) as in JSON;
+// functions, symbols and bigints are refused (`not_data`) rather than silently dropped, and a
+// cycle or absurd nesting is `too_deep` (the engine's JSON reader also stops at 128 levels).
 #[wasm_bindgen(inline_js = r#"
-const MAX_DEPTH = 32;
-function write(v, depth) {
-  if (depth > MAX_DEPTH) throw 'too_deep';
-  if (v === null || v === undefined) return 'null';
+function replacer(key, v) {
   switch (typeof v) {
-    case 'boolean': return v ? 'true' : 'false';
     case 'number':
-      if (Number.isFinite(v)) return String(v);
-      return Number.isNaN(v) ? '"NaN"' : v > 0 ? '"Infinity"' : '"-Infinity"';
-    case 'string': return JSON.stringify(v);
-    case 'object': {
-      if (Array.isArray(v)) {
-        let out = '[';
-        for (let i = 0; i < v.length; i += 1) out += (i ? ',' : '') + write(v[i], depth + 1);
-        return out + ']';
-      }
-      let out = '{';
-      let first = true;
-      for (const key of Object.keys(v)) {
-        const member = v[key];
-        if (member === undefined) continue;
-        out += (first ? '' : ',') + JSON.stringify(key) + ':' + write(member, depth + 1);
-        first = false;
-      }
-      return out + '}';
-    }
-    default: throw 'not_data';
+      return Number.isFinite(v) ? v : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+    case 'function': case 'symbol': case 'bigint': throw 'not_data';
+    default: return v;
   }
 }
 export function requestJson(value) {
-  try { return write(value, 0); } catch (e) {
-    if (e === 'too_deep' || e === 'not_data') return e;
-    if (e instanceof RangeError) return 'too_deep';
+  try { return JSON.stringify(value, replacer) ?? 'null'; } catch (e) {
+    if (e === 'not_data') return e;
+    if (e instanceof RangeError || (e instanceof TypeError && /circular/i.test(e.message))) return 'too_deep';
     throw e;
   }
 }

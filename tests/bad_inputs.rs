@@ -642,3 +642,20 @@ fn malformed_json_is_a_request_error() {
         );
     }
 }
+
+#[test]
+fn absurd_nesting_is_a_named_type_error_and_trailing_text_is_invalid() {
+    // 200 levels of arrays where a string belongs: the field is named as the wrong type (the
+    // reader never descends into it), not a stack overflow.
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    let request = base().to_string().replacen(r#""BTCUSDT""#, &deep, 1);
+    assert_eq!(
+        errors_of(&imr::calculate_json(&request)),
+        vec![("markets[0].symbol".to_string(), "wrong_type".to_string())]
+    );
+    let trailing = format!("{} {{}}", base());
+    assert_eq!(
+        errors_of(&imr::calculate_json(&trailing)),
+        vec![("request".to_string(), "invalid_json".to_string())]
+    );
+}

@@ -54,8 +54,68 @@ pub struct Rates {
     pub tier: Option<usize>,
     /// The leverage cap that applies at this size, if any.
     pub max_leverage: Option<Decimal>,
+    /// Where the rates came from; [`Rates::describe`] words it for the breakdown (only when
+    /// a breakdown is written: rates are asked for many times per position).
+    pub source: RatesSource,
+}
+
+/// Where a [`Rates`] came from (the data its description needs, nothing formatted).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RatesSource {
+    /// The fixed rule.
+    Fixed,
+    /// Tier [`Rates::tier`] of a tiered rule.
+    Tier,
+    /// The size-scaled rule at this size in base units.
+    SizeScaled {
+        /// Size in base units the rates were computed at.
+        size: Decimal,
+    },
+    /// The standard option rule (neutral rates).
+    StandardOption,
+    /// Fixed neutral rates, described by the text.
+    Note(&'static str),
+}
+
+impl Rates {
     /// Human description of where the rates came from, for the breakdown.
-    pub source: String,
+    pub fn describe(&self, rule: &MarginRule) -> String {
+        match (self.source, rule) {
+            (RatesSource::Note(text), _) => text.to_string(),
+            (RatesSource::Fixed, _) => {
+                format!("fixed maintenance rate {}", self.maintenance_margin_rate)
+            }
+            (RatesSource::Tier, MarginRule::Tiered(table)) => {
+                match self.tier.and_then(|k| table.tiers().get(k).map(|t| (k, t))) {
+                    Some((k, t)) => format!(
+                        "tier {} (notional {}–{}): MMR {}, maintenance amount {}, max leverage {}",
+                        k + 1,
+                        t.notional_floor,
+                        t.notional_cap
+                            .map(|c| c.to_string())
+                            .unwrap_or_else(|| "∞".into()),
+                        t.maintenance_margin_rate,
+                        t.maintenance_amount,
+                        t.max_leverage
+                    ),
+                    None => format!("MMR {}", self.maintenance_margin_rate),
+                }
+            }
+            (
+                RatesSource::SizeScaled { size },
+                MarginRule::SizeScaled {
+                    initial_base_rate,
+                    maintenance_base_rate,
+                    slope_per_unit,
+                },
+            ) => format!("size-scaled: {initial_base_rate} + {slope_per_unit}·{size} (initial), {maintenance_base_rate} + {slope_per_unit}·{size} (maintenance)"),
+            (_, MarginRule::StandardOption(r)) => format!(
+                "standard option margin: a {}, b {}, c {}",
+                r.initial_rate, r.initial_floor_rate, r.maintenance_rate
+            ),
+            _ => format!("MMR {}", self.maintenance_margin_rate),
+        }
+    }
 }
 
 impl MarginRule {
@@ -89,7 +149,7 @@ impl MarginRule {
                 maintenance_amount: *maintenance_amount,
                 tier: None,
                 max_leverage: *max_leverage,
-                source: format!("fixed maintenance rate {maintenance_margin_rate}"),
+                source: RatesSource::Fixed,
             },
             MarginRule::Tiered(table) => {
                 let k = table.index_for(notional);
@@ -115,21 +175,18 @@ impl MarginRule {
                     maintenance_amount: Decimal::ZERO,
                     tier: None,
                     max_leverage: None,
-                    source: format!("size-scaled: {initial_base_rate} + {slope_per_unit}·{size} (initial), {maintenance_base_rate} + {slope_per_unit}·{size} (maintenance)"),
+                    source: RatesSource::SizeScaled { size },
                 }
             }
             // Option margin is not a rate on notional: option positions are computed by
             // [`options::OptionRule::unit_margin`]; these neutral rates are never charged.
-            MarginRule::StandardOption(r) => Rates {
+            MarginRule::StandardOption(_) => Rates {
                 initial_margin_rate: None,
                 maintenance_margin_rate: Decimal::ZERO,
                 maintenance_amount: Decimal::ZERO,
                 tier: None,
                 max_leverage: None,
-                source: format!(
-                    "standard option margin: a {}, b {}, c {}",
-                    r.initial_rate, r.initial_floor_rate, r.maintenance_rate
-                ),
+                source: RatesSource::StandardOption,
             },
         }
     }
@@ -137,25 +194,13 @@ impl MarginRule {
     /// Rates of tier `k` of a tiered rule.
     pub fn rates_in_tier(&self, k: usize, table: &TierTable) -> Rates {
         let t = &table.tiers()[k];
-        let cap = t
-            .notional_cap
-            .map(|c| c.to_string())
-            .unwrap_or_else(|| "∞".into());
         Rates {
-            initial_margin_rate: Some(Decimal::ONE / t.max_leverage),
+            initial_margin_rate: Some(t.initial_margin_rate),
             maintenance_margin_rate: t.maintenance_margin_rate,
             maintenance_amount: t.maintenance_amount,
             tier: Some(k),
             max_leverage: Some(t.max_leverage),
-            source: format!(
-                "tier {} (notional {}–{}): MMR {}, maintenance amount {}, max leverage {}",
-                k + 1,
-                t.notional_floor,
-                cap,
-                t.maintenance_margin_rate,
-                t.maintenance_amount,
-                t.max_leverage
-            ),
+            source: RatesSource::Tier,
         }
     }
 }

@@ -22,6 +22,9 @@ pub struct Tier {
     pub max_leverage: Decimal,
     /// Maintenance amount (deduction) `cum_k`, derived by the recursion if not given.
     pub maintenance_amount: Decimal,
+    /// The tier's initial margin rate floor `1 / maxLeverage` (margin-models.md §1), computed
+    /// once here rather than at every lookup.
+    pub initial_margin_rate: Decimal,
 }
 
 /// A validated tier table: contiguous, starting at zero, rates non-decreasing.
@@ -163,6 +166,7 @@ impl TierTable {
                 maintenance_margin_rate: spec.maintenance_margin_rate,
                 max_leverage: spec.max_leverage,
                 maintenance_amount: cum,
+                initial_margin_rate: Decimal::ONE / spec.max_leverage,
             });
         }
         Ok(Self { tiers })
