@@ -4,7 +4,9 @@
 use crate::error::FieldError;
 use crate::instrument::{Book, MarginBasis, MarginMode, Market, Position, Settlement};
 use crate::liquidation::{self, LiquidationInput};
-use crate::money::{from_f64, round_margin, round_plain, round_price_against, to_f64};
+use crate::money::{
+    decimal_string, from_f64, round_margin, round_plain, round_price_against, to_f64, Num,
+};
 use crate::options::{self, OptionFigures};
 use crate::portfolio::ImrSpec;
 use crate::response::{
@@ -196,7 +198,7 @@ fn rate_with_model(
         (
             "leverage",
             "1 / leverage",
-            format!("1 / {}", position.leverage.unwrap_or(Decimal::ONE)),
+            format!("1 / {}", Num(position.leverage.unwrap_or(Decimal::ONE))),
         )
     } else if rates.initial_margin_rate.is_some_and(|r| r == rule_rate) {
         (
@@ -208,7 +210,7 @@ fn rate_with_model(
         (
             "maintenance",
             "the maintenance rate (no lower initial rate is allowed)",
-            format!("MMR {}", rates.maintenance_margin_rate),
+            format!("MMR {}", Num(rates.maintenance_margin_rate)),
         )
     };
     let mut inputs = std::collections::BTreeMap::new();
@@ -441,19 +443,23 @@ pub fn compute_with(book: &Book, models: &[Option<ImrSpec>]) -> Response {
                 formula: match market.settlement {
                     Settlement::Linear => format!(
                         "{} contracts × {} × {} (mark)",
-                        position.contracts, market.contract_size, mark
+                        Num(position.contracts),
+                        Num(market.contract_size),
+                        Num(mark)
                     ),
                     Settlement::Inverse => format!(
                         "{} contracts × {} USD / {} (mark)",
-                        position.contracts, market.contract_size, mark
+                        Num(position.contracts),
+                        Num(market.contract_size),
+                        Num(mark)
                     ),
                 },
-                value: round_plain(b.notional).to_string(),
+                value: decimal_string(round_plain(b.notional)),
             },
             Step {
                 label: "Rates".into(),
                 formula: b.rates.describe(&market.rule),
-                value: format!("MMR {}", b.rates.maintenance_margin_rate),
+                value: format!("MMR {}", Num(b.rates.maintenance_margin_rate)),
             },
             Step {
                 label: "Initial margin".into(),
@@ -464,25 +470,27 @@ pub fn compute_with(book: &Book, models: &[Option<ImrSpec>]) -> Response {
                     } else {
                         "mark"
                     },
-                    price,
-                    round_plain(b.initial_rate),
-                    b.leverage.map(|l| format!(" (1/{l}x)")).unwrap_or_default()
+                    Num(price),
+                    Num(round_plain(b.initial_rate)),
+                    b.leverage
+                        .map(|l| format!(" (1/{}x)", Num(l)))
+                        .unwrap_or_default()
                 ),
-                value: round_margin(b.initial_margin).to_string(),
+                value: decimal_string(round_margin(b.initial_margin)),
             },
             Step {
                 label: "Maintenance margin".into(),
                 formula: format!(
                     "notional × {} − {}{}",
-                    b.rates.maintenance_margin_rate,
-                    b.rates.maintenance_amount,
+                    Num(b.rates.maintenance_margin_rate),
+                    Num(b.rates.maintenance_amount),
                     if fee.is_zero() {
                         String::new()
                     } else {
                         format!(" + notional × fee {fee}")
                     }
                 ),
-                value: round_margin(b.maintenance_margin).to_string(),
+                value: decimal_string(round_margin(b.maintenance_margin)),
             },
             Step {
                 label: "Unrealised PnL".into(),
@@ -490,19 +498,19 @@ pub fn compute_with(book: &Book, models: &[Option<ImrSpec>]) -> Response {
                     Settlement::Linear => format!(
                         "{} × {} × ({} − {})",
                         position.side.sign(),
-                        quantity_base(market, position, mark),
-                        mark,
-                        position.entry_price
+                        Num(quantity_base(market, position, mark)),
+                        Num(mark),
+                        Num(position.entry_price)
                     ),
                     Settlement::Inverse => format!(
                         "{} × {} × (1/{} − 1/{})",
                         position.side.sign(),
-                        position.contracts * market.contract_size,
-                        position.entry_price,
-                        mark
+                        Num(position.contracts * market.contract_size),
+                        Num(position.entry_price),
+                        Num(mark)
                     ),
                 },
-                value: round_plain(b.unrealized_pnl).to_string(),
+                value: decimal_string(round_plain(b.unrealized_pnl)),
             },
             Step {
                 label: "Margin backing the position".into(),
@@ -512,14 +520,14 @@ pub fn compute_with(book: &Book, models: &[Option<ImrSpec>]) -> Response {
                         "wallet − other positions' maintenance + their unrealised PnL".into()
                     }
                 },
-                value: round_plain(rest).to_string(),
+                value: decimal_string(round_plain(rest)),
             },
         ];
         breakdown.push(Step {
             label: "Liquidation price".into(),
             formula: liq.formula.clone(),
             value: liq_price
-                .map(|p| p.to_string())
+                .map(decimal_string)
                 .unwrap_or_else(|| "none".into()),
         });
         positions.push(PositionResult {

@@ -43,6 +43,7 @@ pub mod error;
 pub mod expiry;
 pub mod fmath;
 pub mod instrument;
+pub mod json;
 pub mod liquidation;
 pub mod money;
 pub mod options;
@@ -170,10 +171,19 @@ pub fn deserialize_error<E: std::fmt::Display>(
 /// This is the entry the command-line tool, the fuzzer and the tests share.
 pub fn calculate_json(json: &str) -> String {
     let outcome: Outcome<Response> = parse_json_request(json).and_then(|r| calculate(&r)).into();
-    serde_json::to_string(&outcome).unwrap_or_else(|e| {
-        format!(
-            r#"{{"ok":false,"errors":[{{"field":"response","code":"internal","message":"{e}"}}]}}"#
-        )
+    outcome_json(&outcome)
+}
+
+/// An outcome as JSON text ([`json`]); a serialisation failure becomes an `internal` error.
+pub fn outcome_json<T: Serialize>(outcome: &T) -> String {
+    json::to_string_with_capacity(outcome, 4096).unwrap_or_else(|e| {
+        let error: Outcome<()> = Err(InputErrors::one(FieldError::new(
+            "response",
+            "internal",
+            e.to_string(),
+        )))
+        .into();
+        json::to_string(&error).unwrap_or_default()
     })
 }
 

@@ -8,6 +8,7 @@
 use crate::account::{maintenance_at, pnl, rates_at};
 use crate::fmath::DetMath;
 use crate::instrument::{MarginBasis, Market, Position, Settlement};
+use crate::money::Num;
 use crate::rules::{MarginRule, Rates, RatesSource};
 use rust_decimal::{Decimal, MathematicalOps};
 
@@ -301,30 +302,30 @@ pub fn closed_form(input: &LiquidationInput) -> ClosedForm {
     let formula = |price: Decimal, r: &Rates| match (m.settlement, m.margin_basis) {
         (Settlement::Linear, MarginBasis::Mark) => format!(
             "(R {} + cum {} − s·Q·EP {}) / (Q·(MMR {}{}) − s·Q) = {}",
-            input.rest.round_dp(8),
-            r.maintenance_amount,
-            (s * p.contracts * m.contract_size * p.entry_price).round_dp(8),
-            r.maintenance_margin_rate,
+            Num(input.rest.round_dp(8)),
+            Num(r.maintenance_amount),
+            Num((s * p.contracts * m.contract_size * p.entry_price).round_dp(8)),
+            Num(r.maintenance_margin_rate),
             if input.fee.is_zero() {
                 String::new()
             } else {
-                format!(" + fee {}", input.fee)
+                format!(" + fee {}", Num(input.fee))
             },
-            price.round_dp(8)
+            Num(price.round_dp(8))
         ),
         (Settlement::Inverse, MarginBasis::Mark) => format!(
             "K·(MMR {} + s) / (R {} + cum {} + s·K/EP), K = {} = {}",
-            r.maintenance_margin_rate,
-            input.rest.round_dp(8),
-            r.maintenance_amount,
-            p.contracts * m.contract_size,
-            price.round_dp(8)
+            Num(r.maintenance_margin_rate),
+            Num(input.rest.round_dp(8)),
+            Num(r.maintenance_amount),
+            Num(p.contracts * m.contract_size),
+            Num(price.round_dp(8))
         ),
         (_, MarginBasis::Entry) => format!(
             "EP {} ∓ (margin {} − MM at entry) / Q (entry basis) = {}",
-            p.entry_price,
-            input.rest.round_dp(8),
-            price.round_dp(8)
+            Num(p.entry_price),
+            Num(input.rest.round_dp(8)),
+            Num(price.round_dp(8))
         ),
     };
     let finish = |price: Decimal, rates: &Rates, method: &'static str, text: String| {

@@ -222,72 +222,71 @@ pub fn write_decimal<W: std::fmt::Write>(out: &mut W, value: Decimal) -> std::fm
     out.write_str(text)
 }
 
-/// The `Display` text of `value` in `buf` (see [`write_decimal`]).
+/// The `Display` text of `value` in `buf` (see [`write_decimal`]): digits are written from the
+/// right end of `buf`, zero-padded to one more than the scale, and the whole part is moved one
+/// place left to make room for the point.
 fn decimal_text(value: Decimal, buf: &mut [u8; 64]) -> &str {
     const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
 2021222324252627282930313233343536373839\
 4041424344454647484950515253545556575859\
 6061626364656667686970717273747576777879\
 8081828384858687888990919293949596979899";
-    // Digits of the mantissa (at most 29), right-aligned in `digits[start..]`.
-    let mut digits = [0u8; 40];
-    let mut start = digits.len();
+    const CHUNK: u128 = 10_000_000_000_000_000_000; // 10^19
+    const END: usize = 64;
+    let mut pos = END;
     let mut rest = value.mantissa().unsigned_abs();
-    let mut chunk_digits = |mut n: u64, pad: bool, start: &mut usize| {
-        let end = *start;
+    // The mantissa (< 2^96, at most 29 digits) in 19-digit chunks, the last one unpadded.
+    loop {
+        let (mut n, pad) = if rest >= CHUNK {
+            let low = (rest % CHUNK) as u64;
+            rest /= CHUNK;
+            (low, true)
+        } else {
+            (rest as u64, false)
+        };
+        let chunk_end = pos;
         while n >= 100 {
             let pair = (n % 100) as usize * 2;
             n /= 100;
-            *start -= 2;
-            digits[*start..*start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+            pos -= 2;
+            buf[pos] = PAIRS[pair];
+            buf[pos + 1] = PAIRS[pair + 1];
         }
         if n >= 10 {
             let pair = n as usize * 2;
-            *start -= 2;
-            digits[*start..*start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
-        } else if n > 0 || pad {
-            *start -= 1;
-            digits[*start] = b'0' + n as u8;
+            pos -= 2;
+            buf[pos] = PAIRS[pair];
+            buf[pos + 1] = PAIRS[pair + 1];
+        } else if n > 0 {
+            pos -= 1;
+            buf[pos] = b'0' + n as u8;
         }
-        if pad {
-            while end - *start < 19 {
-                *start -= 1;
-                digits[*start] = b'0';
-            }
+        if !pad {
+            break;
         }
-    };
-    const CHUNK: u128 = 10_000_000_000_000_000_000; // 10^19
-    while rest >= CHUNK {
-        chunk_digits((rest % CHUNK) as u64, true, &mut start);
-        rest /= CHUNK;
+        while chunk_end - pos < 19 {
+            pos -= 1;
+            buf[pos] = b'0';
+        }
     }
-    chunk_digits(rest as u64, false, &mut start);
-    let digits = &digits[start..];
     let scale = value.scale() as usize;
-    let mut len = 0;
-    let mut push = |bytes: &[u8], len: &mut usize| {
-        buf[*len..*len + bytes.len()].copy_from_slice(bytes);
-        *len += bytes.len();
-    };
-    if value.is_sign_negative() {
-        push(b"-", &mut len);
+    // At least one whole digit, and every fraction digit.
+    while END - pos < scale + 1 {
+        pos -= 1;
+        buf[pos] = b'0';
     }
-    if scale == 0 {
-        push(if digits.is_empty() { b"0" } else { digits }, &mut len);
-    } else if digits.len() > scale {
-        let (whole, fraction) = digits.split_at(digits.len() - scale);
-        push(whole, &mut len);
-        push(b".", &mut len);
-        push(fraction, &mut len);
-    } else {
-        push(b"0.", &mut len);
-        for _ in digits.len()..scale {
-            push(b"0", &mut len);
-        }
-        push(digits, &mut len);
+    if scale > 0 {
+        let point = END - scale;
+        buf.copy_within(pos..point, pos - 1);
+        pos -= 1;
+        buf[point - 1] = b'.';
+    }
+    if value.is_sign_negative() {
+        pos -= 1;
+        buf[pos] = b'-';
     }
     // Only ASCII digits, '-' and '.' were written.
-    std::str::from_utf8(&buf[..len]).unwrap_or("0")
+    std::str::from_utf8(&buf[pos..]).unwrap_or("0")
 }
 
 /// A decimal that formats with [`write_decimal`] (for `format!` on hot paths); width and
@@ -307,7 +306,7 @@ impl std::fmt::Display for Num {
 /// `value.to_string()`, faster ([`write_decimal`]).
 pub fn decimal_string(value: Decimal) -> String {
     let mut buf = [0u8; 64];
-    decimal_text(value, &mut buf).to_string()
+    decimal_text(value, &mut buf).to_owned()
 }
 
 /// Serde `serialize_with` for decimals: the same string as `Decimal`'s own `Serialize`

@@ -4,6 +4,7 @@
 pub mod options;
 pub mod tiered;
 
+use crate::money::Num;
 pub use options::{OptionRule, UnitInputs, UnitMargin};
 use rust_decimal::Decimal;
 pub use tiered::{Tier, TierSpec, TierTable};
@@ -83,22 +84,22 @@ impl Rates {
         match (self.source, rule) {
             (RatesSource::Note(text), _) => text.to_string(),
             (RatesSource::Fixed, _) => {
-                format!("fixed maintenance rate {}", self.maintenance_margin_rate)
+                format!("fixed maintenance rate {}", Num(self.maintenance_margin_rate))
             }
             (RatesSource::Tier, MarginRule::Tiered(table)) => {
                 match self.tier.and_then(|k| table.tiers().get(k).map(|t| (k, t))) {
                     Some((k, t)) => format!(
                         "tier {} (notional {}–{}): MMR {}, maintenance amount {}, max leverage {}",
                         k + 1,
-                        t.notional_floor,
+                        Num(t.notional_floor),
                         t.notional_cap
-                            .map(|c| c.to_string())
+                            .map(crate::money::decimal_string)
                             .unwrap_or_else(|| "∞".into()),
-                        t.maintenance_margin_rate,
-                        t.maintenance_amount,
-                        t.max_leverage
+                        Num(t.maintenance_margin_rate),
+                        Num(t.maintenance_amount),
+                        Num(t.max_leverage)
                     ),
-                    None => format!("MMR {}", self.maintenance_margin_rate),
+                    None => format!("MMR {}", Num(self.maintenance_margin_rate)),
                 }
             }
             (
@@ -113,7 +114,7 @@ impl Rates {
                 "standard option margin: a {}, b {}, c {}",
                 r.initial_rate, r.initial_floor_rate, r.maintenance_rate
             ),
-            _ => format!("MMR {}", self.maintenance_margin_rate),
+            _ => format!("MMR {}", Num(self.maintenance_margin_rate)),
         }
     }
 }
