@@ -12,8 +12,20 @@ use wasm_bindgen::prelude::*;
 /// Serialises `value` as JSON text and hands it to `JSON.parse`: one string crosses the
 /// boundary instead of one call per object member (measured 2.5× faster than building the
 /// object member by member, and one serializer in the module instead of two).
+///
+/// The text is pure ASCII (non-ASCII characters escaped): JavaScript decodes ASCII from wasm
+/// memory about 2.5× faster than UTF-8, and `JSON.parse` reads the escapes as fast.
 fn to_js<T: Serialize>(value: &T) -> JsValue {
-    js_sys::JSON::parse(&crate::outcome_json(value)).unwrap_or(JsValue::NULL)
+    let text = crate::json::to_ascii_string(value, 4096).unwrap_or_else(|e| {
+        let outcome: Outcome<()> = Err(InputErrors::one(FieldError::new(
+            "response",
+            "internal",
+            e.to_string(),
+        )))
+        .into();
+        crate::outcome_json(&outcome)
+    });
+    js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
 }
 
 // JS values become JSON text on the JS side (`JSON.stringify`, natively fast), keeping what it
