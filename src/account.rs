@@ -292,14 +292,18 @@ pub fn compute_with(book: &Book, models: &[Option<ImrSpec>]) -> Response {
         .map(|(i, p)| {
             let m = &book.markets[p.market];
             m.option.as_ref()?;
-            Some(options::figures(m, p).unwrap_or_else(|| {
+            let mut f = options::figures(m, p).unwrap_or_else(|| {
                 warnings.push(FieldError::new(
                     format!("positions[{i}].size"),
                     "too_large",
                     "the option position's margin is beyond the engine's range: counted as zero",
                 ));
                 OptionFigures::default()
-            }))
+            });
+            if let Some(spec) = models.get(p.market).and_then(Option::as_ref) {
+                options::apply_imr_model(m, p, &mut f, spec);
+            }
+            Some(f)
         })
         .collect();
     let all: Vec<Basics> = book
@@ -378,7 +382,12 @@ pub fn compute_with(book: &Book, models: &[Option<ImrSpec>]) -> Response {
         };
         if let Some(f) = &option_figures[i] {
             positions.push(options::position_result(
-                market, position, f, rest, available,
+                market,
+                position,
+                f,
+                rest,
+                available,
+                models.get(position.market).and_then(Option::as_ref),
             ));
             continue;
         }

@@ -22,7 +22,9 @@
 //!   horizonDays?, windows?, quantile?, expectedShortfall?}` ([`crate::risk::var`],
 //!   margin-models.md §6).
 //! - **Dynamic initial-margin ratios** — `markets[i].initialMarginModel` ([`ImrModelInput`],
-//!   [`crate::risk::imr`], margin-models.md §3), applied as `IMR = max(rule's IMR, model's)`.
+//!   [`crate::risk::imr`], margin-models.md §3), applied as `IMR = max(rule's IMR, model's)`;
+//!   on option markets to the delta-equivalent exposure `|Δ|·Q·S`: a short option's IM is
+//!   `max(standard rule, rate(|Δ|·Q)·|Δ|·Q·S + Q·mark)` ([`crate::options::apply_imr_model`]).
 //! - **Multi-asset collateral** — `account.collateral: [{asset, amount, price, haircut}]`:
 //!   `Σ amount·price·(1 − haircut)` is added to equity.
 //!
@@ -194,7 +196,9 @@ pub struct CollateralInput {
     pub haircut: Option<NumberInput>,
 }
 
-/// A dynamic initial-margin-rate model of a perpetual or future (margin-models.md §3).
+/// A dynamic initial-margin-rate model (margin-models.md §3): on a perpetual or future the rate
+/// applies to the position's notional; on an option market to its delta-equivalent exposure
+/// `|Δ|·Q·S` ([`crate::options::apply_imr_model`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
 pub enum ImrModelInput {
@@ -1024,6 +1028,7 @@ fn imr_spec(
     path: &str,
     input: &ImrModelInput,
     request_sigma: Option<f64>,
+    option_implied: Option<f64>,
     probe_price: f64,
     errors: &mut Collector,
 ) -> Option<ImrSpec> {
@@ -1179,15 +1184,22 @@ fn imr_spec(
                             description: e.description,
                         })
                 }
-                (None, None) => match request_sigma {
-                    Some(s) => Some(VolatilityUsed {
+                (None, None) => match (request_sigma, option_implied) {
+                    (Some(s), _) => Some(VolatilityUsed {
                         annualised: s,
                         daily: None,
                         method: "given".into(),
                         observations: None,
                         description: "the request's volatility".into(),
                     }),
-                    None => {
+                    (None, Some(iv)) => Some(VolatilityUsed {
+                        annualised: iv,
+                        daily: None,
+                        method: "implied".into(),
+                        observations: None,
+                        description: "the option market's Black-76 implied volatility".into(),
+                    }),
+                    (None, None) => {
                         errors.push(FieldError::new(
                             format!("{path}.volatility"),
                             "required",
@@ -1342,15 +1354,14 @@ pub fn validate(request: &Request, book: &Book) -> Result<RiskSpec, InputErrors>
         let spec = m.initial_margin_model.as_ref().and_then(|input| {
             let path = format!("markets[{i}].initialMarginModel");
             let market = book.markets.get(i)?;
-            if market.option.is_some() {
-                errors.push(FieldError::new(
-                    path,
-                    "unsupported",
-                    "initial-margin models apply to perpetuals and futures; options use their standardOption rule",
-                ));
-                return None;
-            }
-            imr_spec(&path, input, sigma, to_f64(market.mark_price), &mut errors)
+            // Options: the model applies to the delta-equivalent exposure |Δ|·Q·S
+            // (crate::options::apply_imr_model), its rate probed at the underlying price; the
+            // volatility model may take the option's own implied volatility.
+            let (probe, implied) = match &market.option {
+                Some(o) => (to_f64(o.underlying_price), Some(o.volatility)),
+                None => (to_f64(market.mark_price), None),
+            };
+            imr_spec(&path, input, sigma, implied, probe, &mut errors)
         });
         imr.push(spec);
     }

@@ -147,8 +147,10 @@ pub struct MarketInput {
     /// option's `markPrice` (premium per unit: USD linear, coin inverse), not both.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub implied_volatility: Option<NumberInput>,
-    /// Perpetuals and futures: a dynamic initial-margin-rate model (margin-models.md §3),
-    /// applied on top of the margin rule: `IMR = max(rule's IMR, model's IMR)`.
+    /// A dynamic initial-margin-rate model (margin-models.md §3), applied on top of the margin
+    /// rule: perpetuals and futures `IMR = max(rule's IMR, model's IMR)`; options on their
+    /// delta-equivalent exposure `|Δ|·Q·S`, a short option's `IM = max(standard rule's IM,
+    /// rate(|Δ|·Q)·|Δ|·Q·S + Q·mark)` (long options keep their premium).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initial_margin_model: Option<crate::portfolio::ImrModelInput>,
 }

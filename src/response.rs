@@ -159,7 +159,7 @@ pub struct VolatilityUsed {
     /// Daily volatility, when estimated from a series.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub daily: Option<f64>,
-    /// `given`, `sample` or `ewma`.
+    /// `given`, `sample`, `ewma`, or `implied` (an option market's own implied volatility).
     pub method: String,
     /// Returns used by an estimate.
     #[serde(skip_serializing_if = "Option::is_none")]
