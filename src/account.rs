@@ -729,3 +729,31 @@ fn round_down_8(value: Decimal) -> Decimal {
         .round_dp_with_strategy(8, rust_decimal::RoundingStrategy::ToZero)
         .normalize()
 }
+
+/// A position's own (standalone) initial and maintenance margin under its market's rules — the
+/// figures [`compute_with`] shows per position: futures `N · IMR` (with a dynamic model,
+/// margin-models.md §3) and `N · MMR − cum`; options the standard option rule, with a dynamic
+/// model on the delta-equivalent exposure ([`options::apply_imr_model`]). `None` if a figure
+/// leaves the engine's range.
+pub fn standalone_margins(
+    market: &Market,
+    position: &Position,
+    fee: Decimal,
+    model: Option<&ImrSpec>,
+) -> Option<(Decimal, Decimal)> {
+    if market.option.is_some() {
+        let mut f = options::figures(market, position)?;
+        if let Some(spec) = model {
+            options::apply_imr_model(market, position, &mut f, spec);
+        }
+        return Some((
+            round_margin(f.initial_margin),
+            round_margin(f.maintenance_margin),
+        ));
+    }
+    let b = basics(market, position, fee, model);
+    Some((
+        round_margin(b.initial_margin),
+        round_margin(b.maintenance_margin),
+    ))
+}

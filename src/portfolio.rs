@@ -1365,21 +1365,12 @@ pub fn validate(request: &Request, book: &Book) -> Result<RiskSpec, InputErrors>
         });
         imr.push(spec);
     }
-    if !request.orders.is_empty() {
-        if portfolio.is_some() || portfolio_mode {
-            errors.push(FieldError::new(
-                "orders",
-                "unsupported",
-                "open orders and what-if fills are not computed in portfolio mode yet",
-            ));
-        }
-        if imr.iter().any(Option::is_some) {
-            errors.push(FieldError::new(
-                "orders",
-                "unsupported",
-                "open orders and what-if fills are not computed with initialMarginModel yet",
-            ));
-        }
+    if !request.orders.is_empty() && !portfolio_mode && imr.iter().any(Option::is_some) {
+        errors.push(FieldError::new(
+            "orders",
+            "unsupported",
+            "open orders and what-if fills are not computed with initialMarginModel outside portfolio mode yet",
+        ));
     }
     errors.finish(RiskSpec {
         portfolio,
@@ -1649,6 +1640,23 @@ pub fn scenario_margin_of(
         minimum: spec.short_option_minimum * model.short_option_units(),
     };
     scenario_margin(&spec.grid, &inputs, model.closure(spec.grid.vol_convention))
+}
+
+/// The scenario grid's account margins of `book` (what-if fills in portfolio mode,
+/// [`crate::orders::evaluate_portfolio`]): the book valued from its reference underlying
+/// ([`reference_price`]), [`scenario_margin_of`], margins rounded up, other positions'
+/// maintenance added. `None` for an empty book or a figure beyond the engine's range.
+pub fn grid_figures(book: &Book, spec: &PortfolioSpec) -> Option<crate::orders::GridFigures> {
+    let reference = reference_price(book)?;
+    let model = BookModel::new(book, to_f64(reference));
+    let m = scenario_margin_of(&model, spec).ok()?;
+    let mm = round_margin(from_f64(m.maintenance_margin)?)
+        .checked_add(book.account.other_maintenance_margin)?;
+    Some(crate::orders::GridFigures {
+        initial_margin: round_margin(from_f64(m.initial_margin)?),
+        maintenance_margin: round_margin(mm),
+        dominant: m.dominant_label,
+    })
 }
 
 /// Maintenance margin and P&L of the book under the markets' own rules when the book is

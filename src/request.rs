@@ -1188,6 +1188,13 @@ impl Request {
             ));
             return Err(errors.into_errors());
         }
+        // Portfolio mode: the grid margins the book, so option orders are evaluated too and an
+        // order needs no leverage ([`crate::orders::evaluate_portfolio`]).
+        let portfolio = self.account.as_ref().is_some_and(|a| {
+            a.margin_mode
+                .as_deref()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("portfolio"))
+        });
         let mut orders = Vec::with_capacity(self.orders.len());
         for (i, o) in self.orders.iter().enumerate() {
             let path = format!("orders[{i}]");
@@ -1204,11 +1211,11 @@ impl Request {
                 found
             });
             if let Some(k) = market {
-                if book.markets[k].option.is_some() {
+                if book.markets[k].option.is_some() && !portfolio {
                     errors.push(FieldError::new(
                         format!("{path}.symbol"),
                         "unsupported",
-                        "open orders and what-if fills are not supported for options yet",
+                        "open orders and what-if fills on options are computed in portfolio mode only (marginMode \"portfolio\")",
                     ));
                     continue;
                 }
@@ -1250,7 +1257,7 @@ impl Request {
                                     ..
                                 }
                         );
-                        if held.is_some() || own_rate {
+                        if held.is_some() || own_rate || portfolio {
                             Some(held)
                         } else {
                             errors.push(FieldError::new(

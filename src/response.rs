@@ -633,8 +633,23 @@ pub struct FillResult {
     /// (cross: equity ≥ initial margin; isolated: wallet ≥ isolated margins), or the order does
     /// not increase the initial margin.
     pub allowed: bool,
-    /// Every position's liquidation price afterwards (cross positions move together).
+    /// Every position's liquidation price afterwards (cross positions move together; empty in
+    /// portfolio mode, where the book is liquidated as a whole).
     pub liquidation_prices: Vec<LiquidationAfter>,
+    /// Portfolio mode: the account's maintenance margin afterwards (the grid's, re-run on the
+    /// filled book).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maintenance_margin: Option<Decimal>,
+    /// Portfolio mode: equity afterwards (wallet + realised PnL + every position's PnL at the
+    /// mark).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub equity: Option<Decimal>,
+    /// Portfolio mode: maintenance margin / equity afterwards (`null` when equity ≤ 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub margin_ratio: Option<Decimal>,
+    /// Portfolio mode: the grid scenario (or charge) that sets the requirement afterwards.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dominant_scenario: Option<String>,
 }
 
 /// One order and its what-if.

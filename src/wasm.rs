@@ -188,8 +188,22 @@ export interface AccountResult {
   portfolioMargin?: { grid: string; scenarios: { label: string; price: number; volShift: number; weight: number; pnl: number; weightedPnl: number }[]; requirement: unknown; dominant: unknown; initialMargin: unknown; maintenanceMargin: unknown; [more: string]: unknown };
   collateral?: { assets: { asset: string; amount: string; price: string; haircut: string; value: string; valueAfterHaircut: string }[]; collateralisationRatio: unknown; [more: string]: unknown };
 }
+/** What happens if one order fills now, at its price. */
+export interface FillResult {
+  position: { side: "long" | "short"; size: string; entryPrice: string; initialMargin: string; maintenanceMargin: string; liquidationPrice: string | null } | null;
+  realizedPnl: string; incrementalInitialMargin: string; initialMargin: string; availableBalance: string; allowed: boolean;
+  liquidationPrices: { symbol: string; price: string | null }[];
+  /** Portfolio mode only: the scenario grid re-run on the filled book. */
+  maintenanceMargin?: string; equity?: string; marginRatio?: string; dominantScenario?: string;
+}
+export interface OrderResult { symbol: string; side: "buy" | "sell"; size: string; price: string; notional: string; ifFilled: FillResult | null; reason: string | null; }
+/** Open orders: the margin they hold (per market; none in portfolio mode) and each order's what-if. */
+export interface OrdersResult {
+  markets: { symbol: string; positionNotional: string; buyNotional: string; sellNotional: string; exposure: string; initialMarginRate: string; initialMargin: string }[];
+  initialMargin: string; initialMarginWithOrders: string; availableBalanceWithOrders: string; allowed: boolean; orders: OrderResult[]; notes: string[];
+}
 export interface CalculateResult {
-  account: AccountResult; positions: PositionResult[]; warnings: FieldError[]; orders?: unknown;
+  account: AccountResult; positions: PositionResult[]; warnings: FieldError[]; orders?: OrdersResult;
   var?: { confidence: number; var: number; expectedShortfall: number; varConvention: string; esConvention: string; [more: string]: unknown };
   stress?: { method: string; scenarios: { name: string; priceMovePercent: unknown; pnl: unknown; equity: unknown; maintenanceMargin: unknown; marginRatio: unknown; liquidated: boolean; [more: string]: unknown }[] };
 }

@@ -604,7 +604,55 @@ fn catalogue() -> Vec<Case> {
             "markets[0].initialMarginModel.delta",
             "unknown_field",
         ),
+        // Orders in portfolio mode (option orders are evaluated there only).
+        case(
+            "portfolio order: zero size",
+            portfolio_with_order(json!({"symbol": "OPT", "side": "sell", "size": "0"})),
+            "orders[0].size",
+            "not_positive",
+        ),
+        case(
+            "portfolio order: garbage premium",
+            portfolio_with_order(
+                json!({"symbol": "OPT", "side": "buy", "size": "1", "price": "abc"}),
+            ),
+            "orders[0].price",
+            "not_a_number",
+        ),
+        case(
+            "portfolio order: negative premium",
+            portfolio_with_order(
+                json!({"symbol": "OPT", "side": "buy", "size": "1", "price": "-5"}),
+            ),
+            "orders[0].price",
+            "not_positive",
+        ),
+        case(
+            "portfolio order: bad side",
+            portfolio_with_order(json!({"symbol": "OPT", "side": "hold", "size": "1"})),
+            "orders[0].side",
+            "invalid_choice",
+        ),
+        case(
+            "option order outside portfolio mode",
+            set(
+                option_with_model(json!({"type": "sqrtSize", "base": "0.1", "k": "0.01"})),
+                "/orders",
+                json!([{"symbol": "OPT", "side": "buy", "size": "1"}]),
+            ),
+            "orders[0].symbol",
+            "unsupported",
+        ),
     ]
+}
+
+/// A portfolio-mode short option book with one order.
+fn portfolio_with_order(order: Value) -> Value {
+    let mut r = option_with_model(json!({"type": "sqrtSize", "base": "0.1", "k": "0.01"}));
+    r["account"]["marginMode"] = json!("portfolio");
+    r["account"]["portfolioMargin"] = json!({"grid": "paradex"});
+    r["orders"] = json!([order]);
+    r
 }
 
 /// A short option book whose market carries `model` as its initial-margin model.
