@@ -147,33 +147,38 @@ pub fn unit_delta(market: &Market) -> Option<f64> {
 /// The model's rate replaces the standard rule's risk term `max(a·S − OTM, b·S)` (a rate on the
 /// option's full underlying notional, margin-models.md §4) by a rate on the notional a future of
 /// the same delta would hold; the mark premium (the cost of buying the option back) is added
-/// as every venue's option rule adds it. Returns `(IM_model, delta charge, the model's rate,
-/// the exposure)`, `None` if the model refuses the inputs or a figure leaves the engine's range.
+/// as every venue's option rule adds it. The charge is model math (a rate and a delta, `f64`,
+/// [`delta_equivalent_charge`]) converted once at [`from_f64`]; the premium is exact. Returns
+/// `(IM_model, delta charge, the model's rate, the exposure in the settlement currency)`, `None`
+/// if the model refuses the inputs or a figure leaves the engine's range.
 fn model_initial_margin(
     market: &Market,
     spec: &ImrSpec,
     delta: f64,
     quantity: Decimal,
-) -> Option<(Decimal, Decimal, crate::risk::imr::ImrRate, Decimal)> {
+) -> Option<(Decimal, Decimal, crate::risk::imr::ImrRate, f64)> {
     let o = market.option.as_ref()?;
-    let s = o.underlying_price;
+    let s = to_f64(o.underlying_price);
     let inputs = ImrInputs {
         size: to_f64(quantity),
-        price: to_f64(s),
+        price: s,
         open_interest: spec.open_interest,
         sigma: spec.sigma,
     };
-    let (rate, exposure, _) = delta_equivalent_charge(&spec.model, &inputs, delta).ok()?;
-    let rate_d = from_f64(rate.rate)?.max(Decimal::ZERO);
-    let abs_delta = from_f64(exposure.delta.abs())?.min(Decimal::ONE);
-    let units = abs_delta.checked_mul(quantity)?;
-    let exposure_settle = match market.settlement {
-        Settlement::Linear => units.checked_mul(s)?,
-        Settlement::Inverse => units,
+    let (rate, exposure, charge_usd) = delta_equivalent_charge(&spec.model, &inputs, delta).ok()?;
+    // Coin-settled: the USD charge and exposure divided by S.
+    let per = match market.settlement {
+        Settlement::Linear => 1.0,
+        Settlement::Inverse => s,
     };
-    let charge = rate_d.checked_mul(exposure_settle)?;
+    let charge = from_f64(charge_usd / per)?.max(Decimal::ZERO);
     let premium = quantity.checked_mul(market.mark_price.max(Decimal::ZERO))?;
-    Some((charge.checked_add(premium)?, charge, rate, exposure_settle))
+    Some((
+        charge.checked_add(premium)?,
+        charge,
+        rate,
+        exposure.notional / per,
+    ))
 }
 
 /// Applies a dynamic initial-margin model to an option position (margin-models.md §3):
@@ -254,7 +259,7 @@ pub fn apply_imr_model(
             "deltaEquivalentSize",
             delta.abs().min(1.0) * to_f64(f.quantity),
         ),
-        ("deltaEquivalentNotional", to_f64(exposure)),
+        ("deltaEquivalentNotional", exposure),
         ("underlyingPrice", to_f64(o.underlying_price)),
         ("markPremium", to_f64(market.mark_price)),
         ("deltaCharge", to_f64(charge)),
@@ -575,6 +580,17 @@ fn notional_limit() -> Decimal {
 /// entry-basis markets at the entry price) and option margin at the revalued mark.
 /// `None` if any term leaves the engine's range.
 pub fn book_surplus(book: &Book, fee: Decimal, factor: Decimal) -> Option<Decimal> {
+    book_surplus_moving(book, fee, factor, None)
+}
+
+/// [`book_surplus`] with only the markets of one risk unit moving (`moving: Some(underlying)`;
+/// the other markets held at their prices), or every market (`None`).
+pub fn book_surplus_moving(
+    book: &Book,
+    fee: Decimal,
+    factor: Decimal,
+    moving: Option<&Option<String>>,
+) -> Option<Decimal> {
     let a = &book.account;
     let mut total = a
         .wallet_balance
@@ -582,7 +598,11 @@ pub fn book_surplus(book: &Book, fee: Decimal, factor: Decimal) -> Option<Decima
         .checked_add(a.other_unrealized_pnl)?;
     for p in &book.positions {
         let m = &book.markets[p.market];
-        let price = base_price(m).checked_mul(factor)?;
+        let price = if moving.is_none_or(|u| *u == m.underlying) {
+            base_price(m).checked_mul(factor)?
+        } else {
+            base_price(m)
+        };
         if price <= Decimal::ZERO {
             return None;
         }
@@ -650,10 +670,74 @@ pub fn book_liquidation_from(
     fee: Decimal,
     reference: Decimal,
 ) -> Option<BookLiquidation> {
+    book_liquidation_moving(book, fee, reference, None)
+}
+
+/// The risk units of a book: the distinct `underlying` of its positions' markets, in position
+/// order (`None`: markets that name none).
+pub fn unit_names(book: &Book) -> Vec<Option<String>> {
+    let mut names: Vec<Option<String>> = Vec::new();
+    for p in &book.positions {
+        let u = &book.markets[p.market].underlying;
+        if !names.contains(u) {
+            names.push(u.clone());
+        }
+    }
+    names
+}
+
+/// The price a risk unit's moves are measured from: its first option market's underlying
+/// price, else its first position's mark (as [`reference_price`] for the whole book).
+pub fn unit_reference(book: &Book, unit: &Option<String>) -> Option<Decimal> {
+    book.markets
+        .iter()
+        .filter(|m| m.underlying == *unit)
+        .find_map(|m| m.option.as_ref().map(|o| o.underlying_price))
+        .or_else(|| {
+            book.positions
+                .iter()
+                .map(|p| &book.markets[p.market])
+                .find(|m| m.underlying == *unit)
+                .map(base_price)
+        })
+}
+
+/// The shown name of a risk unit.
+pub fn unit_label(unit: &Option<String>) -> String {
+    unit.clone().unwrap_or_else(|| "unnamed".to_string())
+}
+
+/// Books of several risk units under the markets' own rules: each unit's roots of
+/// `equity = MM` with that unit's markets moving from its [`unit_reference`] and every other
+/// market held at its price. `None` for a book of one unit.
+pub fn book_liquidation_by_unit(book: &Book, fee: Decimal) -> Option<Vec<BookLiquidation>> {
+    let names = unit_names(book);
+    if names.len() < 2 {
+        return None;
+    }
+    Some(
+        names
+            .iter()
+            .filter_map(|u| {
+                let reference = unit_reference(book, u)?;
+                let mut l = book_liquidation_moving(book, fee, reference, Some(u))?;
+                l.underlying = Some(unit_label(u));
+                Some(l)
+            })
+            .collect(),
+    )
+}
+
+fn book_liquidation_moving(
+    book: &Book,
+    fee: Decimal,
+    reference: Decimal,
+    moving: Option<&Option<String>>,
+) -> Option<BookLiquidation> {
     let p0 = to_f64(reference);
     let surplus = |p: f64| -> f64 {
         from_f64(p / p0)
-            .and_then(|x| book_surplus(book, fee, x))
+            .and_then(|x| book_surplus_moving(book, fee, x, moving))
             .map_or(f64::NAN, to_f64)
     };
     let (lo, hi) = (p0 / 1e4, p0 * 1e3);
@@ -698,12 +782,20 @@ pub fn book_liquidation_from(
         already_liquidatable: already,
         searched_from: round_plain(from_f64(lo).unwrap_or(Decimal::ZERO)),
         searched_to: round_plain(from_f64(hi).unwrap_or(Decimal::ZERO)),
-        method: format!(
-            "roots of equity(P) = MM(P) for the underlying P: every market moves by the same relative amount as the reference (the first option market's underlying price, else the first position's mark); options revalued with Black-76 at their volatility and time to expiry; a {SCAN_STEPS}-point geometric scan of [P/10⁴, P·10³], each sign change bisected; roots rounded against the trader (below the reference up, above it down)"
-        ),
+        method: match moving {
+            None => format!(
+                "roots of equity(P) = MM(P) for the underlying P: every market moves by the same relative amount as the reference (the first option market's underlying price, else the first position's mark); options revalued with Black-76 at their volatility and time to expiry; a {SCAN_STEPS}-point geometric scan of [P/10⁴, P·10³], each sign change bisected; roots rounded against the trader (below the reference up, above it down)"
+            ),
+            Some(u) => format!(
+                "roots of equity(P) = MM(P) for the underlying P of risk unit '{}': that unit's markets move by the same relative amount as its reference (its first option market's underlying price, else its first position's mark), every other unit's markets held at their prices; options revalued with Black-76 at their volatility and time to expiry; a {SCAN_STEPS}-point geometric scan of [P/10⁴, P·10³], each sign change bisected; roots rounded against the trader",
+                unit_label(u)
+            ),
+        },
         maintenance_basis: None,
         volatility: None,
         horizon_days: None,
         touch_model: None,
+        by_risk_unit: None,
+        underlying: None,
     })
 }

@@ -153,6 +153,13 @@ pub struct MarketInput {
     /// rate(|Δ|·Q)·|Δ|·Q·S + Q·mark)` (long options keep their premium).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initial_margin_model: Option<crate::portfolio::ImrModelInput>,
+    /// The underlying this market moves with (`"BTC"`, `"ETH"`): its **risk unit** in
+    /// portfolio margin and whole-book risk. Markets with the same underlying form one unit and
+    /// move together; different units move independently (OKX: "derivatives are grouped into
+    /// risk units based on their underlyings"). Markets without one share a single unit; when
+    /// no market names one, the whole book is one unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub underlying: Option<String>,
 }
 
 /// Margin rule inputs, tagged by `type`.
@@ -930,7 +937,14 @@ fn market(
             None
         }
     };
+    let underlying = match &input.underlying {
+        None => Some(None),
+        Some(u) => errors
+            .take(text(&format!("{path}.underlying"), Some(u)))
+            .map(Some),
+    };
     Some(Market {
+        underlying: underlying?,
         symbol: symbol?,
         kind: kind?,
         settlement: settlement?,

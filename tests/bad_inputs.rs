@@ -604,6 +604,25 @@ fn catalogue() -> Vec<Case> {
             "markets[0].initialMarginModel.delta",
             "unknown_field",
         ),
+        // Risk units.
+        case(
+            "empty underlying",
+            set(base(), &format!("{m0}/underlying"), json!("  ")),
+            "markets[0].underlying",
+            "required",
+        ),
+        case(
+            "underlying too long",
+            set(base(), &format!("{m0}/underlying"), json!("B".repeat(65))),
+            "markets[0].underlying",
+            "too_long",
+        ),
+        case(
+            "underlying not a string",
+            set(base(), &format!("{m0}/underlying"), json!(7)),
+            "markets[0].underlying",
+            "wrong_type",
+        ),
         // Orders in portfolio mode (option orders are evaluated there only).
         case(
             "portfolio order: zero size",
