@@ -32,7 +32,7 @@
 
 use crate::account;
 use crate::instrument::{Book, MarginMode, Market, Position, Settlement, Side};
-use crate::money::{round_margin, round_plain};
+use crate::money::{self, round_margin, round_plain};
 use crate::request::check_size;
 use crate::response::{
     FillResult, LiquidationAfter, OrderMarginResult, OrderResult, OrdersResult, PositionAfter,
@@ -129,10 +129,9 @@ fn order_margins(book: &Book, orders: &[Order]) -> Vec<OrderMarginResult> {
 /// unit (linear or inverse: premiums are in the settlement currency); futures [`account::pnl`].
 fn realized_pnl(market: &Market, position: &Position, price: Decimal) -> Option<Decimal> {
     if market.option.is_some() {
-        let q = position.contracts.checked_mul(market.contract_size)?;
-        return Some(
-            position.side.sign() * q.checked_mul(price.checked_sub(position.entry_price)?)?,
-        );
+        let q = money::mul(position.contracts, market.contract_size)?;
+        let per_unit = money::sub(price, position.entry_price)?;
+        return money::mul(position.side.sign(), money::mul(q, per_unit)?);
     }
     Some(account::pnl(market, position, price))
 }
@@ -140,13 +139,13 @@ fn realized_pnl(market: &Market, position: &Position, price: Decimal) -> Option<
 /// Equity of a book at the marks: `wallet + UPNL1 + Σ PnL`, options `s·Q·(mark − entry)`,
 /// futures [`account::pnl`] at the mark. `None` on overflow.
 fn book_equity(book: &Book) -> Option<Decimal> {
-    let mut equity = book
-        .account
-        .wallet_balance
-        .checked_add(book.account.other_unrealized_pnl)?;
+    let mut equity = money::add(
+        book.account.wallet_balance,
+        book.account.other_unrealized_pnl,
+    )?;
     for p in &book.positions {
         let m = &book.markets[p.market];
-        equity = equity.checked_add(realized_pnl(m, p, m.mark_price)?)?;
+        equity = money::add(equity, realized_pnl(m, p, m.mark_price)?)?;
     }
     Some(equity)
 }
