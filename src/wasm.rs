@@ -184,7 +184,8 @@ export interface ScenarioPnl { label: string; price: number; volShift: number; w
 /** Roots of equity = maintenance margin in the underlying price. */
 export interface BookLiquidation {
   referencePrice: string; prices: { price: string; direction: string; distancePercent: string; distanceSigmas?: number; touchProbability?: number; [more: string]: unknown }[];
-  below: string | null; above: string | null; alreadyLiquidatable: boolean; method: string; [more: string]: unknown;
+  below: string | null; above: string | null; alreadyLiquidatable: boolean; searchedFrom: string; searchedTo: string; method: string;
+  maintenanceBasis?: string; volatility?: number; horizonDays?: number; touchModel?: string;
   /** Books of several risk units: each unit's roots, that unit moving and the others held. */
   byRiskUnit?: (BookLiquidation & { underlying: string })[];
   underlying?: string;

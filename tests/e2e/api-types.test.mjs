@@ -93,3 +93,25 @@ test('the declared order types match what-if results, standard and portfolio', a
   assertMatches('FillResult', fill);
   for (const key of ['maintenanceMargin', 'equity', 'marginRatio', 'dominantScenario']) assert.ok(key in fill, `portfolio fill has ${key}`);
 });
+
+test('the declared book-liquidation type matches a book of two risk units', async () => {
+  const imr = await engine();
+  const out = imr.calculate({
+    account: { walletBalance: '20000', bookLiquidation: true },
+    volatility: '0.6',
+    markets: [
+      { symbol: 'BTC-PERP', underlying: 'BTC', markPrice: '60000', margin: { type: 'fixed', maintenanceMarginRate: '0.005' } },
+      { symbol: 'ETH-PERP', underlying: 'ETH', markPrice: '3000', margin: { type: 'fixed', maintenanceMarginRate: '0.005' } },
+    ],
+    positions: [
+      { symbol: 'BTC-PERP', side: 'long', size: '1', entryPrice: '60000', leverage: '10' },
+      { symbol: 'ETH-PERP', side: 'short', size: '10', entryPrice: '3000', leverage: '10' },
+    ],
+  });
+  assert.equal(out.ok, true);
+  const book = out.result.account.bookLiquidation;
+  assertMatches('BookLiquidation', book);
+  assert.equal(book.byRiskUnit.length, 2);
+  for (const unit of book.byRiskUnit) assertMatches('BookLiquidation', unit);
+  assert.deepEqual(book.byRiskUnit.map((u) => u.underlying), ['BTC', 'ETH']);
+});
