@@ -318,14 +318,18 @@ pub fn compute_with(book: &Book, models: &[Option<ImrSpec>]) -> Response {
         .map(|(i, p)| {
             let m = &book.markets[p.market];
             m.option.as_ref()?;
-            Some(options::figures(m, p).unwrap_or_else(|| {
+            let mut f = options::figures(m, p).unwrap_or_else(|| {
                 warnings.push(FieldError::new(
                     format!("positions[{i}].size"),
                     "too_large",
                     "the option position's margin is beyond the engine's range: counted as zero",
                 ));
                 OptionFigures::default()
-            }))
+            });
+            if let Some(spec) = models.get(p.market).and_then(Option::as_ref) {
+                options::apply_imr_model(m, p, &mut f, spec);
+            }
+            Some(f)
         })
         .collect();
     let all: Vec<Basics> = book
@@ -404,7 +408,12 @@ pub fn compute_with(book: &Book, models: &[Option<ImrSpec>]) -> Response {
         };
         if let Some(f) = &option_figures[i] {
             positions.push(options::position_result(
-                market, position, f, rest, available,
+                market,
+                position,
+                f,
+                rest,
+                available,
+                models.get(position.market).and_then(Option::as_ref),
             ));
             continue;
         }
@@ -751,4 +760,32 @@ fn round_down_8(value: Decimal) -> Decimal {
     value
         .round_dp_with_strategy(8, rust_decimal::RoundingStrategy::ToZero)
         .normalize()
+}
+
+/// A position's own (standalone) initial and maintenance margin under its market's rules — the
+/// figures [`compute_with`] shows per position: futures `N · IMR` (with a dynamic model,
+/// margin-models.md §3) and `N · MMR − cum`; options the standard option rule, with a dynamic
+/// model on the delta-equivalent exposure ([`options::apply_imr_model`]). `None` if a figure
+/// leaves the engine's range.
+pub fn standalone_margins(
+    market: &Market,
+    position: &Position,
+    fee: Decimal,
+    model: Option<&ImrSpec>,
+) -> Option<(Decimal, Decimal)> {
+    if market.option.is_some() {
+        let mut f = options::figures(market, position)?;
+        if let Some(spec) = model {
+            options::apply_imr_model(market, position, &mut f, spec);
+        }
+        return Some((
+            round_margin(f.initial_margin),
+            round_margin(f.maintenance_margin),
+        ));
+    }
+    let b = basics(market, position, fee, model);
+    Some((
+        round_margin(b.initial_margin),
+        round_margin(b.maintenance_margin),
+    ))
 }

@@ -134,6 +134,9 @@ pub struct Market {
     pub rule: MarginRule,
     /// Preset the market came from, if any.
     pub preset: Option<String>,
+    /// The underlying it moves with: its risk unit in whole-book risk (`None`: the shared
+    /// unnamed unit). See [`crate::portfolio`].
+    pub underlying: Option<String>,
 }
 
 /// A validated position.

@@ -67,7 +67,8 @@ use serde::Serialize;
 
 /// Validates a request and computes every figure.
 /// With `orders`, the response also carries the margin the open orders hold and, for each
-/// order, the account if it filled ([`orders::evaluate`]).
+/// order, the account if it filled ([`orders::evaluate`]; in portfolio mode
+/// [`orders::evaluate_portfolio`], the scenario grid re-run on the filled book).
 ///
 /// The whole-book blocks — portfolio margin, book liquidation with touch probabilities, stress
 /// tests, VaR/ES, dynamic initial-margin models and collateral — are validated and added by
@@ -81,7 +82,22 @@ pub fn calculate(request: &Request) -> Result<Response, InputErrors> {
     let mut response = account::compute_with(&book, &risk.imr);
     portfolio::extend(&book, &risk, wallet, &mut response)?;
     if !orders.is_empty() {
-        response.orders = Some(orders::evaluate(&book, &response, &orders));
+        response.orders = Some(match &risk.portfolio {
+            Some(pm) => {
+                let fee = book.account.liquidation_fee_rate.unwrap_or_default();
+                orders::evaluate_portfolio(
+                    &book,
+                    &response,
+                    &orders,
+                    &|b| portfolio::grid_figures(b, pm),
+                    &|b, p| {
+                        let model = risk.imr.get(p.market).and_then(Option::as_ref);
+                        account::standalone_margins(&b.markets[p.market], p, fee, model)
+                    },
+                )
+            }
+            None => orders::evaluate(&book, &response, &orders),
+        });
     }
     Ok(response)
 }

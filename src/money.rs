@@ -365,6 +365,25 @@ pub fn round_price_against(value: Decimal, long: bool, tick: Option<Decimal>) ->
     }
 }
 
+/// `a · b`, `None` on overflow — out of line, for cold paths (what-if fills, option models,
+/// risk units) where one shared copy of `Decimal`'s multiplication keeps the wasm module small.
+#[inline(never)]
+pub fn mul(a: Decimal, b: Decimal) -> Option<Decimal> {
+    a.checked_mul(b)
+}
+
+/// `a + b`, `None` on overflow — out of line (see [`mul`]).
+#[inline(never)]
+pub fn add(a: Decimal, b: Decimal) -> Option<Decimal> {
+    a.checked_add(b)
+}
+
+/// `a − b`, `None` on overflow — out of line (see [`mul`]).
+#[inline(never)]
+pub fn sub(a: Decimal, b: Decimal) -> Option<Decimal> {
+    a.checked_sub(b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,13 +16,15 @@
 use crate::account::{maintenance_at, pnl};
 use crate::instrument::{Book, MarginBasis, Market, OptionSpec, Position, Settlement};
 use crate::liquidation::bracketed_roots;
-use crate::money::{from_f64, round_margin, round_plain, round_price_against, to_f64};
+use crate::money::{self, from_f64, round_margin, round_plain, round_price_against, to_f64};
+use crate::portfolio::ImrSpec;
 use crate::pricing::{black76, black76_price, inverse_black76, PricingError};
 use crate::request::premium_decimal;
 use crate::response::{
-    BookLiquidation, BookLiquidationPrice, GreeksResult, Liquidation, OptionResult, PositionResult,
-    Step,
+    BookLiquidation, BookLiquidationPrice, GreeksResult, ImrSource, Liquidation, OptionResult,
+    PositionResult, Step,
 };
+use crate::risk::imr::{delta_equivalent_charge, ImrInputs};
 use crate::rules::{MarginRule, OptionRule, UnitInputs, UnitMargin};
 use rust_decimal::Decimal;
 
@@ -64,6 +66,9 @@ pub struct OptionFigures {
     pub notional: Decimal,
     /// Notional in USD, `Q · S`.
     pub notional_usd: Decimal,
+    /// Where the initial margin comes from when a dynamic model applies to the option's
+    /// delta-equivalent exposure ([`apply_imr_model`]); `None` for the standard rule alone.
+    pub imr_source: Option<ImrSource>,
 }
 
 fn rule_of(market: &Market) -> Option<&OptionRule> {
@@ -105,6 +110,7 @@ pub fn figures_at(
         notional_usd,
         quantity: q,
         unit: Some(unit),
+        imr_source: None,
     })
 }
 
@@ -112,6 +118,214 @@ pub fn figures_at(
 pub fn figures(market: &Market, position: &Position) -> Option<OptionFigures> {
     let spec = market.option.as_ref()?;
     figures_at(market, position, spec.underlying_price, market.mark_price)
+}
+
+/// The Black-76 delta per unit (`∂V_USD/∂F`, `r = 0`) of an option market at its underlying
+/// price, volatility and time to expiry. Coin-settled options use the same USD delta (not the
+/// premium-adjusted one): the delta-equivalent exposure is in units of the underlying.
+pub fn unit_delta(market: &Market) -> Option<f64> {
+    let o = market.option.as_ref()?;
+    black76(
+        o.kind,
+        to_f64(o.underlying_price),
+        to_f64(o.strike),
+        o.time_years,
+        0.0,
+        o.volatility,
+    )
+    .ok()
+    .map(|g| g.delta)
+}
+
+/// A dynamic model's initial margin of `quantity` units of a **short** option, on its
+/// delta-equivalent exposure (margin-models.md §3: "a margin model that uses delta-equivalent
+/// exposure charges `|Δ|·N`"):
+///
+/// `IM_model = rate(|Δ|·Q) · |Δ|·Q·S + Q·mark` (linear, USD); coin-settled `rate · |Δ|·Q +
+/// Q·mark_coin` (the USD charge divided by `S`).
+///
+/// The model's rate replaces the standard rule's risk term `max(a·S − OTM, b·S)` (a rate on the
+/// option's full underlying notional, margin-models.md §4) by a rate on the notional a future of
+/// the same delta would hold; the mark premium (the cost of buying the option back) is added
+/// as every venue's option rule adds it. The charge is model math (a rate and a delta, `f64`,
+/// [`delta_equivalent_charge`]) converted once at [`from_f64`]; the premium is exact. Returns
+/// `(IM_model, delta charge, the model's rate, the exposure in the settlement currency)`, `None`
+/// if the model refuses the inputs or a figure leaves the engine's range.
+fn model_initial_margin(
+    market: &Market,
+    spec: &ImrSpec,
+    delta: f64,
+    quantity: Decimal,
+) -> Option<(Decimal, Decimal, crate::risk::imr::ImrRate, f64)> {
+    let o = market.option.as_ref()?;
+    let s = to_f64(o.underlying_price);
+    let inputs = ImrInputs {
+        size: to_f64(quantity),
+        price: s,
+        open_interest: spec.open_interest,
+        sigma: spec.sigma,
+    };
+    let (rate, exposure, charge_usd) = delta_equivalent_charge(&spec.model, &inputs, delta).ok()?;
+    // Coin-settled: the USD charge and exposure divided by S.
+    let per = match market.settlement {
+        Settlement::Linear => 1.0,
+        Settlement::Inverse => s,
+    };
+    let charge = from_f64(charge_usd / per)?.max(Decimal::ZERO);
+    let premium = money::mul(quantity, market.mark_price.max(Decimal::ZERO))?;
+    Some((
+        money::add(charge, premium)?,
+        charge,
+        rate,
+        exposure.notional / per,
+    ))
+}
+
+/// Applies a dynamic initial-margin model to an option position (margin-models.md §3):
+/// a short option's initial margin becomes `max(standard rule's IM, IM_model)` with `IM_model`
+/// the delta-equivalent charge plus premium of [`model_initial_margin`]; a long option keeps
+/// its premium (the most it can lose), the model being evaluated and shown but not applied.
+/// Maintenance margin is the rule's either way (the models set initial rates only). Records
+/// the binding rule, the delta and the exposure in `f.imr_source`.
+pub fn apply_imr_model(
+    market: &Market,
+    position: &Position,
+    f: &mut OptionFigures,
+    spec: &ImrSpec,
+) {
+    let Some(o) = market.option.as_ref() else {
+        return;
+    };
+    let Some(delta) = unit_delta(market) else {
+        return;
+    };
+    let Some((model_im, charge, rate, exposure)) =
+        model_initial_margin(market, spec, delta, f.quantity)
+    else {
+        return;
+    };
+    let rule_im = f.initial_margin;
+    let long = position.side.is_long();
+    let (im, rule) = if long {
+        (
+            rule_im,
+            format!("{}: long option, the premium binds (a long option can lose at most its premium; the delta charge is not applied)", rate.rule),
+        )
+    } else if model_im > rule_im {
+        (
+            model_im,
+            format!(
+                "{}: delta-equivalent charge rate·|Δ|·Q·S + Q·mark",
+                rate.rule
+            ),
+        )
+    } else {
+        (
+            rule_im,
+            format!("{} (delta-equivalent charge + premium below the standard option rule: the rule binds)", rate.rule),
+        )
+    };
+    f.initial_margin = im;
+    let ratio = |x: Decimal| x.checked_div(f.notional).map_or(Decimal::ZERO, round_plain);
+    let mut source = spec.source(&rate, Decimal::ZERO);
+    let unit_price = match market.settlement {
+        Settlement::Linear => o.underlying_price.to_string(),
+        Settlement::Inverse => "1 (coin-settled: the USD charge / S)".to_string(),
+    };
+    source.rule = rule;
+    source.formula = format!(
+        "{}; IM = max(rule IM {}, rate {} × |Δ| {} × Q {} × S {} + Q × mark {}) = max({}, {}) = {}",
+        rate.formula,
+        round_margin(rule_im),
+        rate.rate,
+        delta.abs(),
+        f.quantity,
+        unit_price,
+        market.mark_price,
+        round_margin(rule_im),
+        round_margin(model_im),
+        round_margin(im),
+    );
+    source.rate = ratio(im);
+    source.rule_rate = Some(ratio(rule_im));
+    source.source = format!(
+        "margin-models.md §3 (delta-equivalent exposure |Δ|·N; the model's rate on the size |Δ|·Q) with {}; premium and standard rule margin-models.md §4",
+        rate.source
+    );
+    for (k, v) in [
+        ("delta", delta),
+        ("quantity", to_f64(f.quantity)),
+        (
+            "deltaEquivalentSize",
+            delta.abs().min(1.0) * to_f64(f.quantity),
+        ),
+        ("deltaEquivalentNotional", exposure),
+        ("underlyingPrice", to_f64(o.underlying_price)),
+        ("markPremium", to_f64(market.mark_price)),
+        ("deltaCharge", to_f64(charge)),
+        ("modelInitialMargin", to_f64(model_im)),
+        ("ruleInitialMargin", to_f64(rule_im)),
+    ] {
+        source.inputs.insert(k.to_string(), v);
+    }
+    f.imr_source = Some(source);
+}
+
+/// Contracts of a short option that can still be added under a dynamic model: the largest `x`
+/// with `IM(c + x) − IM(c) ≤ available`, `IM(q) = max(q·IM_unit, IM_model(q))` non-decreasing in
+/// `q` (every model's rate is non-decreasing in size). A doubling search brackets the answer,
+/// bisection in exact decimals finds it, rounded down to 8 places.
+fn max_additional_with_model(
+    market: &Market,
+    position: &Position,
+    unit_initial: Decimal,
+    spec: &ImrSpec,
+    available: Decimal,
+) -> Decimal {
+    let Some(delta) = unit_delta(market) else {
+        return Decimal::ZERO;
+    };
+    let im = |contracts: Decimal| -> Option<Decimal> {
+        let q = money::mul(contracts, market.contract_size)?;
+        let rule = money::mul(q, unit_initial)?;
+        let (model, ..) = model_initial_margin(market, spec, delta, q)?;
+        Some(rule.max(model))
+    };
+    let Some(current) = im(position.contracts) else {
+        return Decimal::ZERO;
+    };
+    let limit = crate::money::max_input();
+    let fits = |x: Decimal| {
+        money::add(position.contracts, x)
+            .and_then(im)
+            .and_then(|v| money::sub(v, current))
+            .is_some_and(|inc| inc <= available)
+    };
+    if available <= Decimal::ZERO {
+        return Decimal::ZERO;
+    }
+    let mut lo = Decimal::ZERO;
+    let mut hi = Decimal::ONE;
+    while fits(hi) {
+        lo = hi;
+        match hi.checked_mul(Decimal::TWO) {
+            Some(h) if h <= limit => hi = h,
+            _ => return limit.round_dp_with_strategy(8, rust_decimal::RoundingStrategy::ToZero),
+        }
+    }
+    for _ in 0..200 {
+        if hi - lo < Decimal::new(1, 9) {
+            break;
+        }
+        let mid = (lo + hi) / Decimal::TWO;
+        if fits(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo.round_dp_with_strategy(8, rust_decimal::RoundingStrategy::ToZero)
+        .normalize()
 }
 
 fn greeks_of(g: &crate::pricing::Greeks, scale: f64) -> GreeksResult {
@@ -133,6 +347,7 @@ pub fn position_result(
     f: &OptionFigures,
     rest: Decimal,
     available: Decimal,
+    model: Option<&ImrSpec>,
 ) -> PositionResult {
     let spec = market.option.as_ref();
     let mark = market.mark_price;
@@ -254,13 +469,18 @@ pub fn position_result(
         .unit
         .as_ref()
         .and_then(|u| u.initial.checked_mul(market.contract_size));
-    let max_additional = per_contract
-        .filter(|x| *x > Decimal::ZERO)
-        .and_then(|x| available.max(Decimal::ZERO).checked_div(x))
-        .unwrap_or(Decimal::ZERO)
-        .min(crate::money::max_input())
-        .round_dp_with_strategy(8, rust_decimal::RoundingStrategy::ToZero)
-        .normalize();
+    let max_additional = match (model, &f.unit) {
+        (Some(spec), Some(u)) if !position.side.is_long() => {
+            max_additional_with_model(market, position, u.initial, spec, available)
+        }
+        _ => per_contract
+            .filter(|x| *x > Decimal::ZERO)
+            .and_then(|x| available.max(Decimal::ZERO).checked_div(x))
+            .unwrap_or(Decimal::ZERO)
+            .min(crate::money::max_input())
+            .round_dp_with_strategy(8, rust_decimal::RoundingStrategy::ToZero)
+            .normalize(),
+    };
     // Margin as a fraction of notional, for display (the rule is not a rate on notional).
     let ratio = |x: Decimal| x.checked_div(f.notional);
     PositionResult {
@@ -302,31 +522,34 @@ pub fn position_result(
         max_additional_size: max_additional,
         breakdown,
         option,
-        imr_source: f.unit.as_ref().map(|u| crate::response::ImrSource {
-            model: "standardOption".into(),
-            rule: if position.side.is_long() {
-                "long: premium".into()
-            } else {
-                "short: max(a·S − OTM, b·S) + mark, at least MM".into()
-            },
-            formula: u.initial_formula.clone(),
-            rate: ratio(f.initial_margin).map_or(Decimal::ZERO, round_plain),
-            inputs: [
-                (
-                    "underlyingPrice",
-                    spec.map_or(f64::NAN, |s| to_f64(s.underlying_price)),
-                ),
-                ("strike", spec.map_or(f64::NAN, |s| to_f64(s.strike))),
-                ("markPremium", to_f64(mark)),
-                ("quantity", to_f64(f.quantity)),
-            ]
-            .into_iter()
-            .filter(|(_, v)| v.is_finite())
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
-            source: "margin-models.md §4 (standard option margin, per unit of underlying)".into(),
-            rule_rate: None,
-            volatility: None,
+        imr_source: f.imr_source.clone().or_else(|| {
+            f.unit.as_ref().map(|u| ImrSource {
+                model: "standardOption".into(),
+                rule: if position.side.is_long() {
+                    "long: premium".into()
+                } else {
+                    "short: max(a·S − OTM, b·S) + mark, at least MM".into()
+                },
+                formula: u.initial_formula.clone(),
+                rate: ratio(f.initial_margin).map_or(Decimal::ZERO, round_plain),
+                inputs: [
+                    (
+                        "underlyingPrice",
+                        spec.map_or(f64::NAN, |s| to_f64(s.underlying_price)),
+                    ),
+                    ("strike", spec.map_or(f64::NAN, |s| to_f64(s.strike))),
+                    ("markPremium", to_f64(mark)),
+                    ("quantity", to_f64(f.quantity)),
+                ]
+                .into_iter()
+                .filter(|(_, v)| v.is_finite())
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+                source: "margin-models.md §4 (standard option margin, per unit of underlying)"
+                    .into(),
+                rule_rate: None,
+                volatility: None,
+            })
         }),
     }
 }
@@ -355,6 +578,17 @@ fn notional_limit() -> Decimal {
 /// entry-basis markets at the entry price) and option margin at the revalued mark.
 /// `None` if any term leaves the engine's range.
 pub fn book_surplus(book: &Book, fee: Decimal, factor: Decimal) -> Option<Decimal> {
+    book_surplus_moving(book, fee, factor, None)
+}
+
+/// [`book_surplus`] with only the markets of one risk unit moving (`moving: Some(underlying)`;
+/// the other markets held at their prices), or every market (`None`).
+pub fn book_surplus_moving(
+    book: &Book,
+    fee: Decimal,
+    factor: Decimal,
+    moving: Option<&Option<String>>,
+) -> Option<Decimal> {
     let a = &book.account;
     let mut total = a
         .wallet_balance
@@ -362,7 +596,11 @@ pub fn book_surplus(book: &Book, fee: Decimal, factor: Decimal) -> Option<Decima
         .checked_add(a.other_unrealized_pnl)?;
     for p in &book.positions {
         let m = &book.markets[p.market];
-        let price = base_price(m).checked_mul(factor)?;
+        let price = if moving.is_none_or(|u| *u == m.underlying) {
+            base_price(m).checked_mul(factor)?
+        } else {
+            base_price(m)
+        };
         if price <= Decimal::ZERO {
             return None;
         }
@@ -430,10 +668,74 @@ pub fn book_liquidation_from(
     fee: Decimal,
     reference: Decimal,
 ) -> Option<BookLiquidation> {
+    book_liquidation_moving(book, fee, reference, None)
+}
+
+/// The risk units of a book: the distinct `underlying` of its positions' markets, in position
+/// order (`None`: markets that name none).
+pub fn unit_names(book: &Book) -> Vec<Option<String>> {
+    let mut names: Vec<Option<String>> = Vec::new();
+    for p in &book.positions {
+        let u = &book.markets[p.market].underlying;
+        if !names.contains(u) {
+            names.push(u.clone());
+        }
+    }
+    names
+}
+
+/// The price a risk unit's moves are measured from: its first option market's underlying
+/// price, else its first position's mark (as [`reference_price`] for the whole book).
+pub fn unit_reference(book: &Book, unit: &Option<String>) -> Option<Decimal> {
+    book.markets
+        .iter()
+        .filter(|m| m.underlying == *unit)
+        .find_map(|m| m.option.as_ref().map(|o| o.underlying_price))
+        .or_else(|| {
+            book.positions
+                .iter()
+                .map(|p| &book.markets[p.market])
+                .find(|m| m.underlying == *unit)
+                .map(base_price)
+        })
+}
+
+/// The shown name of a risk unit.
+pub fn unit_label(unit: &Option<String>) -> String {
+    unit.clone().unwrap_or_else(|| "unnamed".to_string())
+}
+
+/// Books of several risk units under the markets' own rules: each unit's roots of
+/// `equity = MM` with that unit's markets moving from its [`unit_reference`] and every other
+/// market held at its price. `None` for a book of one unit.
+pub fn book_liquidation_by_unit(book: &Book, fee: Decimal) -> Option<Vec<BookLiquidation>> {
+    let names = unit_names(book);
+    if names.len() < 2 {
+        return None;
+    }
+    Some(
+        names
+            .iter()
+            .filter_map(|u| {
+                let reference = unit_reference(book, u)?;
+                let mut l = book_liquidation_moving(book, fee, reference, Some(u))?;
+                l.underlying = Some(unit_label(u));
+                Some(l)
+            })
+            .collect(),
+    )
+}
+
+fn book_liquidation_moving(
+    book: &Book,
+    fee: Decimal,
+    reference: Decimal,
+    moving: Option<&Option<String>>,
+) -> Option<BookLiquidation> {
     let p0 = to_f64(reference);
     let surplus = |p: f64| -> f64 {
         from_f64(p / p0)
-            .and_then(|x| book_surplus(book, fee, x))
+            .and_then(|x| book_surplus_moving(book, fee, x, moving))
             .map_or(f64::NAN, to_f64)
     };
     let (lo, hi) = (p0 / 1e4, p0 * 1e3);
@@ -478,12 +780,20 @@ pub fn book_liquidation_from(
         already_liquidatable: already,
         searched_from: round_plain(from_f64(lo).unwrap_or(Decimal::ZERO)),
         searched_to: round_plain(from_f64(hi).unwrap_or(Decimal::ZERO)),
-        method: format!(
-            "roots of equity(P) = MM(P) for the underlying P: every market moves by the same relative amount as the reference (the first option market's underlying price, else the first position's mark); options revalued with Black-76 at their volatility and time to expiry; a {SCAN_STEPS}-point geometric scan of [P/10⁴, P·10³], each sign change bisected; roots rounded against the trader (below the reference up, above it down)"
-        ),
+        method: match moving {
+            None => format!(
+                "roots of equity(P) = MM(P) for the underlying P: every market moves by the same relative amount as the reference (the first option market's underlying price, else the first position's mark); options revalued with Black-76 at their volatility and time to expiry; a {SCAN_STEPS}-point geometric scan of [P/10⁴, P·10³], each sign change bisected; roots rounded against the trader (below the reference up, above it down)"
+            ),
+            Some(u) => format!(
+                "roots of equity(P) = MM(P) for the underlying P of risk unit '{}': that unit's markets move by the same relative amount as its reference (its first option market's underlying price, else its first position's mark), every other unit's markets held at their prices; options revalued with Black-76 at their volatility and time to expiry; a {SCAN_STEPS}-point geometric scan of [P/10⁴, P·10³], each sign change bisected; roots rounded against the trader",
+                unit_label(u)
+            ),
+        },
         maintenance_basis: None,
         volatility: None,
         horizon_days: None,
         touch_model: None,
+        by_risk_unit: None,
+        underlying: None,
     })
 }

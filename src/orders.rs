@@ -17,11 +17,22 @@
 //!   wallet), and the whole account is recomputed: incremental initial margin, new liquidation
 //!   price(s), and whether the available balance allows it.
 //!
+//! - **Portfolio mode** ([`evaluate_portfolio`]): the account's margin is the scenario grid's
+//!   over the whole book, so a fill is evaluated by re-running the grid on the filled book
+//!   (options included: the fill's premium is its entry), reporting the new IM, MM, equity,
+//!   margin ratio and dominant scenario, and whether the order is allowed (Paradex's risk check:
+//!   the account still covers its initial margin afterwards, or the order does not increase it).
+//!   Deribit's `private/simulate_portfolio` API answers the same question for its portfolio
+//!   margin: positions added to the portfolio give a `projected_initial_margin` and
+//!   `projected_maintenance_margin`. The margin held by resting orders is the grid's
+//!   generalisation of the OKX one-way form: `max(IM(book), IM(book + every buy filled),
+//!   IM(book + every sell filled)) − IM(book)`.
+//!
 //! Not included: fees on the fill, OKX's "order loss" for limit prices worse than the mark.
 
 use crate::account;
 use crate::instrument::{Book, MarginMode, Market, Position, Settlement, Side};
-use crate::money::{round_margin, round_plain};
+use crate::money::{self, round_margin, round_plain};
 use crate::request::check_size;
 use crate::response::{
     FillResult, LiquidationAfter, OrderMarginResult, OrderResult, OrdersResult, PositionAfter,
@@ -114,6 +125,31 @@ fn order_margins(book: &Book, orders: &[Order]) -> Vec<OrderMarginResult> {
     out
 }
 
+/// PnL of `position` closed at `price`: options `s · Q · (price − entry)` on the premium per
+/// unit (linear or inverse: premiums are in the settlement currency); futures [`account::pnl`].
+fn realized_pnl(market: &Market, position: &Position, price: Decimal) -> Option<Decimal> {
+    if market.option.is_some() {
+        let q = money::mul(position.contracts, market.contract_size)?;
+        let per_unit = money::sub(price, position.entry_price)?;
+        return money::mul(position.side.sign(), money::mul(q, per_unit)?);
+    }
+    Some(account::pnl(market, position, price))
+}
+
+/// Equity of a book at the marks: `wallet + UPNL1 + Σ PnL`, options `s·Q·(mark − entry)`,
+/// futures [`account::pnl`] at the mark. `None` on overflow.
+fn book_equity(book: &Book) -> Option<Decimal> {
+    let mut equity = money::add(
+        book.account.wallet_balance,
+        book.account.other_unrealized_pnl,
+    )?;
+    for p in &book.positions {
+        let m = &book.markets[p.market];
+        equity = money::add(equity, realized_pnl(m, p, m.mark_price)?)?;
+    }
+    Some(equity)
+}
+
 /// The book after `order` fills at its price, and the PnL it realises; `Err` with a reason if the
 /// result leaves the engine's range.
 fn fill(book: &Book, order: &Order) -> Result<(Book, Decimal), String> {
@@ -140,14 +176,15 @@ fn fill(book: &Book, order: &Order) -> Result<(Book, Decimal), String> {
                     .contracts
                     .checked_add(order.contracts)
                     .ok_or_else(overflow)?;
-                let entry = match market.settlement {
-                    Settlement::Linear => p
+                let entry = match (market.option.is_some(), market.settlement) {
+                    // Options: premiums per unit average arithmetically, linear or inverse.
+                    (true, _) | (false, Settlement::Linear) => p
                         .contracts
                         .checked_mul(p.entry_price)
                         .and_then(|a| Some((a, order.contracts.checked_mul(order.price)?)))
                         .and_then(|(a, b)| a.checked_add(b))
                         .and_then(|sum| sum.checked_div(total)),
-                    Settlement::Inverse => p
+                    (false, Settlement::Inverse) => p
                         .contracts
                         .checked_div(p.entry_price)
                         .and_then(|a| Some((a, order.contracts.checked_div(order.price)?)))
@@ -175,7 +212,7 @@ fn fill(book: &Book, order: &Order) -> Result<(Book, Decimal), String> {
                     contracts: closed,
                     ..p.clone()
                 };
-                realized = account::pnl(market, &closing, order.price);
+                realized = realized_pnl(market, &closing, order.price).ok_or_else(overflow)?;
                 next.account.wallet_balance = next
                     .account
                     .wallet_balance
@@ -275,6 +312,10 @@ pub fn evaluate(book: &Book, base: &Response, orders: &[Order]) -> OrdersResult 
                                     price: p.liquidation.price,
                                 })
                                 .collect(),
+                            maintenance_margin: None,
+                            equity: None,
+                            margin_ratio: None,
+                            dominant_scenario: None,
                         }),
                         None,
                     )
@@ -303,6 +344,137 @@ pub fn evaluate(book: &Book, base: &Response, orders: &[Order]) -> OrdersResult 
         notes: vec![
             "Open orders hold max(position + buys, sells − position) × IMR minus the position's own initial margin (OKX one-way form); position notional at the mark, orders at their prices.".into(),
             "Each what-if fills one order alone, now, at its price; fees and OKX's order loss are not included.".into(),
+        ],
+    }
+}
+
+/// The scenario grid's margin of a book, as [`evaluate_portfolio`] needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GridFigures {
+    /// Account initial margin (the grid's).
+    pub initial_margin: Decimal,
+    /// Account maintenance margin (the grid's, plus other positions' held elsewhere).
+    pub maintenance_margin: Decimal,
+    /// The scenario or charge that sets the requirement.
+    pub dominant: String,
+}
+
+/// A filled position's own `(initial, maintenance)` margin in a book.
+pub type StandaloneMargins<'a> = dyn Fn(&Book, &Position) -> Option<(Decimal, Decimal)> + 'a;
+
+/// Open orders in portfolio mode (see the module documentation): each fill re-runs the grid
+/// (`grid`, the book's scenario margin) on the filled book; `standalone` gives the filled
+/// position's own margins for display ([`account::standalone_margins`]). `base` is the
+/// response for `book`, whose account margins are already the grid's.
+pub fn evaluate_portfolio(
+    book: &Book,
+    base: &Response,
+    orders: &[Order],
+    grid: &dyn Fn(&Book) -> Option<GridFigures>,
+    standalone: &StandaloneMargins<'_>,
+) -> OrdersResult {
+    let im_now = base.account.initial_margin;
+    let available_now = base.account.equity - im_now;
+    // Resting orders: the larger of "every buy fills" and "every sell fills".
+    let side_filled = |side: Side| -> Option<Decimal> {
+        let mut b = book.clone();
+        let mut any = false;
+        for o in orders.iter().filter(|o| o.side == side) {
+            b = fill(&b, o).ok()?.0;
+            any = true;
+        }
+        if !any {
+            return Some(im_now);
+        }
+        grid(&b).map(|g| g.initial_margin)
+    };
+    let with_buys = side_filled(Side::Long);
+    let with_sells = side_filled(Side::Short);
+    let im_with_orders = [with_buys, with_sells]
+        .into_iter()
+        .flatten()
+        .fold(im_now, Decimal::max);
+    let orders_margin = im_with_orders - im_now;
+    let with_orders = available_now - orders_margin;
+
+    let results = orders
+        .iter()
+        .map(|order| {
+            let market = &book.markets[order.market];
+            let notional = value(market, order.contracts, order.price).unwrap_or(Decimal::ZERO);
+            let outcome = fill(book, order).and_then(|(after, realized)| {
+                let g = grid(&after).ok_or_else(|| {
+                    "the portfolio margin of the filled book is beyond the engine's range"
+                        .to_string()
+                })?;
+                let equity = book_equity(&after).ok_or_else(|| {
+                    "the equity of the filled book is beyond the engine's range".to_string()
+                })?;
+                Ok((after, realized, g, equity))
+            });
+            let (if_filled, reason) = match outcome {
+                Ok((after, realized, g, equity)) => {
+                    let incremental = g.initial_margin - im_now;
+                    let available = equity - g.initial_margin;
+                    let position = after
+                        .positions
+                        .iter()
+                        .find(|p| p.market == order.market)
+                        .map(|p| {
+                            let (im, mm) = standalone(&after, p).unwrap_or_default();
+                            PositionAfter {
+                                side: p.side,
+                                size: p.contracts,
+                                entry_price: round_plain(p.entry_price),
+                                initial_margin: im,
+                                maintenance_margin: mm,
+                                liquidation_price: None,
+                            }
+                        });
+                    (
+                        Some(FillResult {
+                            position,
+                            realized_pnl: round_plain(realized),
+                            incremental_initial_margin: round_margin(incremental),
+                            initial_margin: g.initial_margin,
+                            available_balance: round_plain(available),
+                            allowed: available >= Decimal::ZERO || incremental <= Decimal::ZERO,
+                            liquidation_prices: Vec::new(),
+                            maintenance_margin: Some(g.maintenance_margin),
+                            equity: Some(round_plain(equity)),
+                            margin_ratio: (equity > Decimal::ZERO)
+                                .then(|| g.maintenance_margin.checked_div(equity))
+                                .flatten()
+                                .map(round_plain),
+                            dominant_scenario: Some(g.dominant),
+                        }),
+                        None,
+                    )
+                }
+                Err(reason) => (None, Some(reason)),
+            };
+            OrderResult {
+                symbol: market.symbol.clone(),
+                side: if order.side.is_long() { "buy" } else { "sell" }.to_string(),
+                size: order.contracts,
+                price: order.price,
+                notional: round_plain(notional),
+                if_filled,
+                reason,
+            }
+        })
+        .collect();
+
+    OrdersResult {
+        markets: Vec::new(),
+        initial_margin: round_margin(orders_margin),
+        initial_margin_with_orders: round_margin(im_with_orders),
+        available_balance_with_orders: round_plain(with_orders),
+        allowed: with_orders >= Decimal::ZERO || orders_margin.is_zero(),
+        orders: results,
+        notes: vec![
+            "Portfolio mode: open orders hold max(IM(book), IM(book + every buy filled), IM(book + every sell filled)) − IM(book), each IM the scenario grid's; no per-market figures.".into(),
+            "Portfolio mode: each what-if fills one order alone, now, at its price (an option's premium is its entry), and re-runs the scenario grid on the filled book for the account's IM and MM; equity = wallet + realised PnL + every position's PnL at the mark. The book liquidation prices are not recomputed per order (see account.bookLiquidation for the current book); each position's own margins are its standalone standard figures. Fees and OKX's order loss are not included.".into(),
         ],
     }
 }

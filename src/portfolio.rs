@@ -22,7 +22,9 @@
 //!   horizonDays?, windows?, quantile?, expectedShortfall?}` ([`crate::risk::var`],
 //!   margin-models.md §6).
 //! - **Dynamic initial-margin ratios** — `markets[i].initialMarginModel` ([`ImrModelInput`],
-//!   [`crate::risk::imr`], margin-models.md §3), applied as `IMR = max(rule's IMR, model's)`.
+//!   [`crate::risk::imr`], margin-models.md §3), applied as `IMR = max(rule's IMR, model's)`;
+//!   on option markets to the delta-equivalent exposure `|Δ|·Q·S`: a short option's IM is
+//!   `max(standard rule, rate(|Δ|·Q)·|Δ|·Q·S + Q·mark)` ([`crate::options::apply_imr_model`]).
 //! - **Multi-asset collateral** — `account.collateral: [{asset, amount, price, haircut}]`:
 //!   `Σ amount·price·(1 − haircut)` is added to equity.
 //!
@@ -33,18 +35,20 @@
 
 use crate::account::{maintenance_at, pnl};
 use crate::error::{Collector, FieldError, InputErrors};
-use crate::instrument::{Book, MarginBasis, MarginMode, Settlement};
+use crate::instrument::{Book, MarginBasis, MarginMode, Position, Settlement};
 use crate::money::{
     from_f64, non_negative, parse_decimal, positive, rate, round_margin, round_plain,
     round_price_against, to_f64, NumberInput,
 };
-use crate::options::{book_liquidation_from, figures_at, reference_price};
+use crate::options::{
+    book_liquidation_by_unit, book_liquidation_from, figures_at, reference_price, unit_label,
+};
 use crate::pricing::{black76, black76_price, OptionKind};
 use crate::request::{premium_decimal, Request, MAX_NOTIONAL, MAX_TEXT};
 use crate::response::{
     AccountMarginMode, BookLiquidation, BookLiquidationPrice, CollateralAssetResult,
     CollateralResult, ImrSource, Liquidation, MinDeltaResult, PortfolioMarginResult, Response,
-    ScenarioResult, StressReport, StressResultItem, VarResult, VolatilityUsed,
+    RiskUnitMargin, ScenarioResult, StressReport, StressResultItem, VarResult, VolatilityUsed,
 };
 use crate::risk::imr::{ImrInputs, ImrModel, ImrRate};
 use crate::risk::roots::{liquidation_roots, Crossing, RootSearch};
@@ -194,7 +198,9 @@ pub struct CollateralInput {
     pub haircut: Option<NumberInput>,
 }
 
-/// A dynamic initial-margin-rate model of a perpetual or future (margin-models.md §3).
+/// A dynamic initial-margin-rate model (margin-models.md §3): on a perpetual or future the rate
+/// applies to the position's notional; on an option market to its delta-equivalent exposure
+/// `|Δ|·Q·S` ([`crate::options::apply_imr_model`]).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
 pub enum ImrModelInput {
@@ -1024,6 +1030,7 @@ fn imr_spec(
     path: &str,
     input: &ImrModelInput,
     request_sigma: Option<f64>,
+    option_implied: Option<f64>,
     probe_price: f64,
     errors: &mut Collector,
 ) -> Option<ImrSpec> {
@@ -1179,15 +1186,22 @@ fn imr_spec(
                             description: e.description,
                         })
                 }
-                (None, None) => match request_sigma {
-                    Some(s) => Some(VolatilityUsed {
+                (None, None) => match (request_sigma, option_implied) {
+                    (Some(s), _) => Some(VolatilityUsed {
                         annualised: s,
                         daily: None,
                         method: "given".into(),
                         observations: None,
                         description: "the request's volatility".into(),
                     }),
-                    None => {
+                    (None, Some(iv)) => Some(VolatilityUsed {
+                        annualised: iv,
+                        daily: None,
+                        method: "implied".into(),
+                        observations: None,
+                        description: "the option market's Black-76 implied volatility".into(),
+                    }),
+                    (None, None) => {
                         errors.push(FieldError::new(
                             format!("{path}.volatility"),
                             "required",
@@ -1342,33 +1356,23 @@ pub fn validate(request: &Request, book: &Book) -> Result<RiskSpec, InputErrors>
         let spec = m.initial_margin_model.as_ref().and_then(|input| {
             let path = format!("markets[{i}].initialMarginModel");
             let market = book.markets.get(i)?;
-            if market.option.is_some() {
-                errors.push(FieldError::new(
-                    path,
-                    "unsupported",
-                    "initial-margin models apply to perpetuals and futures; options use their standardOption rule",
-                ));
-                return None;
-            }
-            imr_spec(&path, input, sigma, to_f64(market.mark_price), &mut errors)
+            // Options: the model applies to the delta-equivalent exposure |Δ|·Q·S
+            // (crate::options::apply_imr_model), its rate probed at the underlying price; the
+            // volatility model may take the option's own implied volatility.
+            let (probe, implied) = match &market.option {
+                Some(o) => (to_f64(o.underlying_price), Some(o.volatility)),
+                None => (to_f64(market.mark_price), None),
+            };
+            imr_spec(&path, input, sigma, implied, probe, &mut errors)
         });
         imr.push(spec);
     }
-    if !request.orders.is_empty() {
-        if portfolio.is_some() || portfolio_mode {
-            errors.push(FieldError::new(
-                "orders",
-                "unsupported",
-                "open orders and what-if fills are not computed in portfolio mode yet",
-            ));
-        }
-        if imr.iter().any(Option::is_some) {
-            errors.push(FieldError::new(
-                "orders",
-                "unsupported",
-                "open orders and what-if fills are not computed with initialMarginModel yet",
-            ));
-        }
+    if !request.orders.is_empty() && !portfolio_mode && imr.iter().any(Option::is_some) {
+        errors.push(FieldError::new(
+            "orders",
+            "unsupported",
+            "open orders and what-if fills are not computed with initialMarginModel outside portfolio mode yet",
+        ));
     }
     errors.finish(RiskSpec {
         portfolio,
@@ -1450,9 +1454,16 @@ fn option_premium(
 impl BookModel {
     /// The model of a validated book, moves measured from `reference`.
     pub fn new(book: &Book, reference: f64) -> Self {
+        Self::of_positions(book, reference, |_| true)
+    }
+
+    /// The model of the positions of `book` that `keep` selects (one risk unit), moves measured
+    /// from `reference`.
+    pub fn of_positions(book: &Book, reference: f64, keep: impl Fn(&Position) -> bool) -> Self {
         let legs = book
             .positions
             .iter()
+            .filter(|p| keep(p))
             .map(|p| {
                 let m = &book.markets[p.market];
                 let qty = to_f64(p.contracts) * to_f64(m.contract_size);
@@ -1640,6 +1651,130 @@ pub fn scenario_margin_of(
     scenario_margin(&spec.grid, &inputs, model.closure(spec.grid.vol_convention))
 }
 
+/// One risk unit of a book: the positions whose markets share an underlying, valued from the
+/// unit's own reference price ([`crate::options::unit_reference`]).
+#[derive(Debug, Clone)]
+pub struct RiskUnit {
+    /// The underlying (`None`: markets that name none).
+    pub underlying: Option<String>,
+    /// Symbols of the unit's positions.
+    pub symbols: Vec<String>,
+    /// The unit's positions, moves measured from its reference.
+    pub model: BookModel,
+}
+
+/// The risk units of `book` (OKX portfolio margin: "all derivatives are grouped into risk units
+/// based on their underlyings … Margins are calculated per risk-unit", the unit MMRs summed into
+/// the portfolio MMR; Deribit's portfolio margin is likewise computed per currency pair;
+/// margin-models.md §5 "risk units per underlying"). Markets are grouped by their `underlying`;
+/// a book whose positions share one (or name none) is one unit, `whole` itself.
+pub fn risk_units(book: &Book, whole: &BookModel) -> Vec<RiskUnit> {
+    let names = crate::options::unit_names(book);
+    let symbols_of = |u: &Option<String>| -> Vec<String> {
+        book.positions
+            .iter()
+            .map(|p| &book.markets[p.market])
+            .filter(|m| m.underlying == *u)
+            .map(|m| m.symbol.clone())
+            .collect()
+    };
+    if names.len() < 2 {
+        let underlying = names.into_iter().next().flatten();
+        return vec![RiskUnit {
+            symbols: symbols_of(&underlying),
+            underlying,
+            model: whole.clone(),
+        }];
+    }
+    names
+        .into_iter()
+        .map(|u| {
+            let reference = crate::options::unit_reference(book, &u).map_or(f64::NAN, to_f64);
+            RiskUnit {
+                symbols: symbols_of(&u),
+                model: BookModel::of_positions(book, reference, |p| {
+                    book.markets[p.market].underlying == u
+                }),
+                underlying: u,
+            }
+        })
+        .collect()
+}
+
+/// Each unit's scenario margin under `spec`.
+fn units_margin(
+    units: &[RiskUnit],
+    spec: &PortfolioSpec,
+) -> Result<Vec<ScenarioMargin>, RiskError> {
+    units
+        .iter()
+        .map(|u| scenario_margin_of(&u.model, spec))
+        .collect()
+}
+
+/// Index of the unit with the largest requirement (the first on ties).
+fn largest(margins: &[ScenarioMargin]) -> usize {
+    let mut k = 0;
+    for (i, m) in margins.iter().enumerate() {
+        if m.requirement > margins[k].requirement {
+            k = i;
+        }
+    }
+    k
+}
+
+/// The account's maintenance margin under `spec` after every unit is shocked (prices × `x`,
+/// volatilities + `vol_add`, `days` later): the sum of the units' grid maintenance margins
+/// (each rounded up) plus other positions' maintenance. `None` beyond the engine's range.
+fn units_maintenance(
+    units: &[RiskUnit],
+    spec: &PortfolioSpec,
+    other_mm: Decimal,
+    shock: Option<(f64, f64, f64)>,
+) -> Option<Decimal> {
+    let mut total = other_mm;
+    for u in units {
+        let m = match shock {
+            Some((x, dv, days)) => scenario_margin_of(&u.model.shifted(x, dv, days), spec),
+            None => scenario_margin_of(&u.model, spec),
+        }
+        .ok()?;
+        total = crate::money::add(total, round_margin(from_f64(m.maintenance_margin)?))?;
+    }
+    Some(total)
+}
+
+/// The scenario grid's account margins of `book` (what-if fills in portfolio mode,
+/// [`crate::orders::evaluate_portfolio`]): the book valued from its reference underlying
+/// ([`reference_price`]), [`scenario_margin_of`], margins rounded up, other positions'
+/// maintenance added. `None` for an empty book or a figure beyond the engine's range.
+pub fn grid_figures(book: &Book, spec: &PortfolioSpec) -> Option<crate::orders::GridFigures> {
+    let reference = reference_price(book)?;
+    let model = BookModel::new(book, to_f64(reference));
+    let units = risk_units(book, &model);
+    let margins = units_margin(&units, spec).ok()?;
+    let mut im = Decimal::ZERO;
+    let mut mm = book.account.other_maintenance_margin;
+    for m in &margins {
+        im = crate::money::add(im, round_margin(from_f64(m.initial_margin)?))?;
+        mm = crate::money::add(mm, round_margin(from_f64(m.maintenance_margin)?))?;
+    }
+    let k = largest(&margins);
+    Some(crate::orders::GridFigures {
+        initial_margin: im,
+        maintenance_margin: round_margin(mm),
+        dominant: if units.len() > 1 {
+            format!(
+                "{}: {}",
+                unit_label(&units[k].underlying),
+                margins[k].dominant_label
+            )
+        } else {
+            margins[k].dominant_label.clone()
+        },
+    })
+}
+
 /// Maintenance margin and P&L of the book under the markets' own rules when the book is
 /// `model` (a [`BookModel::shifted`] copy of `book`'s). `None` if a figure leaves the engine's
 /// range.
@@ -1684,6 +1819,45 @@ fn standard_state(book: &Book, model: &BookModel, fee: Decimal) -> Option<(Decim
         }
     }
     Some((mm, total_pnl))
+}
+
+fn scenario_results(m: &ScenarioMargin) -> Vec<ScenarioResult> {
+    m.scenarios
+        .iter()
+        .map(|s| ScenarioResult {
+            label: s.label.clone(),
+            price: s.price,
+            vol_shift: s.vol_shift,
+            weight: s.weight,
+            pnl: s.pnl,
+            weighted_pnl: s.weighted_pnl,
+        })
+        .collect()
+}
+
+/// The minimum delta charge of `m` with the deltas of `model` behind it.
+fn min_delta_result(
+    model: &BookModel,
+    m: &ScenarioMargin,
+    pm: &PortfolioSpec,
+) -> Option<MinDeltaResult> {
+    m.min_delta.map(|c| {
+        let deltas = model.deltas();
+        let net: f64 = deltas.iter().sum();
+        let gross: f64 = deltas.iter().map(|d| d.abs()).sum();
+        let rule = pm.grid.min_delta.unwrap_or(MinDeltaRule {
+            unhedged: 0.0,
+            hedged: 0.0,
+        });
+        MinDeltaResult {
+            net_delta: net,
+            gross_delta: gross,
+            hedged_delta: ((gross - net.abs()) / 2.0).max(0.0),
+            unhedged_factor: rule.unhedged,
+            hedged_factor: rule.hedged,
+            charge: c.charge,
+        }
+    })
 }
 
 fn conv_text(c: VolConvention) -> String {
@@ -1731,22 +1905,60 @@ fn fill_touch(bl: &mut BookLiquidation, touch: Option<(f64, f64)>) {
 }
 
 /// Roots of `equity(P) = MM_portfolio(P)`: the grid re-run at every price (book shifted to it).
+///
+/// `moving: None` moves every risk unit by the same relative amount `P / reference`; with
+/// `Some(k)` only unit `k` moves (from its own reference) and every other unit is held, its
+/// maintenance margin at today's prices. With one unit both are the whole book.
 fn portfolio_book_liquidation(
     book: &Book,
-    model: &BookModel,
+    units: &[RiskUnit],
+    moving: Option<usize>,
+    reference: f64,
     spec: &PortfolioSpec,
     equity: f64,
 ) -> Option<BookLiquidation> {
-    let reference = model.reference;
-    let base = model.value(1.0, 0.0, 0.0, VolConvention::Additive);
+    let moves = |i: usize| moving.is_none_or(|k| k == i);
+    let bases: Vec<f64> = units
+        .iter()
+        .map(|u| u.model.value(1.0, 0.0, 0.0, VolConvention::Additive))
+        .collect();
     let other_mm = to_f64(book.account.other_maintenance_margin);
-    let eq = |p: f64| equity + model.value(p / reference, 0.0, 0.0, VolConvention::Additive) - base;
+    let held_mm: f64 = units
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !moves(*i))
+        .map(|(_, u)| scenario_margin_of(&u.model, spec).map_or(f64::NAN, |m| m.maintenance_margin))
+        .sum();
+    let eq = |p: f64| {
+        let x = p / reference;
+        units
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| moves(*i))
+            .fold(equity, |acc, (i, u)| {
+                acc + u.model.value(x, 0.0, 0.0, VolConvention::Additive) - bases[i]
+            })
+    };
     let mm = |p: f64| {
-        scenario_margin_of(&model.shifted(p / reference, 0.0, 0.0), spec)
-            .map_or(f64::NAN, |m| m.maintenance_margin + other_mm)
+        let x = p / reference;
+        units
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| moves(*i))
+            .try_fold(0.0, |acc, (_, u)| {
+                let m = scenario_margin_of(&u.model.shifted(x, 0.0, 0.0), spec).ok()?;
+                Some(acc + m.maintenance_margin)
+            })
+            .map_or(f64::NAN, |m| m + other_mm + held_mm)
     };
     // Keep the work bounded for large books: about 2·10⁷ leg valuations at most.
-    let per_eval = (model.legs.len().max(1) * (spec.grid.scenarios.len() + 1)) as f64;
+    let legs: usize = units
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| moves(*i))
+        .map(|(_, u)| u.model.legs.len())
+        .sum();
+    let per_eval = (legs.max(1) * (spec.grid.scenarios.len() + 1)) as f64;
     let steps = ((2.0e7 / per_eval) / 2.5).clamp(40.0, 400.0) as usize;
     let search = RootSearch {
         min_factor: 1e-3,
@@ -1785,6 +1997,14 @@ fn portfolio_book_liquidation(
         .collect();
     prices.sort_by_key(|a| a.price);
     prices.dedup_by(|a, b| a.price == b.price);
+    let what_moves = match (moving, units.len()) {
+        (None, 1) => "every market moves by the same relative amount".to_string(),
+        (None, _) => "every risk unit's markets move by the same relative amount as the reference, all units together".to_string(),
+        (Some(k), _) => format!(
+            "risk unit '{}' moves (its markets by the same relative amount as its reference), every other unit held at its prices with its maintenance margin at them",
+            unit_label(&units[k].underlying)
+        ),
+    };
     Some(BookLiquidation {
         reference_price: reference_d,
         below: r.nearest_below.and_then(from_f64).map(|p| round_price_against(p, true, None)),
@@ -1794,13 +2014,15 @@ fn portfolio_book_liquidation(
         searched_from: round_plain(from_f64(r.searched.0).unwrap_or(Decimal::ZERO)),
         searched_to: round_plain(from_f64(r.searched.1).unwrap_or(Decimal::ZERO)),
         method: format!(
-            "roots of equity(P) = MM(P) with MM the {} grid's maintenance margin recomputed at every underlying price P (every market moves by the same relative amount; options revalued with Black-76, volatility and time held); a {steps}-point geometric scan on each side of the reference over [P/10³, P·10²], each sign change bisected (risk::roots); roots rounded against the trader",
+            "roots of equity(P) = MM(P) with MM the {} grid's maintenance margin recomputed at every underlying price P ({what_moves}; options revalued with Black-76, volatility and time held); a {steps}-point geometric scan on each side of the reference over [P/10³, P·10²], each sign change bisected (risk::roots); roots rounded against the trader",
             spec.grid.id
         ),
         maintenance_basis: Some("portfolio".into()),
         volatility: None,
         horizon_days: None,
         touch_model: None,
+        by_risk_unit: None,
+        underlying: None,
     })
 }
 
@@ -1820,13 +2042,20 @@ pub fn extend(
     let equity = response.account.equity;
     let acc = &mut response.account;
 
+    // Risk units: built only where the grid needs them (portfolio mode).
+    let units = match &spec.portfolio {
+        Some(_) => risk_units(book, &model),
+        None => Vec::new(),
+    };
+    let several = crate::options::unit_names(book).len() > 1;
+
     // Portfolio margin.
     if let Some(pm) = &spec.portfolio {
         const P: &str = "account.portfolioMargin";
-        let m =
-            scenario_margin_of(&model, pm).map_err(|e| InputErrors::one(e.to_field_error(P)))?;
-        let im = round_margin(dec(P, m.initial_margin)?);
-        let mm = round_margin(dec(P, m.maintenance_margin)?);
+        let margins =
+            units_margin(&units, pm).map_err(|e| InputErrors::one(e.to_field_error(P)))?;
+        let k = largest(&margins);
+        let m = &margins[k];
         let range = || {
             InputErrors::one(FieldError::new(
                 P,
@@ -1834,63 +2063,81 @@ pub fn extend(
                 "the portfolio margin is beyond the engine's range",
             ))
         };
+        // Per unit, rounded up; the account's figures are their sums.
+        let mut unit_results = Vec::with_capacity(units.len());
+        let (mut im, mut mm) = (Decimal::ZERO, Decimal::ZERO);
+        for (u, um) in units.iter().zip(&margins) {
+            let u_im = round_margin(dec(P, um.initial_margin)?);
+            let u_mm = round_margin(dec(P, um.maintenance_margin)?);
+            im = crate::money::add(im, u_im).ok_or_else(range)?;
+            mm = crate::money::add(mm, u_mm).ok_or_else(range)?;
+            if several {
+                unit_results.push(RiskUnitMargin {
+                    underlying: unit_label(&u.underlying),
+                    reference_price: u.model.reference,
+                    symbols: u.symbols.clone(),
+                    scenarios: scenario_results(um),
+                    scan_risk: um.scan_risk,
+                    worst_scenario: um.worst_scenario.map(|i| um.scenarios[i].label.clone()),
+                    minimum_delta: min_delta_result(&u.model, um, pm),
+                    short_option_minimum: um.minimum,
+                    requirement: um.requirement,
+                    dominant: um.dominant_label.clone(),
+                    initial_margin: u_im,
+                    maintenance_margin: u_mm,
+                });
+            }
+        }
         let total_mm = mm
             .checked_add(book.account.other_maintenance_margin)
             .ok_or_else(range)?;
-        let deltas = model.deltas();
-        let minimum_delta = m.min_delta.map(|c| {
-            let net: f64 = deltas.iter().sum();
-            let gross: f64 = deltas.iter().map(|d| d.abs()).sum();
-            let rule = pm.grid.min_delta.unwrap_or(MinDeltaRule {
-                unhedged: 0.0,
-                hedged: 0.0,
-            });
-            MinDeltaResult {
-                net_delta: net,
-                gross_delta: gross,
-                hedged_delta: ((gross - net.abs()) / 2.0).max(0.0),
-                unhedged_factor: rule.unhedged,
-                hedged_factor: rule.hedged,
-                charge: c.charge,
-            }
-        });
+        let minimum_delta = min_delta_result(&units[k].model, m, pm);
         let mut notes = m.notes.clone();
-        notes.push("Futures are revalued linearly (their P&L), options fully with Black-76 (r = 0) at the shocked forward and volatility; every market moves by the same relative amount as the reference underlying.".into());
+        if several {
+            let names: Vec<String> = units.iter().map(|u| unit_label(&u.underlying)).collect();
+            notes.push(format!(
+                "Risk units: the markets are grouped by underlying ({}); the grid runs on each unit, its markets moving with the unit's own reference price and independently of the other units, and the account's requirement, IM and MM are the sums over units (OKX portfolio margin: MMR per risk unit, summed; Deribit: per currency pair). The scenario list, scan risk and minimum delta above are those of the unit with the largest requirement, '{}'; riskUnits lists every unit.",
+                names.join(", "),
+                names[k]
+            ));
+            notes.push("Futures are revalued linearly (their P&L), options fully with Black-76 (r = 0) at the shocked forward and volatility; within a risk unit every market moves by the same relative amount as the unit's reference underlying.".into());
+        } else {
+            notes.push("Futures are revalued linearly (their P&L), options fully with Black-76 (r = 0) at the shocked forward and volatility; every market moves by the same relative amount as the reference underlying.".into());
+        }
         if model.inverse {
             notes.push("Coin-settled book: scenario P&L, the minimum delta charge and the margins are in coin.".into());
         }
+        let dominant = if several {
+            format!("{}: {}", unit_label(&units[k].underlying), m.dominant_label)
+        } else {
+            m.dominant_label.clone()
+        };
         acc.portfolio_margin = Some(PortfolioMarginResult {
             grid: m.grid_id.clone(),
             grid_name: pm.grid.name.to_string(),
             as_of: pm.grid.as_of.to_string(),
             source: pm.grid.source.to_string(),
-            reference_price: model.reference,
+            reference_price: units[k].model.reference,
             price_scan_range: pm.price_scan_range,
             vol_scan_range: pm.vol_scan_range,
             vol_convention: conv_text(pm.grid.vol_convention),
             days_forward: pm.days_forward,
-            scenarios: m
-                .scenarios
-                .iter()
-                .map(|s| ScenarioResult {
-                    label: s.label.clone(),
-                    price: s.price,
-                    vol_shift: s.vol_shift,
-                    weight: s.weight,
-                    pnl: s.pnl,
-                    weighted_pnl: s.weighted_pnl,
-                })
-                .collect(),
+            scenarios: scenario_results(m),
             scan_risk: m.scan_risk,
             worst_scenario: m.worst_scenario.map(|i| m.scenarios[i].label.clone()),
             minimum_delta,
             short_option_minimum: m.minimum,
-            requirement: m.requirement,
-            dominant: m.dominant_label.clone(),
+            requirement: if several {
+                margins.iter().map(|x| x.requirement).sum()
+            } else {
+                m.requirement
+            },
+            dominant: dominant.clone(),
             initial_per_requirement: pm.grid.initial_per_requirement,
             maintenance_per_requirement: pm.grid.maintenance_per_requirement,
             initial_margin: im,
             maintenance_margin: mm,
+            risk_units: several.then_some(unit_results),
             notes,
         });
         acc.margin_mode = AccountMarginMode::Portfolio;
@@ -1904,7 +2151,7 @@ pub fn extend(
             round_plain(equity.checked_sub(im).ok_or_else(range)?.max(Decimal::ZERO));
         acc.notes.push(format!(
             "Portfolio margin ({}): the account's initial and maintenance margin come from the scenario grid over the whole book, dominated by '{}'. Each position's own margin figures are its standalone standard margin, shown for reference only.",
-            pm.grid.name, m.dominant_label
+            pm.grid.name, dominant
         ));
         if let Some(f) = book.account.liquidation_fee_rate {
             acc.notes.push(format!("Portfolio margin: the closing fee ({f}) is in each position's standalone maintenance margin but not in the grid's requirement."));
@@ -1922,15 +2169,46 @@ pub fn extend(
                 method: "bookRootSearch".into(),
             };
         }
-        acc.book_liquidation = portfolio_book_liquidation(book, &model, pm, to_f64(equity));
+        acc.book_liquidation =
+            portfolio_book_liquidation(book, &units, None, model.reference, pm, to_f64(equity));
+        if several {
+            if let Some(bl) = &mut acc.book_liquidation {
+                bl.by_risk_unit = Some(
+                    units
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(i, u)| {
+                            let mut l = portfolio_book_liquidation(
+                                book,
+                                &units,
+                                Some(i),
+                                u.model.reference,
+                                pm,
+                                to_f64(equity),
+                            )?;
+                            l.underlying = Some(unit_label(&u.underlying));
+                            Some(l)
+                        })
+                        .collect(),
+                );
+            }
+        }
     } else if spec.book_liquidation && acc.book_liquidation.is_none() {
         acc.book_liquidation = book_liquidation_from(book, fee, reference);
         if acc.book_liquidation.is_some() {
             acc.notes.push("Book liquidation: every market moves by the same relative amount as the reference (the first position's mark).".into());
         }
     }
+    if several && spec.portfolio.is_none() {
+        if let Some(bl) = &mut acc.book_liquidation {
+            bl.by_risk_unit = book_liquidation_by_unit(book, fee);
+        }
+    }
     if let Some(bl) = &mut acc.book_liquidation {
         fill_touch(bl, spec.touch);
+        for u in bl.by_risk_unit.iter_mut().flatten() {
+            fill_touch(u, spec.touch);
+        }
     }
 
     // Collateral.
@@ -1973,12 +2251,12 @@ pub fn extend(
                 )
             })?;
             let mm = match &spec.portfolio {
-                Some(pm) => scenario_margin_of(&shifted, pm)
-                    .ok()
-                    .and_then(|m| from_f64(m.maintenance_margin))
-                    .and_then(|m| {
-                        round_margin(m).checked_add(book.account.other_maintenance_margin)
-                    }),
+                Some(pm) => units_maintenance(
+                    &units,
+                    pm,
+                    book.account.other_maintenance_margin,
+                    Some((x, s.scenario.vol_shift, s.scenario.days_forward)),
+                ),
                 None => standard_state(book, &shifted, fee).map(|(mm, _)| round_margin(mm)),
             };
             let mm = mm.ok_or_else(|| {

@@ -148,10 +148,19 @@ pub struct MarketInput {
     /// option's `markPrice` (premium per unit: USD linear, coin inverse), not both.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub implied_volatility: Option<NumberInput>,
-    /// Perpetuals and futures: a dynamic initial-margin-rate model (margin-models.md §3),
-    /// applied on top of the margin rule: `IMR = max(rule's IMR, model's IMR)`.
+    /// A dynamic initial-margin-rate model (margin-models.md §3), applied on top of the margin
+    /// rule: perpetuals and futures `IMR = max(rule's IMR, model's IMR)`; options on their
+    /// delta-equivalent exposure `|Δ|·Q·S`, a short option's `IM = max(standard rule's IM,
+    /// rate(|Δ|·Q)·|Δ|·Q·S + Q·mark)` (long options keep their premium).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub initial_margin_model: Option<crate::portfolio::ImrModelInput>,
+    /// The underlying this market moves with (`"BTC"`, `"ETH"`): its **risk unit** in
+    /// portfolio margin and whole-book risk. Markets with the same underlying form one unit and
+    /// move together; different units move independently (OKX: "derivatives are grouped into
+    /// risk units based on their underlyings"). Markets without one share a single unit; when
+    /// no market names one, the whole book is one unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub underlying: Option<String>,
 }
 
 /// Margin rule inputs, tagged by `type`.
@@ -929,7 +938,14 @@ fn market(
             None
         }
     };
+    let underlying = match &input.underlying {
+        None => Some(None),
+        Some(u) => errors
+            .take(text(&format!("{path}.underlying"), Some(u)))
+            .map(Some),
+    };
     Some(Market {
+        underlying: underlying?,
         symbol: symbol?,
         kind: kind?,
         settlement: settlement?,
@@ -1191,6 +1207,13 @@ impl Request {
             ));
             return Err(errors.into_errors());
         }
+        // Portfolio mode: the grid margins the book, so option orders are evaluated too and an
+        // order needs no leverage ([`crate::orders::evaluate_portfolio`]).
+        let portfolio = self.account.as_ref().is_some_and(|a| {
+            a.margin_mode
+                .as_deref()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("portfolio"))
+        });
         let mut orders = Vec::with_capacity(self.orders.len());
         for (i, o) in self.orders.iter().enumerate() {
             let path = format!("orders[{i}]");
@@ -1207,11 +1230,11 @@ impl Request {
                 found
             });
             if let Some(k) = market {
-                if book.markets[k].option.is_some() {
+                if book.markets[k].option.is_some() && !portfolio {
                     errors.push(FieldError::new(
                         format!("{path}.symbol"),
                         "unsupported",
-                        "open orders and what-if fills are not supported for options yet",
+                        "open orders and what-if fills on options are computed in portfolio mode only (marginMode \"portfolio\")",
                     ));
                     continue;
                 }
@@ -1253,7 +1276,7 @@ impl Request {
                                     ..
                                 }
                         );
-                        if held.is_some() || own_rate {
+                        if held.is_some() || own_rate || portfolio {
                             Some(held)
                         } else {
                             errors.push(FieldError::new(

@@ -187,7 +187,7 @@ pub struct VolatilityUsed {
     /// Daily volatility, when estimated from a series.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub daily: Option<f64>,
-    /// `given`, `sample` or `ewma`.
+    /// `given`, `sample`, `ewma`, or `implied` (an option market's own implied volatility).
     pub method: String,
     /// Returns used by an estimate.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -330,6 +330,46 @@ pub struct BookLiquidation {
     /// The touch-probability model in words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub touch_model: Option<String>,
+    /// Books of several risk units (markets with different `underlying`): each unit's roots
+    /// with that unit's markets moving and every other unit held at its marks. The roots above
+    /// are those of every unit moving by the same relative amount.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_risk_unit: Option<Vec<BookLiquidation>>,
+    /// In `byRiskUnit`: the unit's underlying (`"unnamed"`: markets that name none); its roots
+    /// are in that underlying's price.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub underlying: Option<String>,
+}
+
+/// One risk unit's scenario margin (portfolio mode, books of several underlyings).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RiskUnitMargin {
+    /// The unit's underlying (`"unnamed"`: markets that name none).
+    pub underlying: String,
+    /// The unit's reference price (its first option market's underlying, else its first
+    /// position's mark).
+    pub reference_price: f64,
+    /// Symbols of the unit's positions.
+    pub symbols: Vec<String>,
+    /// Every scenario of the grid on this unit.
+    pub scenarios: Vec<ScenarioResult>,
+    /// Largest weighted loss.
+    pub scan_risk: f64,
+    /// Scenario of the largest weighted loss.
+    pub worst_scenario: Option<String>,
+    /// Minimum delta charge, for grids that have one.
+    pub minimum_delta: Option<MinDeltaResult>,
+    /// Short-option minimum.
+    pub short_option_minimum: f64,
+    /// The unit's requirement.
+    pub requirement: f64,
+    /// What sets the unit's requirement.
+    pub dominant: String,
+    /// The unit's initial margin.
+    pub initial_margin: Decimal,
+    /// The unit's maintenance margin.
+    pub maintenance_margin: Decimal,
 }
 
 /// Account totals.
@@ -490,6 +530,10 @@ pub struct PortfolioMarginResult {
     /// Maintenance margin, settlement currency (rounded up).
     #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub maintenance_margin: Decimal,
+    /// Books of several underlyings: each risk unit's margin (the account's is their sum; the
+    /// scenario-level fields above are those of the unit with the largest requirement).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub risk_units: Option<Vec<RiskUnitMargin>>,
     /// What is left out and the grid's notes.
     pub notes: Vec<String>,
 }
@@ -717,8 +761,23 @@ pub struct FillResult {
     /// (cross: equity ≥ initial margin; isolated: wallet ≥ isolated margins), or the order does
     /// not increase the initial margin.
     pub allowed: bool,
-    /// Every position's liquidation price afterwards (cross positions move together).
+    /// Every position's liquidation price afterwards (cross positions move together; empty in
+    /// portfolio mode, where the book is liquidated as a whole).
     pub liquidation_prices: Vec<LiquidationAfter>,
+    /// Portfolio mode: the account's maintenance margin afterwards (the grid's, re-run on the
+    /// filled book).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maintenance_margin: Option<Decimal>,
+    /// Portfolio mode: equity afterwards (wallet + realised PnL + every position's PnL at the
+    /// mark).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub equity: Option<Decimal>,
+    /// Portfolio mode: maintenance margin / equity afterwards (`null` when equity ≤ 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub margin_ratio: Option<Decimal>,
+    /// Portfolio mode: the grid scenario (or charge) that sets the requirement afterwards.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dominant_scenario: Option<String>,
 }
 
 /// One order and its what-if.

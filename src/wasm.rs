@@ -121,6 +121,8 @@ export interface MarketInput {
   marginBasis?: "mark" | "entry"; margin?: MarginRuleInput;
   optionType?: "call" | "put"; strike?: DecimalInput; expiry?: string;
   underlyingPrice?: DecimalInput; impliedVolatility?: DecimalInput;
+  /** The underlying the market moves with: its risk unit ("BTC", "ETH"); markets naming none share one. */
+  underlying?: string;
 }
 export interface PositionInput { symbol: string; side: "long" | "short" | "buy" | "sell"; size: DecimalInput; entryPrice: DecimalInput; leverage?: DecimalInput; isolatedMargin?: DecimalInput; }
 export interface OrderInput { symbol: string; side: "buy" | "sell" | "long" | "short"; size: DecimalInput; price?: DecimalInput; leverage?: DecimalInput; }
@@ -159,18 +161,45 @@ export interface PositionResult {
   option?: { optionType: string; strike: string; expiry: string; valuationTime: string; timeToExpiryYears: number; underlyingPrice: string; volatility: number; markPremium: string; markPremiumUsd: string; greeks: Greeks; positionGreeks: Greeks; units: string; [more: string]: unknown };
 }
 export interface Greeks { delta: number; gamma: number; vega: number; theta: number; }
+export interface ScenarioPnl { label: string; price: number; volShift: number; weight: number; pnl: number; weightedPnl: number; }
+/** Roots of equity = maintenance margin in the underlying price. */
+export interface BookLiquidation {
+  referencePrice: string; prices: { price: string; direction: string; distancePercent: string; distanceSigmas?: number; touchProbability?: number; [more: string]: unknown }[];
+  below: string | null; above: string | null; alreadyLiquidatable: boolean; searchedFrom: string; searchedTo: string; method: string;
+  maintenanceBasis?: string; volatility?: number; horizonDays?: number; touchModel?: string;
+  /** Books of several risk units: each unit's roots, that unit moving and the others held. */
+  byRiskUnit?: (BookLiquidation & { underlying: string })[];
+  underlying?: string;
+}
 export interface AccountResult {
   marginMode: "cross" | "isolated" | "portfolio"; settlement: "linear" | "inverse";
   walletBalance: string; unrealizedPnl: string; equity: string; initialMargin: string; initialMarginRatio: string | null;
   maintenanceMargin: string; marginRatio: string | null; availableBalance: string; grossNotional: string;
   effectiveLeverage: string | null; liquidationFeeRate: string | null; notes: string[];
-  bookLiquidation?: { referencePrice: string; prices: { price: string; direction: string; distancePercent: string; distanceSigmas?: number; touchProbability?: number; [more: string]: unknown }[]; below: string | null; above: string | null; alreadyLiquidatable: boolean; method: string; [more: string]: unknown };
+  bookLiquidation?: BookLiquidation;
   /** Portfolio mode: every scenario's P&L, the requirement and the scenario that sets it. */
-  portfolioMargin?: { grid: string; scenarios: { label: string; price: number; volShift: number; weight: number; pnl: number; weightedPnl: number }[]; requirement: unknown; dominant: unknown; initialMargin: unknown; maintenanceMargin: unknown; [more: string]: unknown };
+  portfolioMargin?: { grid: string; scenarios: ScenarioPnl[]; requirement: unknown; dominant: unknown; initialMargin: unknown; maintenanceMargin: unknown;
+    /** Books of several underlyings: each risk unit's grid margin (the account's is their sum). */
+    riskUnits?: { underlying: string; referencePrice: number; symbols: string[]; scenarios: ScenarioPnl[]; scanRisk: number; worstScenario: string | null; minimumDelta: unknown; shortOptionMinimum: number; requirement: number; dominant: string; initialMargin: string; maintenanceMargin: string }[];
+    [more: string]: unknown };
   collateral?: { assets: { asset: string; amount: string; price: string; haircut: string; value: string; valueAfterHaircut: string }[]; collateralisationRatio: unknown; [more: string]: unknown };
 }
+/** What happens if one order fills now, at its price. */
+export interface FillResult {
+  position: { side: "long" | "short"; size: string; entryPrice: string; initialMargin: string; maintenanceMargin: string; liquidationPrice: string | null } | null;
+  realizedPnl: string; incrementalInitialMargin: string; initialMargin: string; availableBalance: string; allowed: boolean;
+  liquidationPrices: { symbol: string; price: string | null }[];
+  /** Portfolio mode only: the scenario grid re-run on the filled book. */
+  maintenanceMargin?: string; equity?: string; marginRatio?: string; dominantScenario?: string;
+}
+export interface OrderResult { symbol: string; side: "buy" | "sell"; size: string; price: string; notional: string; ifFilled: FillResult | null; reason: string | null; }
+/** Open orders: the margin they hold (per market; none in portfolio mode) and each order's what-if. */
+export interface OrdersResult {
+  markets: { symbol: string; positionNotional: string; buyNotional: string; sellNotional: string; exposure: string; initialMarginRate: string; initialMargin: string }[];
+  initialMargin: string; initialMarginWithOrders: string; availableBalanceWithOrders: string; allowed: boolean; orders: OrderResult[]; notes: string[];
+}
 export interface CalculateResult {
-  account: AccountResult; positions: PositionResult[]; warnings: FieldError[]; orders?: unknown;
+  account: AccountResult; positions: PositionResult[]; warnings: FieldError[]; orders?: OrdersResult;
   var?: { confidence: number; var: number; expectedShortfall: number; varConvention: string; esConvention: string; [more: string]: unknown };
   stress?: { method: string; scenarios: { name: string; priceMovePercent: unknown; pnl: unknown; equity: unknown; maintenanceMargin: unknown; marginRatio: unknown; liquidated: boolean; [more: string]: unknown }[] };
 }

@@ -571,7 +571,122 @@ fn catalogue() -> Vec<Case> {
             "markets[0].tickSize",
             "not_positive",
         ),
+        // Dynamic initial-margin models on option markets (delta-equivalent exposure).
+        case(
+            "option model: negative floor",
+            option_with_model(json!({"type": "volatility", "floor": "-0.1", "volatility": "0.8"})),
+            "markets[0].initialMarginModel.floor",
+            "negative",
+        ),
+        case(
+            "option model: base above 100 %",
+            option_with_model(json!({"type": "sizeLinear", "base": "1.5", "slopePerUnit": "0"})),
+            "markets[0].initialMarginModel.base",
+            "out_of_range",
+        ),
+        case(
+            "option model: NaN volatility",
+            option_with_model(json!({"type": "volatility", "floor": "0.02", "volatility": "NaN"})),
+            "markets[0].initialMarginModel.volatility",
+            "not_a_number",
+        ),
+        case(
+            "option model: missing baseNotional",
+            option_with_model(json!({"type": "sqrtNotional", "base": "0.05"})),
+            "markets[0].initialMarginModel.baseNotional",
+            "required",
+        ),
+        case(
+            "option model: unknown field",
+            option_with_model(
+                json!({"type": "sqrtSize", "base": "0.1", "k": "0.01", "delta": "0.5"}),
+            ),
+            "markets[0].initialMarginModel.delta",
+            "unknown_field",
+        ),
+        // Risk units.
+        case(
+            "empty underlying",
+            set(base(), &format!("{m0}/underlying"), json!("  ")),
+            "markets[0].underlying",
+            "required",
+        ),
+        case(
+            "underlying too long",
+            set(base(), &format!("{m0}/underlying"), json!("B".repeat(65))),
+            "markets[0].underlying",
+            "too_long",
+        ),
+        case(
+            "underlying not a string",
+            set(base(), &format!("{m0}/underlying"), json!(7)),
+            "markets[0].underlying",
+            "wrong_type",
+        ),
+        // Orders in portfolio mode (option orders are evaluated there only).
+        case(
+            "portfolio order: zero size",
+            portfolio_with_order(json!({"symbol": "OPT", "side": "sell", "size": "0"})),
+            "orders[0].size",
+            "not_positive",
+        ),
+        case(
+            "portfolio order: garbage premium",
+            portfolio_with_order(
+                json!({"symbol": "OPT", "side": "buy", "size": "1", "price": "abc"}),
+            ),
+            "orders[0].price",
+            "not_a_number",
+        ),
+        case(
+            "portfolio order: negative premium",
+            portfolio_with_order(
+                json!({"symbol": "OPT", "side": "buy", "size": "1", "price": "-5"}),
+            ),
+            "orders[0].price",
+            "not_positive",
+        ),
+        case(
+            "portfolio order: bad side",
+            portfolio_with_order(json!({"symbol": "OPT", "side": "hold", "size": "1"})),
+            "orders[0].side",
+            "invalid_choice",
+        ),
+        case(
+            "option order outside portfolio mode",
+            set(
+                option_with_model(json!({"type": "sqrtSize", "base": "0.1", "k": "0.01"})),
+                "/orders",
+                json!([{"symbol": "OPT", "side": "buy", "size": "1"}]),
+            ),
+            "orders[0].symbol",
+            "unsupported",
+        ),
     ]
+}
+
+/// A portfolio-mode short option book with one order.
+fn portfolio_with_order(order: Value) -> Value {
+    let mut r = option_with_model(json!({"type": "sqrtSize", "base": "0.1", "k": "0.01"}));
+    r["account"]["marginMode"] = json!("portfolio");
+    r["account"]["portfolioMargin"] = json!({"grid": "paradex"});
+    r["orders"] = json!([order]);
+    r
+}
+
+/// A short option book whose market carries `model` as its initial-margin model.
+fn option_with_model(model: Value) -> Value {
+    json!({
+        "account": {"walletBalance": "100000"},
+        "valuationTime": "2025-06-01T08:00:00Z",
+        "markets": [{"symbol": "OPT", "kind": "option", "optionType": "call", "strike": "65000",
+                     "expiry": "2025-06-27T08:00:00Z", "underlyingPrice": "60000",
+                     "impliedVolatility": "0.6",
+                     "margin": {"type": "standardOption", "initialRate": "0.15",
+                                "initialFloorRate": "0.1", "maintenanceRate": "0.075"},
+                     "initialMarginModel": model}],
+        "positions": [{"symbol": "OPT", "side": "short", "size": "1", "entryPrice": "1000"}]
+    })
 }
 
 fn errors_of(out: &str) -> Vec<(String, String)> {

@@ -232,8 +232,13 @@ pub const SPAN_16: ScenarioGrid = ScenarioGrid {
     ),
     notes: Cow::Borrowed(
         "Extremes at 2 × range (3 × in some products: span_with_extreme_multiple). No \
-         short-option minimum unless given as `minimum`; no intra-commodity spread or \
-         delivery charges.",
+         short-option minimum unless given as `minimum`. Not modelled: intra-commodity \
+         (calendar) spread charges, inter-commodity spread credits and delivery charges — CME \
+         publishes the method (cmegroup.com 'Spread calculations': intra spreads add a charge to \
+         the legs' outright difference, inter spreads credit a percentage of the legs' outright \
+         margins) with example rates only, and no sourced parameters for crypto products were \
+         found; futures of one underlying move together here, so a calendar spread carries no \
+         charge.",
     ),
     price_unit: PriceUnit::ScanRange,
     vol_unit: VolUnit::ScanRange,
@@ -317,9 +322,13 @@ pub const PARADEX_PM: ScenarioGrid = ScenarioGrid {
     ),
     notes: Cow::Borrowed(
         "Funding provision and fee provision (added to IM and MM by Paradex) are not included. \
-         Deribit's S:PM uses the same shape (±16 % in 9 buckets × vol up/same/down, extended \
-         table, MM = 80 % of IM) but its volatility ranges and extended weights are not \
-         published as fixed numbers, so no Deribit grid ships.",
+         Deribit's S:PM uses the same shape (support article 'Portfolio Margin': ±16 % in 9 \
+         buckets × vol up/same/down, an extended table of −66 % … +500 % on vol up at a \
+         fraction of the P&L with a dampener, MM = 80 % of IM). Its API example \
+         (private/pme/simulate, testnet, 2024-06-17) shows price_range 0.16, volatility_range_up \
+         0.5 / down 0.25, vega powers 0.3 / 0.13, mm_factor 0.8 and an extended_dampener, but \
+         not how the volatility ranges apply, the extended-table fractions or the dampener \
+         formula, so no Deribit grid ships.",
     ),
     price_unit: PriceUnit::Relative,
     vol_unit: VolUnit::Literal,
@@ -359,9 +368,14 @@ pub const OKX_PM_BTC_ETH: ScenarioGrid = ScenarioGrid {
          margin-models.md §5",
     ),
     notes: Cow::Borrowed(
-        "Price moves only: MR1's volatility shocks, MR2 (time decay), MR3 (vega), MR4 (basis), \
-         MR5 (interest rate), MR7 (minimum charge) and MR9 (stablecoin) are not modelled. \
-         Assumption: MR6 is counted at full weight (no MR6 scaling was found in the sources).",
+        "Price moves only: MR1's volatility shocks, MR2 (time decay), MR3 (vega term \
+         structure), MR4 (basis), MR5 (interest rate), MR7 (minimum charge) and MR9 \
+         (stablecoin) are not modelled, so MMR = max(MR1, MR6) here rather than \
+         max(max(MR1, MR2, MR6) + MR3 + MR4 + MR5, MR7). The same announcement publishes MR4's \
+         annualised move risk (BTC/ETH 5 %) and MR7's multiplier tiers on the raw minimum \
+         charge, but not the formulas that use them; definitions of MR2, MR3 and MR5 with \
+         parameters were not found. Assumption: MR6 is counted at full weight (no MR6 scaling \
+         was found in the sources).",
     ),
     price_unit: PriceUnit::Relative,
     vol_unit: VolUnit::Literal,

@@ -62,3 +62,56 @@ test('the declared result types match what calculate and priceOption return', as
   assertMatches('FieldError', bad.errors[0]);
   for (const preset of imr.listPresets()) assertMatches('Preset', preset);
 });
+
+test('the declared order types match what-if results, standard and portfolio', async () => {
+  const imr = await engine();
+  const standard = imr.calculate({
+    account: { walletBalance: '1000' },
+    markets: [{ symbol: 'BTCUSDT', preset: 'binance-btcusdt-perp-2024-10', markPrice: '60000' }],
+    positions: [{ symbol: 'BTCUSDT', side: 'long', size: '0.1', entryPrice: '59000', leverage: '20' }],
+    orders: [{ symbol: 'BTCUSDT', side: 'buy', size: '0.05' }],
+  });
+  assert.equal(standard.ok, true);
+  assertMatches('OrdersResult', standard.result.orders);
+  assertMatches('OrderResult', standard.result.orders.orders[0]);
+  assertMatches('FillResult', standard.result.orders.orders[0].ifFilled);
+  const option = (symbol, optionType, strike) => ({
+    symbol, kind: 'option', optionType, strike, expiry: '2025-06-27T08:00:00Z', underlyingPrice: '60000',
+    impliedVolatility: '0.6', margin: { type: 'standardOption', initialRate: '0.15', initialFloorRate: '0.1', maintenanceRate: '0.075' },
+  });
+  const portfolio = imr.calculate({
+    account: { walletBalance: '20000', marginMode: 'portfolio', portfolioMargin: { grid: 'paradex' } },
+    valuationTime: '2025-06-01T08:00:00Z',
+    markets: [option('C65', 'call', '65000'), option('P50', 'put', '50000')],
+    positions: [{ symbol: 'C65', side: 'short', size: '1', entryPrice: '1500' }],
+    orders: [{ symbol: 'P50', side: 'buy', size: '1', price: '400' }],
+  });
+  assert.equal(portfolio.ok, true);
+  assertMatches('OrdersResult', portfolio.result.orders);
+  assertMatches('OrderResult', portfolio.result.orders.orders[0]);
+  const fill = portfolio.result.orders.orders[0].ifFilled;
+  assertMatches('FillResult', fill);
+  for (const key of ['maintenanceMargin', 'equity', 'marginRatio', 'dominantScenario']) assert.ok(key in fill, `portfolio fill has ${key}`);
+});
+
+test('the declared book-liquidation type matches a book of two risk units', async () => {
+  const imr = await engine();
+  const out = imr.calculate({
+    account: { walletBalance: '20000', bookLiquidation: true },
+    volatility: '0.6',
+    markets: [
+      { symbol: 'BTC-PERP', underlying: 'BTC', markPrice: '60000', margin: { type: 'fixed', maintenanceMarginRate: '0.005' } },
+      { symbol: 'ETH-PERP', underlying: 'ETH', markPrice: '3000', margin: { type: 'fixed', maintenanceMarginRate: '0.005' } },
+    ],
+    positions: [
+      { symbol: 'BTC-PERP', side: 'long', size: '1', entryPrice: '60000', leverage: '10' },
+      { symbol: 'ETH-PERP', side: 'short', size: '10', entryPrice: '3000', leverage: '10' },
+    ],
+  });
+  assert.equal(out.ok, true);
+  const book = out.result.account.bookLiquidation;
+  assertMatches('BookLiquidation', book);
+  assert.equal(book.byRiskUnit.length, 2);
+  for (const unit of book.byRiskUnit) assertMatches('BookLiquidation', unit);
+  assert.deepEqual(book.byRiskUnit.map((u) => u.underlying), ['BTC', 'ETH']);
+});

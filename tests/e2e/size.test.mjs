@@ -7,6 +7,12 @@
 // imr_bg.wasm 313 531 B + imr.js 4 559 B = 318 090 B gzipped (~311 KiB; the module is 817 228 B
 // raw) — 2.65× the target. The budget is that figure rounded up by ~5 KB, so the test catches
 // regressions without failing now; lower it as the module shrinks, down to the 120 KB target.
+//
+// Raised on 2026-12-01 (branch risk) for the rest of issue #5 — dynamic IMR models on option
+// markets (delta-equivalent exposure), what-if fills in portfolio mode, risk units per
+// underlying: 319 810 B before (e60e49b) → 333 586 B after (imr_bg.wasm 329 027 B + imr.js
+// 4 559 B gzipped, 858 575 B raw), with the new cold paths' Decimal arithmetic kept out of line
+// (money::mul/add/sub) to limit the growth. Budget: that figure rounded up by ~4.4 KB.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
@@ -16,8 +22,8 @@ import { gzipSync, constants } from 'node:zlib';
 
 const PKG = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'www', 'pkg');
 
-/** Current gzipped size (318 090 B) rounded up by ~5 KB. Target from the issue: 120 000 B. */
-const BUDGET_BYTES = 323_000;
+/** Current gzipped size (333 586 B) rounded up by ~4.4 KB. Target from the issue: 120 000 B. */
+const BUDGET_BYTES = 338_000;
 const TARGET_BYTES = 120_000;
 
 const gzipped = (bytes) => gzipSync(bytes, { level: constants.Z_BEST_COMPRESSION }).length;
