@@ -317,19 +317,26 @@ proptest! {
             let p = &base["positions"][i];
             let liq = &p["liquidation"];
             let already = liq["alreadyLiquidatable"] == true;
-            prop_assert_eq!(already, surplus(&base, i, isolated) <= Decimal::ZERO);
+            // The reported figures are rounded to 10 places (margins up), so a surplus within
+            // that rounding of zero is consistent with either answer; beyond it they must agree.
+            let reported = surplus(&base, i, isolated);
+            if reported.abs() > Decimal::new(3, 10) {
+                prop_assert_eq!(already, reported <= Decimal::ZERO);
+            }
             let Some(lp) = liq["price"].as_str().map(|s| Decimal::from_str(s).unwrap()) else {
                 continue;
             };
             prop_assert!(lp > Decimal::ZERO);
+            let tick = ticks[i];
             if !already {
+                // The root is on the safe side of the mark; rounding it to the tick against the
+                // trader may carry it at most one tick past the mark.
                 if leg.long {
-                    prop_assert!(lp < leg.mark, "long LP {} not below mark {}", lp, leg.mark);
+                    prop_assert!(lp < leg.mark + tick, "long LP {} not below mark {}", lp, leg.mark);
                 } else {
-                    prop_assert!(lp > leg.mark, "short LP {} not above mark {}", lp, leg.mark);
+                    prop_assert!(lp > leg.mark - tick, "short LP {} not above mark {}", lp, leg.mark);
                 }
             }
-            let tick = ticks[i];
             prop_assert_eq!(lp % tick, Decimal::ZERO, "LP {} not on the tick {}", lp, tick);
             let adverse = if leg.long { lp - tick } else { lp + tick };
             if adverse <= Decimal::ZERO {
