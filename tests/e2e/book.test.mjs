@@ -51,7 +51,8 @@ const CROSS_REQUEST = {
 };
 
 test('a cross book of two futures shows the liquidation prices the engine returns, and charts the first', async () => {
-  const expected = imr.calculate(CROSS_REQUEST);
+  // The request the page sends: the book, its whole-book liquidation, the risk inputs and stress.
+  const expected = imr.calculate({ ...CROSS_REQUEST, account: { ...CROSS_REQUEST.account, bookLiquidation: true }, ...PAGE_DEFAULTS });
   assert.equal(expected.ok, true);
   const [btc, eth] = expected.result.positions;
   const b = await openPage(server.origin);
