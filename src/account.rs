@@ -581,6 +581,8 @@ pub fn compute_with(book: &Book, models: &[Option<ImrSpec>]) -> Response {
                 reason: liq.reason,
                 already_liquidatable: already,
                 method: liq.method.into(),
+                distance_sigmas: None,
+                touch_probability: None,
             },
             max_additional_size: max_additional,
             breakdown,

@@ -518,6 +518,8 @@ pub fn position_result(
             ),
             already_liquidatable: equity_here <= f.maintenance_margin,
             method: "bookRootSearch".into(),
+            distance_sigmas: None,
+            touch_probability: None,
         },
         max_additional_size: max_additional,
         breakdown,

@@ -47,8 +47,9 @@ use crate::pricing::{black76, black76_price, OptionKind};
 use crate::request::{premium_decimal, Request, MAX_NOTIONAL, MAX_TEXT};
 use crate::response::{
     AccountMarginMode, BookLiquidation, BookLiquidationPrice, CollateralAssetResult,
-    CollateralResult, ImrSource, Liquidation, MinDeltaResult, PortfolioMarginResult, Response,
-    RiskUnitMargin, ScenarioResult, StressReport, StressResultItem, VarResult, VolatilityUsed,
+    CollateralResult, ImrSource, Liquidation, MinDeltaResult, PortfolioMarginResult,
+    PositionResult, Response, RiskUnitMargin, ScenarioResult, Step, StressReport,
+    StressResultItem, VarResult, VolatilityUsed,
 };
 use crate::risk::imr::{ImrInputs, ImrModel, ImrRate};
 use crate::risk::roots::{liquidation_roots, Crossing, RootSearch};
@@ -1904,6 +1905,58 @@ fn fill_touch(bl: &mut BookLiquidation, touch: Option<(f64, f64)>) {
     ));
 }
 
+/// Each position's own liquidation price (isolated, or cross position by position), when it
+/// has one: its distance in σ of the horizon move from the position's mark,
+/// `ln(LP/P) / (σ·√(h/365))`, and the probability of the mark touching it within the horizon
+/// under a driftless lognormal price (margin-models.md §7, [`crate::risk::touch`]), the same
+/// model as the whole book's roots; each with a line in the position's breakdown.
+fn fill_position_touch(positions: &mut [PositionResult], touch: Option<(f64, f64)>) {
+    let Some((sigma, h)) = touch else {
+        return;
+    };
+    for p in positions {
+        let Some(price) = p.liquidation.price else {
+            continue;
+        };
+        let (mark, level) = (to_f64(p.mark_price), to_f64(price));
+        let Ok(d) = distance_sigmas(mark, level, sigma, h) else {
+            continue;
+        };
+        let already = p.liquidation.already_liquidatable;
+        let probability = if already {
+            Some(1.0)
+        } else {
+            touch_probability(mark, level, sigma, h, Drift::Martingale)
+                .ok()
+                .map(|t| t.probability)
+        };
+        p.liquidation.distance_sigmas = Some(d);
+        p.liquidation.touch_probability = probability;
+        p.breakdown.push(Step {
+            label: "Distance to liquidation in σ".into(),
+            formula: format!(
+                "ln({price} / {} (mark)) / (σ {sigma} × √({h} days / 365))",
+                p.mark_price
+            ),
+            value: format!("{d}"),
+        });
+        if let Some(t) = probability {
+            p.breakdown.push(Step {
+                label: format!(
+                    "Probability of touching it within {h} day{}",
+                    if h == 1.0 { "" } else { "s" }
+                ),
+                formula: if already {
+                    "already at or past the liquidation condition at the mark".into()
+                } else {
+                    "lognormal price, no drift (dS = σ·S·dW): first-passage probability of ln(S) to ln(LP) (risk::touch)".into()
+                },
+                value: format!("{t}"),
+            });
+        }
+    }
+}
+
 /// Roots of `equity(P) = MM_portfolio(P)`: the grid re-run at every price (book shifted to it).
 ///
 /// `moving: None` moves every risk unit by the same relative amount `P / reference`; with
@@ -2167,6 +2220,8 @@ pub fn extend(
                 ),
                 already_liquidatable: equity <= total_mm,
                 method: "bookRootSearch".into(),
+                distance_sigmas: None,
+                touch_probability: None,
             };
         }
         acc.book_liquidation =
@@ -2210,6 +2265,7 @@ pub fn extend(
             fill_touch(u, spec.touch);
         }
     }
+    fill_position_touch(&mut response.positions, spec.touch);
 
     // Collateral.
     if !spec.collateral.is_empty() {

@@ -60,6 +60,15 @@ pub struct Liquidation {
     pub already_liquidatable: bool,
     /// How it was found.
     pub method: String,
+    /// `ln(LP / mark) / (σ·√(h/365))` with the request's `volatility` and `horizonDays`
+    /// (signed: negative below the mark); absent without a volatility or a liquidation price.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance_sigmas: Option<f64>,
+    /// Probability that the mark touches the liquidation price within `horizonDays` under a
+    /// driftless lognormal price with the request's `volatility` ([`crate::risk::touch`]); 1
+    /// when the position is already liquidatable; absent without a volatility or a price.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub touch_probability: Option<f64>,
 }
 
 /// Figures for one position.

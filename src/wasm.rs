@@ -146,7 +146,11 @@ export interface CalculateRequest {
 
 /** Decimal figures are strings; model outputs (Greeks, volatility) are numbers. */
 export interface Step { label: string; formula: string; value: string; }
-export interface Liquidation { price: string | null; distancePercent: string | null; tier: number | null; reason: string | null; alreadyLiquidatable: boolean; method: string; }
+export interface Liquidation {
+  price: string | null; distancePercent: string | null; tier: number | null; reason: string | null; alreadyLiquidatable: boolean; method: string;
+  /** With `volatility`: ln(price / mark) / (σ·√(h/365)), signed, and the probability of touching it within `horizonDays` (1 when already liquidatable). */
+  distanceSigmas?: number; touchProbability?: number;
+}
 export interface PositionResult {
   symbol: string; side: "long" | "short"; settlement: "linear" | "inverse";
   size: string; quantity: string; entryPrice: string; markPrice: string; indexPrice?: string; markIndexBasisPercent?: string;
@@ -182,7 +186,20 @@ export interface AccountResult {
     /** Books of several underlyings: each risk unit's grid margin (the account's is their sum). */
     riskUnits?: { underlying: string; referencePrice: number; symbols: string[]; scenarios: ScenarioPnl[]; scanRisk: number; worstScenario: string | null; minimumDelta: unknown; shortOptionMinimum: number; requirement: number; dominant: string; initialMargin: string; maintenanceMargin: string }[];
     [more: string]: unknown };
-  collateral?: { assets: { asset: string; amount: string; price: string; haircut: string; value: string; valueAfterHaircut: string }[]; collateralisationRatio: unknown; [more: string]: unknown };
+  collateral?: CollateralResult;
+}
+/** `account.collateral`: each asset at amount × price × (1 − haircut), added to the wallet in equity. */
+export interface CollateralResult {
+  assets: { asset: string; amount: string; price: string; haircut: string; value: string; valueAfterHaircut: string }[];
+  grossValue: string; valueAfterHaircuts: string; totalCollateral: string;
+  /** total collateral / initial margin; null without initial margin. */
+  collateralisationRatio: string | null;
+}
+/** Historical-simulation VaR / ES of the whole book, with the conventions used. */
+export interface VarResult {
+  confidence: number; var: number; expectedShortfall: number; varConvention: string; esConvention: string; defaultConventions: boolean;
+  horizonDays: number; horizon: string; scale: number; scenarios: number; observations: number; tailSize: string; worstLoss: number;
+  referencePrice: number; method: string;
 }
 /** What happens if one order fills now, at its price. */
 export interface FillResult {
@@ -200,7 +217,7 @@ export interface OrdersResult {
 }
 export interface CalculateResult {
   account: AccountResult; positions: PositionResult[]; warnings: FieldError[]; orders?: OrdersResult;
-  var?: { confidence: number; var: number; expectedShortfall: number; varConvention: string; esConvention: string; [more: string]: unknown };
+  var?: VarResult;
   stress?: { method: string; scenarios: { name: string; priceMovePercent: unknown; pnl: unknown; equity: unknown; maintenanceMargin: unknown; marginRatio: unknown; liquidated: boolean; [more: string]: unknown }[] };
 }
 

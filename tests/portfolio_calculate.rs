@@ -692,6 +692,117 @@ fn standard_option_book_roots_get_distance_in_sigma_and_touch_probability() {
     assert_eq!(num(&bl["horizonDays"]), 30.0);
 }
 
+/// An isolated book of two futures (Bybit's published long: 1 BTC at 20 000, 50×, MMR 0.5 %,
+/// liquidation 19 700; a short of 10 ETH at 1 000, 10×, MMR 1 %), with the given extras.
+fn isolated_pair(btc_mark: &str, extra: Value) -> Value {
+    let mut r = json!({
+        "account": {"walletBalance": "5000", "marginMode": "isolated"},
+        "markets": [
+            {"symbol": "BTCUSDT", "markPrice": btc_mark, "marginBasis": "entry",
+             "margin": {"type": "fixed", "maintenanceMarginRate": "0.005"}},
+            {"symbol": "ETHUSDT", "markPrice": "1000",
+             "margin": {"type": "fixed", "maintenanceMarginRate": "0.01"}}
+        ],
+        "positions": [
+            {"symbol": "BTCUSDT", "side": "long", "size": "1", "entryPrice": "20000", "leverage": "50"},
+            {"symbol": "ETHUSDT", "side": "short", "size": "10", "entryPrice": "1000", "leverage": "10"}
+        ]
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        r[k] = v.clone();
+    }
+    r
+}
+
+#[test]
+fn isolated_positions_get_distance_in_sigma_and_touch_probability() {
+    // Without a volatility: no σ figures on the positions.
+    let plain = run(&isolated_pair("20000", json!({})));
+    for p in plain["positions"].as_array().unwrap() {
+        assert!(p["liquidation"].get("distanceSigmas").is_none(), "{p}");
+        assert!(p["liquidation"].get("touchProbability").is_none(), "{p}");
+    }
+    let r = run(&isolated_pair(
+        "20000",
+        json!({"volatility": "0.8", "horizonDays": "3"}),
+    ));
+    let sd = 0.8 * (3.0f64 / 365.0).sqrt();
+    let positions = r["positions"].as_array().unwrap();
+    // Bybit's example, and the closed form for the short: LP = (IM + Q·EP) / (Q·MMR + Q).
+    assert_eq!(positions[0]["liquidation"]["price"], "19700");
+    assert_close(
+        "short liquidation",
+        num(&positions[1]["liquidation"]["price"]),
+        (1000.0 + 10_000.0) / (10.0 * 0.01 + 10.0),
+        1e-9,
+    );
+    for (p, mark) in positions.iter().zip([20_000.0, 1_000.0]) {
+        let liq = &p["liquidation"];
+        let lp = num(&liq["price"]);
+        let d = num(&liq["distanceSigmas"]);
+        assert_close("σ distance", d, (lp / mark).ln() / sd, 1e-12);
+        assert_close(
+            "touch",
+            num(&liq["touchProbability"]),
+            touch(mark, lp, 0.8, 3.0),
+            1e-10,
+        );
+        let t = num(&liq["touchProbability"]);
+        assert!(t > 0.0 && t < 1.0, "{t}");
+        // The breakdown says how both were found.
+        let steps = p["breakdown"].as_array().unwrap();
+        let step = |label: &str| {
+            steps
+                .iter()
+                .find(|s| s["label"].as_str().unwrap().starts_with(label))
+                .unwrap_or_else(|| panic!("no '{label}' step in {p}"))
+                .clone()
+        };
+        assert_eq!(num(&step("Distance to liquidation in σ")["value"]), d);
+        assert_eq!(
+            num(&step("Probability of touching it within 3 days")["value"]),
+            t
+        );
+    }
+    // Below the long's mark a negative distance, above the short's a positive one.
+    assert!(num(&positions[0]["liquidation"]["distanceSigmas"]) < 0.0);
+    assert!(num(&positions[1]["liquidation"]["distanceSigmas"]) > 0.0);
+    // A longer horizon: the same distance in price is fewer σ and more likely to be touched.
+    let longer = run(&isolated_pair(
+        "20000",
+        json!({"volatility": "0.8", "horizonDays": "30"}),
+    ));
+    let l0 = &longer["positions"][0]["liquidation"];
+    assert!(
+        num(&l0["distanceSigmas"]).abs()
+            < num(&positions[0]["liquidation"]["distanceSigmas"]).abs()
+    );
+    assert!(num(&l0["touchProbability"]) > num(&positions[0]["liquidation"]["touchProbability"]));
+    // Already past its liquidation price at the mark: it has been touched.
+    let past = run(&isolated_pair(
+        "19000",
+        json!({"volatility": "0.8", "horizonDays": "3"}),
+    ));
+    let l = &past["positions"][0]["liquidation"];
+    assert_eq!(l["alreadyLiquidatable"], true, "{l}");
+    assert_eq!(num(&l["touchProbability"]), 1.0);
+    assert_close(
+        "σ distance past",
+        num(&l["distanceSigmas"]),
+        (num(&l["price"]) / 19_000.0).ln() / sd,
+        1e-12,
+    );
+    // Portfolio mode liquidates the book as a whole: no per-position figures there.
+    let mut pm = isolated_pair("20000", json!({"volatility": "0.8"}));
+    pm["account"]["marginMode"] = json!("portfolio");
+    pm["account"]["portfolioMargin"] = json!({"grid": "okx"});
+    let pm = run(&pm);
+    for p in pm["positions"].as_array().unwrap() {
+        assert!(p["liquidation"]["price"].is_null());
+        assert!(p["liquidation"].get("distanceSigmas").is_none(), "{p}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Stress
 // ---------------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ import * as fmt from './format.js';
 import { drawChart, drawCurve } from './chart.js';
 import {
   defaultState, defaultPosition, defaultStressRow, toRequest, toHash, fromHash, fromRequest, uniqueSymbol, hasOptions, nowMinute,
-  shiftDecimal, MAX_POSITIONS, MAX_STRESS, MAX_TEXT,
+  shiftDecimal, defaultTiers, defaultCollateralRow, defaultScenarioRow, futuresRuleFrom, optionRuleFrom, seriesFitsLink,
+  MAX_POSITIONS, MAX_STRESS, MAX_TEXT, MAX_TIERS, MAX_COLLATERAL, MAX_SCENARIOS, MAX_SERIES, MAX_SERIES_IN_LINK,
 } from './state.js';
 
 const $ = (id) => document.getElementById(id);
@@ -133,8 +134,93 @@ function presetInfo(p, i) {
     preset
       ? [h('p', { text: `${preset.venue} · ${preset.symbol}` }),
         h('p', {}, 'As of ', h('time', { datetime: preset.asOf, text: preset.asOf }), ` · Source: ${preset.source}`),
-        preset.notes ? h('p', { class: 'hint', text: preset.notes }) : null]
+        preset.notes ? h('p', { class: 'hint', text: preset.notes }) : null,
+        h('div', { class: 'row-actions' }, h('button', {
+          type: 'button', 'data-action': 'edit-preset', 'data-i': i, id: `p${i}-edit-preset`,
+          'aria-describedby': `p${i}-edit-preset-hint`, text: 'Edit a copy of these parameters',
+        })),
+        h('p', { class: 'hint', id: `p${i}-edit-preset-hint`, text: 'Copies the preset\'s rule and contract into editable fields; the preset itself is left as published.' })]
       : h('p', { text: 'This preset is not bundled with this version of the engine.' }));
+}
+
+/** A small text control of a row editor (tiers, collateral, scenarios): label, input, error. */
+function rowInput(id, labelText, value, data, { inputmode = 'decimal', hint } = {}) {
+  const control = h('input', { id, inputmode, maxlength: MAX_TEXT, spellcheck: 'false', 'aria-describedby': `${hint ? `${id}-hint ` : ''}${id}-error`, ...data });
+  control.value = value;
+  return h('div', { class: 'field' },
+    h('label', { for: id, text: labelText }),
+    control,
+    hint ? h('p', { class: 'hint', id: `${id}-hint`, text: hint }) : null,
+    h('p', { class: 'error', id: `${id}-error` }));
+}
+
+/** The tier table of a futures position: one small fieldset per tier, add and remove. */
+function tierEditor(p, i) {
+  const rows = p.tiers.map((t, k) => {
+    const input = (key, labelText, hint) => rowInput(`p${i}-t${k}-${key}`, labelText, t[key], { 'data-i': i, 'data-t': k, 'data-tk': key }, { hint });
+    return h('fieldset', { class: 'tier-row', id: `p${i}-t${k}` },
+      h('legend', {}, `Tier ${k + 1}`, h('span', { class: 'tier-used', id: `p${i}-t${k}-used` })),
+      h('div', { class: 'fields tier-fields' },
+        input('floor', 'Notional from'),
+        input('cap', 'Notional up to'),
+        input('mmr', 'Maint. margin rate'),
+        input('lev', 'Max leverage (×)'),
+        input('amount', 'Maint. amount')),
+      h('p', { class: 'error', id: `p${i}-t${k}-error` }),
+      h('div', { class: 'row-actions' },
+        h('button', { type: 'button', 'data-action': 'remove-tier', 'data-i': i, 'data-t': k, 'aria-label': `Remove tier ${k + 1} of position ${i + 1}`, disabled: p.tiers.length <= 1, text: 'Remove tier' })));
+  });
+  return h('div', { class: 'field wide rule-editor', id: `p${i}-tiers`, 'data-field': 'tiers' },
+    h('p', { class: 'hint', id: `p${i}-tiers-hint`, text: 'Tiers by notional (settlement currency), lowest first, contiguous; the last may be open-ended (blank upper bound). MM = notional × rate − amount in the tier holding the notional; each tier caps leverage. A blank maintenance amount is derived by the engine (which makes MM continuous); a given one is checked. The engine marks the tier in use.' }),
+    ...rows,
+    h('p', { class: 'error', id: `p${i}-tiers-error` }),
+    h('div', { class: 'row-actions' },
+      h('button', { type: 'button', 'data-action': 'add-tier', 'data-i': i, id: `p${i}-add-tier`, disabled: p.tiers.length >= MAX_TIERS, text: 'Add tier' })));
+}
+
+/** The standard option rule's other parameters, collapsed unless one is set. */
+function optionExtras(p, i) {
+  const set = [p.optItm, p.optMf, p.optPm, p.optLf].some((v) => String(v).trim() !== '') || p.optPae;
+  const id = `p${i}-optPae`;
+  const box = h('input', { type: 'checkbox', id, 'data-i': i, 'data-k': 'optPae', 'aria-describedby': `${id}-hint ${id}-error` });
+  box.checked = p.optPae;
+  return h('details', { class: 'field wide option-extras', id: `p${i}-option-extras`, open: set },
+    h('summary', { text: 'More option-rule parameters' }),
+    h('div', { class: 'fields' },
+      field(i, 'optItm', 'In-the-money maint. rate c′', textInput(p.optItm), 'Blank: none (Paradex form MM = max(c′·S − OTM, c·S) + …).'),
+      field(i, 'optMf', 'Margin factor MF', textInput(p.optMf), 'Multiplies the rate terms; blank: 1 (OKX tier factor).'),
+      field(i, 'optPm', 'Premium multiplier in MM', textInput(p.optPm), 'Blank: 1 (Paradex example 0.5).'),
+      field(i, 'optLf', 'Liquidation fee rate', textInput(p.optLf), 'Of the underlying, added to MM; blank: 0 (Bybit).'),
+      h('div', { class: 'field wide', 'data-field': 'optPae' },
+        h('div', { class: 'check-row' }, box, h('label', { for: id, text: 'Initial margin charges max(entry, mark) premium' })),
+        h('p', { class: 'hint', id: `${id}-hint`, text: 'Bybit\'s rule; off: the mark premium.' }),
+        h('p', { class: 'warn', id: `${id}-warn` }),
+        h('p', { class: 'error', id: `${id}-error` }))));
+}
+
+/** "Start from preset": copies a bundled preset's parameters into the editable rule. */
+function copyFromPreset(p, i, offered) {
+  if (offered.length === 0) return null;
+  const id = `p${i}-copyFrom`;
+  const sel = h('select', { id, 'data-i': i, 'data-no-state': '', 'aria-describedby': `${id}-hint` }, offered.map((x) => h('option', { value: x.name, text: x.name })));
+  return h('div', { class: 'field wide copy-from' },
+    h('label', { for: id, text: 'Start from preset' }),
+    h('div', { class: 'row tight' }, sel,
+      h('button', { type: 'button', 'data-action': 'copy-preset', 'data-i': i, id: `p${i}-copy-preset`, text: 'Copy its parameters' })),
+    h('p', { class: 'hint', id: `${id}-hint`, text: 'Replaces this rule with the preset\'s (and its settlement, contract size and margin basis), then edit freely.' }));
+}
+
+/** Copies `preset`'s rule and contract fields into position `p` as an editable rule. */
+function copyPresetInto(p, preset) {
+  const m = preset.market ?? {};
+  const str = (v, fallback = '') => (v === undefined || v === null ? fallback : String(v).slice(0, MAX_TEXT));
+  if (presetKind(preset) === 'option') Object.assign(p, optionRuleFrom(m.margin ?? {}, str, preset.name));
+  else {
+    Object.assign(p, futuresRuleFrom(m.margin ?? {}, str, preset.name));
+    if (m.marginBasis) p.marginBasis = m.marginBasis;
+  }
+  if (m.settlement) p.settlement = m.settlement;
+  if (m.contractSize !== undefined) p.contractSize = str(m.contractSize, '1');
 }
 
 /**
@@ -170,8 +256,11 @@ function positionFieldset(p, i, count) {
   const legendName = h('span', { class: 'legend-symbol', id: `p${i}-legend-symbol`, text: p.symbol ? ` — ${p.symbol}` : '' });
   // Presets of the position's family: option presets for options, futures presets otherwise.
   const offered = presets.filter((x) => family(presetKind(x)) === family(p.kind));
-  const ruleOptions = [['fixed', isOption ? 'Standard option rule' : 'Fixed maintenance rate'], ...offered.map((x) => [`preset:${x.name}`, `Preset: ${x.name}`])];
-  const ruleValue = isPreset ? `preset:${p.preset}` : 'fixed';
+  const editable = isOption
+    ? [['fixed', 'Standard option rule (editable)']]
+    : [['fixed', 'Fixed maintenance rate'], ['tiered', 'Tier table (editable)'], ['sizeScaled', 'Size-scaled rates (editable)']];
+  const ruleOptions = [...editable, ...offered.map((x) => [`preset:${x.name}`, `Preset: ${x.name}`])];
+  const ruleValue = isPreset ? `preset:${p.preset}` : p.rule;
   if (isPreset && !offered.some((x) => x.name.toLowerCase() === p.preset.trim().toLowerCase())) ruleOptions.push([ruleValue, `Preset: ${p.preset} (unknown)`]);
   const ruleSelect = select(ruleOptions, ruleValue);
   const premiumUnit = inverse ? 'coin' : 'USDT';
@@ -210,12 +299,24 @@ function positionFieldset(p, i, count) {
       field(i, 'imRate', 'Initial rate a', textInput(p.imRate), 'Fractions of the underlying price (0.15 is 15 %); the breakdown shows how each is used.'),
       field(i, 'imFloorRate', 'Initial floor rate b', textInput(p.imFloorRate)),
       field(i, 'mmRate', 'Maintenance rate c', textInput(p.mmRate)),
+      optionExtras(p, i),
+      copyFromPreset(p, i, offered),
       field(i, 'settlement', 'Settlement', select([['linear', 'Linear (USD)'], ['inverse', 'Inverse (coin)']], p.settlement)),
       field(i, 'contractSize', 'Contract size (underlying units)', textInput(p.contractSize)),
     );
   } else {
+    if (p.rule === 'tiered') fields.push(tierEditor(p, i));
+    else if (p.rule === 'sizeScaled') {
+      fields.push(
+        field(i, 'ssInitial', 'Initial rate at zero size', textInput(p.ssInitial), 'IMR = this + slope × size (base units), MMR likewise: Deribit\'s form.'),
+        field(i, 'ssMaint', 'Maintenance rate at zero size', textInput(p.ssMaint)),
+        field(i, 'ssSlope', 'Slope per unit of size', textInput(p.ssSlope), 'Added to both rates per base unit: 0.00005 is 0.005 % per BTC.'),
+      );
+    } else {
+      fields.push(field(i, 'mmr', 'Maintenance margin rate', textInput(p.mmr), 'A fraction: 0.005 is 0.5 %.'));
+    }
     fields.push(
-      field(i, 'mmr', 'Maintenance margin rate', textInput(p.mmr), 'A fraction: 0.005 is 0.5 %.'),
+      copyFromPreset(p, i, offered),
       field(i, 'marginBasis', 'Margin on', select([['mark', 'Mark price'], ['entry', 'Entry price']], p.marginBasis)),
       field(i, 'settlement', 'Settlement', select([['linear', 'Linear (USDT)'], ['inverse', 'Inverse (coin)']], p.settlement)),
       field(i, 'contractSize', inverse ? 'Contract face value (USD)' : 'Contract size (base units)', textInput(p.contractSize)),
@@ -251,19 +352,185 @@ function renderBook(focusId) {
   form.elements.pmGrid.value = state.pmGrid;
   form.elements.pmPriceRange.value = state.pmPriceRange;
   form.elements.pmVolRange.value = state.pmVolRange;
+  $('pm-custom').replaceChildren(); // rebuilt by syncAccountControls for a custom grid
   syncAccountControls();
   renderStressRows();
+  renderCollateralRows();
+  renderVarControls();
   if (active && $(active)) $(active).focus();
 }
 
-/** The portfolio-margin fields: shown in portfolio mode; the scan ranges only for SPAN. */
+/**
+ * The portfolio-margin fields: shown in portfolio mode; the scan ranges for SPAN and for a custom
+ * grid whose moves are in scan-range units; the custom grid's editor for a custom grid.
+ */
 function syncAccountControls() {
   $('pm-fieldset').hidden = state.marginMode !== 'portfolio';
   const span = state.pmGrid === 'span16';
-  for (const id of ['pmPriceRange', 'pmVolRange']) form.elements[id].disabled = !span;
+  const custom = state.pmGrid === 'custom';
+  form.elements.pmPriceRange.disabled = !(span || (custom && state.custom.priceUnit === 'scanRange'));
+  form.elements.pmVolRange.disabled = !(span || (custom && state.custom.volUnit === 'scanRange'));
   $('pmPriceRange-hint').textContent = span
     ? 'SPAN moves the reference underlying by ⅓, ⅔ and 1 of it (2× at 35 %).'
-    : 'SPAN only: this grid moves prices and volatilities by fixed fractions.';
+    : custom
+      ? 'Used by a custom grid whose price (or volatility) moves are in scan-range units.'
+      : 'SPAN only: this grid moves prices and volatilities by fixed fractions.';
+  $('pm-custom').hidden = !custom;
+  if (custom && !$('pm-custom').hasChildNodes()) renderCustomGrid();
+}
+
+/** Other collateral assets: one small fieldset each (asset, amount, price, haircut). */
+function renderCollateralRows(focusId) {
+  const rows = state.collateral.map((c, k) => {
+    const input = (key, labelText, opts) => rowInput(`c${k}-${key}`, labelText, c[key], { 'data-c': k, 'data-ck': key }, opts);
+    return h('fieldset', { class: 'stress-row', id: `c${k}` },
+      h('legend', { text: `Asset ${k + 1}` }),
+      h('div', { class: 'fields stress-fields' },
+        input('asset', 'Asset', { inputmode: 'text' }),
+        input('amount', 'Amount'),
+        input('price', 'Price'),
+        input('haircut', 'Haircut', { hint: '0.1 is 10 %.' })),
+      h('p', { class: 'error', id: `c${k}-error` }),
+      h('div', { class: 'row-actions' },
+        h('button', { type: 'button', 'data-action': 'remove-collateral', 'data-c': k, 'aria-label': `Remove collateral asset ${k + 1}`, text: 'Remove' })));
+  });
+  $('collateral-rows').replaceChildren(...rows);
+  $('add-collateral').disabled = state.collateral.length >= MAX_COLLATERAL;
+  const n = state.collateral.length;
+  $('collateral-count').textContent = n ? `(${n} asset${n === 1 ? '' : 's'})` : '(none)';
+  if (n) $('collateral-box').open = true;
+  if (focusId && $(focusId)) $(focusId).focus();
+}
+
+function addCollateral() {
+  if (state.collateral.length >= MAX_COLLATERAL) return;
+  state.collateral.push(defaultCollateralRow());
+  renderCollateralRows(`c${state.collateral.length - 1}-asset`);
+  recompute();
+  announce(`Collateral asset ${state.collateral.length} added. ${statusEl.textContent}`);
+}
+
+const PRICE_UNIT_HINT = {
+  relative: 'Relative: −0.1 moves every price by −10 %.',
+  scanRange: 'Scan ranges: −1 moves the price by one price scan range (set above).',
+};
+const VOL_UNIT_HINT = {
+  literal: { additive: '0.1 adds 10 volatility points.', relative: '0.1 raises each volatility by 10 % of itself.', dteScaled: '0.1 is a +10 % shock, scaled by days to expiry (Paradex form).' },
+  scanRange: { additive: '1 adds one volatility scan range (set above).', relative: '1 is one volatility scan range, relative.', dteScaled: '1 is one volatility scan range, scaled by days to expiry.' },
+};
+
+/** The custom scenario grid: name, units and conventions, scenarios, min delta, IM/MM factors. */
+function renderCustomGrid(focusId) {
+  const g = state.custom;
+  const box = $('pm-custom');
+  const gridField = (key, labelText, control, hint) => {
+    const id = `pmc-${key}`;
+    Object.assign(control, { id });
+    control.dataset.gc = key;
+    control.setAttribute('aria-describedby', `${hint ? `${id}-hint ` : ''}${id}-error`);
+    return h('div', { class: 'field' }, h('label', { for: id, text: labelText }), control,
+      hint ? h('p', { class: 'hint', id: `${id}-hint`, text: hint }) : null,
+      h('p', { class: 'error', id: `${id}-error` }));
+  };
+  const text = (v) => textInput(v, 'text');
+  const volHint = VOL_UNIT_HINT[g.volUnit]?.[g.volConvention] ?? '';
+  const scenarios = g.scenarios.map((x, k) => {
+    const input = (key, labelText, opts) => rowInput(`g${k}-${key}`, labelText, x[key], { 'data-g': k, 'data-gk': key }, opts);
+    return h('fieldset', { class: 'stress-row', id: `g${k}` },
+      h('legend', { text: `Scenario ${k + 1}` }),
+      h('div', { class: 'fields stress-fields' },
+        input('label', 'Label', { inputmode: 'text' }),
+        input('price', 'Price move'),
+        input('vol', 'Vol move'),
+        input('weight', 'Weight')),
+      h('p', { class: 'error', id: `g${k}-error` }),
+      h('div', { class: 'row-actions' },
+        h('button', { type: 'button', 'data-action': 'remove-scenario', 'data-g': k, 'aria-label': `Remove scenario ${k + 1} of the custom grid`, disabled: g.scenarios.length <= 1, text: 'Remove' })));
+  });
+  const md = h('input', { type: 'checkbox', id: 'pmc-minDelta', 'data-gc': 'minDelta', 'aria-describedby': 'pmc-minDelta-hint pmc-minDelta-error' });
+  md.checked = g.minDelta;
+  box.replaceChildren(
+    h('h3', { id: 'pm-custom-title', text: 'Custom grid' }),
+    h('div', { class: 'fields' },
+      gridField('name', 'Grid name', text(g.name)),
+      gridField('priceUnit', 'Price moves in', select([['relative', 'Fractions of the price'], ['scanRange', 'Price scan ranges']], g.priceUnit), PRICE_UNIT_HINT[g.priceUnit]),
+      gridField('volUnit', 'Volatility moves in', select([['literal', 'Volatility units'], ['scanRange', 'Volatility scan ranges']], g.volUnit)),
+      gridField('volConvention', 'Volatility shift', select([['additive', 'Additive'], ['relative', 'Relative'], ['dteScaled', 'Scaled by days to expiry']], g.volConvention), volHint),
+      gridField('imPer', 'IM per requirement', textInput(g.imPer), 'IM = this × requirement; blank: 1.'),
+      gridField('mmPer', 'MM per requirement', textInput(g.mmPer), 'MM = this × requirement (Paradex 0.5); blank: 1.')),
+    h('p', { class: 'hint', id: 'pm-custom-hint', text: 'Every scenario moves the reference underlying (and every market with it) and the volatilities; its loss counts × its weight (blank: 1). The requirement is the largest weighted loss, or the minimum delta charge when larger.' }),
+    ...scenarios,
+    h('p', { class: 'error', id: 'pm-custom-error' }),
+    h('div', { class: 'row-actions' },
+      h('button', { type: 'button', id: 'add-scenario', disabled: g.scenarios.length >= MAX_SCENARIOS, text: 'Add grid scenario' })),
+    h('div', { class: 'fields' },
+      h('div', { class: 'field wide' },
+        h('div', { class: 'check-row' }, md, h('label', { for: 'pmc-minDelta', text: 'Minimum delta charge' })),
+        h('p', { class: 'hint', id: 'pmc-minDelta-hint', text: '(unhedged × |net delta| + hedged × hedged delta) × reference price, when larger than the worst loss.' }),
+        h('p', { class: 'error', id: 'pmc-minDelta-error' })),
+      g.minDelta ? gridField('mdUnhedged', 'Unhedged factor', textInput(g.mdUnhedged)) : null,
+      g.minDelta ? gridField('mdHedged', 'Hedged factor', textInput(g.mdHedged)) : null));
+  $('add-scenario').addEventListener('click', addScenario);
+  if (focusId && $(focusId)) $(focusId).focus();
+}
+
+function addScenario() {
+  if (state.custom.scenarios.length >= MAX_SCENARIOS) return;
+  state.custom.scenarios.push(defaultScenarioRow());
+  renderCustomGrid(`g${state.custom.scenarios.length - 1}-label`);
+  recompute();
+  announce(`Scenario ${state.custom.scenarios.length} added to the custom grid. ${statusEl.textContent}`);
+}
+
+/** The VaR controls from the state. */
+function renderVarControls() {
+  const v = state.var;
+  $('varSeries').value = v.series;
+  for (const [id, key] of [['varFormat', 'format'], ['varColumn', 'column'], ['varConfidence', 'confidence'], ['varHorizon', 'horizon'], ['varWindows', 'windows'], ['varQuantile', 'quantile'], ['varEs', 'es']]) $(id).value = v[key];
+  if (v.series.trim() !== '' || state.seriesLeftOut) $('var-box').open = true;
+  syncVarControls();
+}
+
+/** What the series control says about itself: its size and whether the link carries it. */
+function syncVarControls() {
+  const series = state.var.series;
+  const lines = series.trim() === '' ? 0 : series.trim().split('\n').length;
+  $('varSeries-count').textContent = lines ? `(${lines} line${lines === 1 ? '' : 's'})` : '';
+  let note = '';
+  if (state.seriesLeftOut && series.trim() === '') note = 'The link that opened this page did not carry its series (too long for a link): paste it, or import the JSON export.';
+  else if (series.trim() !== '' && !seriesFitsLink(series)) note = `This series is too long for a share link (over ${MAX_SERIES_IN_LINK} characters once encoded): the link keeps the VaR settings only; Export JSON carries the series.`;
+  else if (series.trim() !== '') note = 'The share link carries this series.';
+  $('varSeries-link').textContent = note;
+}
+
+async function loadSeriesFile(event) {
+  const file = event.target.files?.[0];
+  if (!file) return;
+  const status = $('var-file-status');
+  const name = file.name.slice(0, MAX_TEXT);
+  try {
+    if (file.size > MAX_SERIES) throw new Error(`it is larger than ${MAX_SERIES} bytes`);
+    const text = await file.text();
+    state.var.series = text;
+    state.seriesLeftOut = false;
+    $('varSeries').value = text;
+    syncVarControls();
+    recompute();
+    status.textContent = `Loaded ${name} (${text.trim() === '' ? 0 : text.trim().split('\n').length} lines), read in this browser only.`;
+  } catch (e) {
+    status.textContent = `Could not load ${name}: ${e.message}.`;
+  } finally {
+    event.target.value = '';
+  }
+}
+
+function clearSeries() {
+  state.var.series = '';
+  state.seriesLeftOut = false;
+  $('varSeries').value = '';
+  syncVarControls();
+  recompute();
+  $('varSeries').focus();
 }
 
 const RISK_VOL_MIN = 1;
@@ -362,7 +629,7 @@ function becomeOption(p) {
 
 function onEdit(event) {
   const t = event.target;
-  if (t.id === 'import-json' || t.id === 'share-url' || t.id === 'theme') return;
+  if (t.id === 'import-json' || t.id === 'share-url' || t.id === 'theme' || t.id === 'var-file' || t.dataset.noState !== undefined) return;
   let notes = [];
   if (t.dataset.k !== undefined) {
     const p = state.positions[Number(t.dataset.i)];
@@ -378,7 +645,8 @@ function onEdit(event) {
         if (preset) p.kind = presetKind(preset);
         if (preset && !state.positions.some((o) => o !== p && o.symbol === preset.symbol)) p.symbol = preset.symbol;
       } else {
-        p.rule = 'fixed';
+        p.rule = ['tiered', 'sizeScaled'].includes(t.value) && p.kind !== 'option' ? t.value : 'fixed';
+        if (p.rule === 'tiered' && p.tiers.length === 0) p.tiers = defaultTiers();
       }
     } else if (key === 'kind') {
       const was = p.kind;
@@ -387,11 +655,14 @@ function onEdit(event) {
       // Back to a future: the entry premium means nothing there; start flat at the mark.
       if (t.value !== 'option' && was === 'option') p.entryPrice = p.markPrice;
       p.kind = t.value;
+      if (p.kind === 'option' && (p.rule === 'tiered' || p.rule === 'sizeScaled')) p.rule = 'fixed';
     } else if (key === 'imModel') {
       p.imModel = t.checked;
       // The floor starts at the rule's rate: the engine's rate for this position without the model.
       const rate = lastGood?.positions[Number(t.dataset.i)]?.initialMarginRate;
       if (p.imModel && p.imFloor.trim() === '') p.imFloor = rate ?? '0.01';
+    } else if (key === 'optPae') {
+      p.optPae = t.checked;
     } else {
       p[key] = t.value;
     }
@@ -406,6 +677,38 @@ function onEdit(event) {
     const row = state.stress[Number(t.dataset.s)];
     if (!row) return;
     row[t.dataset.sk] = t.value;
+  } else if (t.dataset.tk !== undefined) {
+    const tier = state.positions[Number(t.dataset.i)]?.tiers[Number(t.dataset.t)];
+    if (!tier) return;
+    tier[t.dataset.tk] = t.value;
+  } else if (t.dataset.ck !== undefined) {
+    const row = state.collateral[Number(t.dataset.c)];
+    if (!row) return;
+    row[t.dataset.ck] = t.value;
+  } else if (t.dataset.gk !== undefined) {
+    const row = state.custom.scenarios[Number(t.dataset.g)];
+    if (!row) return;
+    row[t.dataset.gk] = t.value;
+  } else if (t.dataset.gc !== undefined) {
+    const key = t.dataset.gc;
+    if (key === 'minDelta') {
+      if (event.type !== 'change') return;
+      state.custom.minDelta = t.checked;
+      renderCustomGrid(t.id);
+    } else {
+      state.custom[key] = t.value;
+      if (key === 'priceUnit' || key === 'volUnit' || key === 'volConvention') {
+        if (event.type !== 'change') return;
+        syncAccountControls();
+        renderCustomGrid(t.id);
+      }
+    }
+  } else if (t.dataset.var !== undefined) {
+    state.var[t.dataset.var] = t.value;
+    if (t.dataset.var === 'series') {
+      state.seriesLeftOut = false;
+      syncVarControls();
+    }
   } else if (t.id === 'riskVolSlider') {
     state.riskVol = t.value;
     form.elements.riskVol.value = t.value;
@@ -441,7 +744,7 @@ function onAction(event) {
   if (!button) return;
   const i = Number(button.dataset.i);
   if (button.dataset.action === 'duplicate' && state.positions.length < MAX_POSITIONS) {
-    const copy = { ...state.positions[i] };
+    const copy = structuredClone(state.positions[i]);
     copy.symbol = uniqueSymbol(state, copy.symbol || 'MARKET');
     state.positions.splice(i + 1, 0, copy);
     renderBook(`p${i + 1}-symbol`);
@@ -451,6 +754,56 @@ function onAction(event) {
     const next = Math.min(i, state.positions.length - 1);
     renderBook(`p${next}-symbol`);
     announce(`Position ${i + 1} removed.`);
+  } else if (button.dataset.action === 'add-tier') {
+    const p = state.positions[i];
+    if (!p || p.tiers.length >= MAX_TIERS) return;
+    const last = p.tiers.at(-1);
+    // The open-ended last tier gets a cap (five times its floor, or 100 000) and the new tier
+    // starts there with the same rate and leverage, to be edited.
+    if (last && last.cap.trim() === '') {
+      const floor = Number(last.floor);
+      last.cap = String(Number.isFinite(floor) && floor > 0 ? floor * 5 : 100000);
+    }
+    p.tiers.push({ floor: last?.cap ?? '0', cap: '', mmr: last?.mmr ?? '0.01', lev: last?.lev ?? '20', amount: '' });
+    renderBook(`p${i}-t${p.tiers.length - 1}-mmr`);
+    recompute();
+    announce(`Tier ${p.tiers.length} added to position ${i + 1}. ${statusEl.textContent}`);
+    return;
+  } else if (button.dataset.action === 'remove-tier') {
+    const p = state.positions[i];
+    const k = Number(button.dataset.t);
+    if (!p || p.tiers.length <= 1) return;
+    p.tiers.splice(k, 1);
+    renderBook(`p${i}-t${Math.min(k, p.tiers.length - 1)}-floor`);
+    recompute();
+    announce(`Tier ${k + 1} of position ${i + 1} removed. ${statusEl.textContent}`);
+    return;
+  } else if (button.dataset.action === 'copy-preset' || button.dataset.action === 'edit-preset') {
+    const p = state.positions[i];
+    const name = button.dataset.action === 'edit-preset' ? p?.preset : $(`p${i}-copyFrom`)?.value;
+    const preset = name ? presetByName(name) : null;
+    if (!p || !preset) return;
+    copyPresetInto(p, preset);
+    renderBook(`p${i}-rule`);
+    recompute();
+    announce(`Position ${i + 1}: the parameters of ${preset.name} (as of ${preset.asOf}) were copied into an editable rule. ${statusEl.textContent}`);
+    return;
+  } else if (button.dataset.action === 'remove-collateral') {
+    const k = Number(button.dataset.c);
+    state.collateral.splice(k, 1);
+    const next = Math.min(k, state.collateral.length - 1);
+    renderCollateralRows(next >= 0 ? `c${next}-asset` : 'add-collateral');
+    recompute();
+    announce(`Collateral asset ${k + 1} removed. ${statusEl.textContent}`);
+    return;
+  } else if (button.dataset.action === 'remove-scenario') {
+    const k = Number(button.dataset.g);
+    if (state.custom.scenarios.length <= 1) return;
+    state.custom.scenarios.splice(k, 1);
+    renderCustomGrid(`g${Math.min(k, state.custom.scenarios.length - 1)}-label`);
+    recompute();
+    announce(`Scenario ${k + 1} removed from the custom grid. ${statusEl.textContent}`);
+    return;
   } else if (button.dataset.action === 'remove-stress') {
     const k = Number(button.dataset.s);
     state.stress.splice(k, 1);
@@ -484,7 +837,26 @@ const MARKET_KEYS = {
   symbol: 'symbol', kind: 'kind', settlement: 'settlement', contractSize: 'contractSize', markPrice: 'markPrice', marginBasis: 'marginBasis',
   optionType: 'optionType', strike: 'strike', expiry: 'expiry', underlyingPrice: 'underlyingPrice', impliedVolatility: 'iv',
 };
-const OPTION_RULE_KEYS = { 'margin.initialRate': 'imRate', 'margin.initialFloorRate': 'imFloorRate', 'margin.maintenanceRate': 'mmRate' };
+const OPTION_RULE_KEYS = {
+  'margin.initialRate': 'imRate', 'margin.initialFloorRate': 'imFloorRate', 'margin.maintenanceRate': 'mmRate',
+  'margin.maintenanceItmRate': 'optItm', 'margin.marginFactor': 'optMf', 'margin.maintenancePremiumMultiplier': 'optPm',
+  'margin.liquidationFeeRate': 'optLf', 'margin.premiumAtLeastEntry': 'optPae',
+};
+const SIZE_SCALED_RULE_KEYS = { 'margin.initialBaseRate': 'ssInitial', 'margin.maintenanceBaseRate': 'ssMaint', 'margin.slopePerUnit': 'ssSlope' };
+const TIER_FIELDS = { notionalFloor: 'floor', notionalCap: 'cap', maintenanceMarginRate: 'mmr', maxLeverage: 'lev', maintenanceAmount: 'amount' };
+const COLLATERAL_FIELDS = { asset: 'asset', amount: 'amount', price: 'price', haircut: 'haircut' };
+const VAR_FIELDS = {
+  series: 'varSeries', seriesFormat: 'varFormat', column: 'varColumn', confidence: 'varConfidence', horizonDays: 'varHorizon',
+  windows: 'varWindows', quantile: 'varQuantile', expectedShortfall: 'varEs',
+};
+const GRID_FIELDS = {
+  name: 'pmc-name', priceUnit: 'pmc-priceUnit', volUnit: 'pmc-volUnit', volConvention: 'pmc-volConvention', minDelta: 'pmc-minDelta',
+  'minDelta.unhedged': 'pmc-mdUnhedged', 'minDelta.hedged': 'pmc-mdHedged', initialPerRequirement: 'pmc-imPer', maintenancePerRequirement: 'pmc-mmPer',
+};
+const SCENARIO_FIELDS = { label: 'label', priceMove: 'price', volMove: 'vol', weight: 'weight' };
+
+/** [id, id] when the control exists, else [null, fallback message box] (null: none). */
+const placed = (id, fallback) => ($(id) ? [id, id] : (fallback && $(`${fallback}-error`) ? [null, fallback] : null));
 
 const STRESS_FIELDS = { name: 'name', priceMovePercent: 'move', volMove: 'vol', daysForward: 'days' };
 const IM_MODEL_KEYS = { floor: 'imFloor', confidence: 'imConfidence', horizonDays: 'imHorizon', multiplier: 'imMultiplier' };
@@ -495,6 +867,22 @@ export function controlFor(path) {
   if (path === 'volatility') return ['riskVol', 'riskVol'];
   if (path === 'horizonDays') return ['riskHorizon', 'riskHorizon'];
   if (path === 'account.bookLiquidation') return ['marginMode', 'marginMode'];
+  if (isVarField(path)) return placed(VAR_FIELDS[path.slice('var.'.length)] ?? 'varSeries', 'varSeries');
+  const cm = /^account\.collateral(?:\[(\d+)\](?:\.(.*))?)?$/.exec(path);
+  if (cm) {
+    if (cm[1] === undefined) return [null, 'collateral'];
+    const key = COLLATERAL_FIELDS[cm[2] ?? ''];
+    return placed(key ? `c${cm[1]}-${key}` : '', `c${cm[1]}`) ?? [null, 'collateral'];
+  }
+  if (path.startsWith('account.portfolioMargin.customGrid')) {
+    const rest = path.slice('account.portfolioMargin.customGrid'.length).replace(/^\./, '');
+    const sc = /^scenarios\[(\d+)\](?:\.(.*))?$/.exec(rest);
+    if (sc) {
+      const key = SCENARIO_FIELDS[sc[2] ?? ''];
+      return placed(key ? `g${sc[1]}-${key}` : '', `g${sc[1]}`) ?? [null, 'pm-custom'];
+    }
+    return placed(GRID_FIELDS[rest] ?? '', 'pm-custom') ?? [null, 'pm-custom'];
+  }
   if (path.startsWith('account.portfolioMargin')) {
     const rest = path.slice('account.portfolioMargin'.length);
     if (rest === '.priceScanRange') return ['pmPriceRange', 'pmPriceRange'];
@@ -537,6 +925,15 @@ export function controlFor(path) {
     return [`p${i}-rule`, `p${i}-rule`];
   } else if (option && rest.startsWith('margin')) {
     key = OPTION_RULE_KEYS[rest] ?? 'rule';
+  } else if (p.rule === 'tiered' && rest.startsWith('margin')) {
+    const tm = /^margin\.tiers\[(\d+)\](?:\.(.*))?$/.exec(rest);
+    if (tm) {
+      const tk = TIER_FIELDS[tm[2] ?? ''];
+      return placed(tk ? `p${i}-t${tm[1]}-${tk}` : '', `p${i}-t${tm[1]}`) ?? [null, `p${i}-tiers`];
+    }
+    return [null, `p${i}-tiers`];
+  } else if (p.rule === 'sizeScaled' && rest.startsWith('margin')) {
+    key = SIZE_SCALED_RULE_KEYS[rest] ?? 'rule';
   } else if (rest.startsWith('margin')) {
     key = 'mmr';
   }
@@ -567,6 +964,8 @@ function describe(path) {
   if (path.startsWith('account.portfolioMargin')) return 'portfolio margin';
   const sm = /^stress\[(\d+)\]/.exec(path);
   if (sm) return `stress scenario ${Number(sm[1]) + 1}`;
+  if (isVarField(path)) return 'the VaR input';
+  if (path.startsWith('account.collateral')) return 'the collateral';
   return m ? `position ${Number(m[2]) + 1}` : 'account';
 }
 
@@ -689,6 +1088,8 @@ function renderPosition(p, i, unit) {
     ['Unrealised PnL', id('unrealizedPnl'), figure(p.unrealizedPnl, fmt.money(p.unrealizedPnl, unit))],
     ['Liquidation price', id('liquidationPrice'), liqNode],
     ['Distance to liquidation', id('distance'), distance],
+    ...(Number.isFinite(liq.distanceSigmas) ? [['Distance in σ', id('distanceSigmas'), figure(String(liq.distanceSigmas), fmt.sigmas(liq.distanceSigmas))]] : []),
+    ...(Number.isFinite(liq.touchProbability) ? [[touchLabel(), id('touchProbability'), figure(String(liq.touchProbability), fmt.probability(liq.touchProbability))]] : []),
     ['Bankruptcy price', id('bankruptcyPrice'), figure(p.bankruptcyPrice, fmt.price(p.bankruptcyPrice))],
     ['Tier used', id('tier'), document.createTextNode(tierText(p.tier))],
     ...(p.imrSource ? [['Initial margin rate set by', id('imrSource'), imrSourceNode(p.imrSource)]] : []),
@@ -700,6 +1101,12 @@ function renderPosition(p, i, unit) {
     h('h3', { id: `result-p${i}-title`, text: `${p.symbol} · ${p.side} ${fmt.quantity(p.size)} @ ${fmt.price(p.entryPrice)}` }),
     dl(rows),
     h('details', {}, h('summary', { text: 'How each number was computed' }), table));
+}
+
+/** "Touch probability (1 day)": the horizon is the request's (the risk assumptions). */
+function touchLabel() {
+  const days = String(state.riskHorizon).trim();
+  return `Touch probability (${days} day${days === '1' ? '' : 's'})`;
 }
 
 function breakdownTable(p, i) {
@@ -863,12 +1270,90 @@ function renderStress(result) {
   $('stress-method').textContent = st.method ? `How: ${st.method}.` : '';
 }
 
-function renderResult(result) {
+/** Multi-asset collateral: each asset's value before and after its haircut, totals, the ratio. */
+function renderCollateral(result) {
+  const c = result.account.collateral;
+  $('collateral-results').hidden = !c;
+  if (!c) return;
+  const unit = result.account.settlement === 'inverse' ? 'coin' : 'USDT';
+  const LABELS = ['Amount', 'Price', 'Haircut', `Value (${unit})`, `After haircut (${unit})`];
+  const KEYS = ['amount', 'price', 'haircut', 'value', 'valueAfterHaircut'];
+  // Explicit roles and per-cell labels: narrow panels stack the rows (CSS), as for stress.
+  const cell = (key, k, node) => h('td', { class: 'num', id: `out-col-${k}-${key}`, role: 'cell', 'data-label': LABELS[KEYS.indexOf(key)] }, node);
+  $('collateral-table').replaceChildren(h('table', { id: 'collateral-assets', class: 'stackable', role: 'table' },
+    h('caption', { class: 'visually-hidden', text: `Collateral assets, values in ${unit}` }),
+    h('thead', { role: 'rowgroup' }, h('tr', { role: 'row' }, ['Asset', ...LABELS].map((t) => h('th', { scope: 'col', role: 'columnheader', text: t })))),
+    h('tbody', { role: 'rowgroup' }, c.assets.map((a, k) => h('tr', { role: 'row' },
+      h('th', { scope: 'row', role: 'rowheader', text: a.asset }),
+      cell('amount', k, figure(a.amount, fmt.quantity(a.amount))),
+      cell('price', k, figure(a.price, fmt.price(a.price))),
+      cell('haircut', k, figure(a.haircut, fmt.ratioPercent(a.haircut))),
+      cell('value', k, figure(a.value, fmt.money(a.value, ''))),
+      cell('valueAfterHaircut', k, figure(a.valueAfterHaircut, fmt.money(a.valueAfterHaircut, ''))))))));
+  setFigure('out-col-wallet', result.account.walletBalance, fmt.money(result.account.walletBalance, unit));
+  setFigure('out-col-gross', c.grossValue, fmt.money(c.grossValue, unit));
+  setFigure('out-col-after', c.valueAfterHaircuts, fmt.money(c.valueAfterHaircuts, unit));
+  setFigure('out-col-total', c.totalCollateral, fmt.money(c.totalCollateral, unit));
+  setFigure('out-col-ratio', c.collateralisationRatio, c.collateralisationRatio === null ? '– (no initial margin)' : `${fmt.leverage(c.collateralisationRatio)} (${fmt.ratioPercent(c.collateralisationRatio, 2)})`);
+}
+
+/** Historical VaR / ES and the conventions the engine used; `stale` keeps the last one shown. */
+let lastVar = null;
+function renderVar(result, varErrors) {
+  const box = $('var-results');
+  const v = result.var ?? (varErrors ? lastVar : null);
+  box.hidden = !v;
+  box.classList.toggle('stale', Boolean(varErrors));
+  box.dataset.stale = String(Boolean(varErrors));
+  $('var-stale').textContent = varErrors ? 'The VaR input has an error (see the VaR fields): these figures are from the last valid series and settings.' : '';
+  if (!v) {
+    lastVar = null;
+    return;
+  }
+  if (result.var) lastVar = { ...result.var, unit: result.account.settlement === 'inverse' ? 'coin' : 'USDT' };
+  const unit = v.unit ?? (result.account.settlement === 'inverse' ? 'coin' : 'USDT');
+  setFigure('out-var-var', String(v.var), fmt.moneyNumber(v.var, unit));
+  setFigure('out-var-es', String(v.expectedShortfall), fmt.moneyNumber(v.expectedShortfall, unit));
+  setFigure('out-var-confidence', String(v.confidence), `${fmt.modelNumber(v.confidence * 100, 6)} %`);
+  setFigure('out-var-horizon', String(v.horizonDays), v.horizon);
+  setFigure('out-var-observations', String(v.observations), `${v.observations} daily returns`);
+  setFigure('out-var-scenarios', String(v.scenarios), String(v.scenarios));
+  setFigure('out-var-tail', v.tailSize, v.tailSize);
+  $('out-var-worst').replaceChildren(figure(String(v.worstLoss), fmt.moneyNumber(v.worstLoss, unit)),
+    v.scale !== 1 ? h('span', { class: 'units', text: ` (before the × ${fmt.modelNumber(v.scale, 6)} horizon scaling)` }) : '');
+  $('out-var-varConvention').replaceChildren(h('span', { text: v.varConvention }), v.defaultConventions ? h('span', { class: 'units', text: ' (the default conventions)' }) : '');
+  $('out-var-esConvention').textContent = v.esConvention;
+  $('var-method').textContent = `How: ${v.method}. Reference price ${fmt.modelNumber(v.referencePrice, 8)}.`;
+}
+
+/** Marks, in each tier table, the tier the engine used now and at the liquidation price. */
+function markTiersInUse(result) {
+  for (const node of form.querySelectorAll('.tier-used')) node.textContent = '';
+  for (const node of form.querySelectorAll('.tier-row[data-in-use]')) node.removeAttribute('data-in-use');
+  result.positions.forEach((p, i) => {
+    if (state.positions[i]?.rule !== 'tiered') return;
+    const now = p.tier?.tier ?? null;
+    const atLiq = p.liquidation?.tier ?? null;
+    for (let k = 1; k <= state.positions[i].tiers.length; k += 1) {
+      const notes = [];
+      if (k === now) notes.push('in use now');
+      if (k === atLiq && atLiq !== now) notes.push('at the liquidation price');
+      const span = $(`p${i}-t${k - 1}-used`);
+      if (span && notes.length) span.textContent = ` — ${notes.join(', ')}`;
+      if (k === now) $(`p${i}-t${k - 1}`)?.setAttribute('data-in-use', 'true');
+    }
+  });
+}
+
+function renderResult(result, varErrors = null) {
   const unit = result.account.settlement === 'inverse' ? 'coin' : 'USDT';
   renderAccount(result.account);
+  renderCollateral(result);
   renderBookLiquidation(result);
   renderPortfolio(result);
   renderStress(result);
+  renderVar(result, varErrors);
+  markTiersInUse(result);
   const open = new Set([...document.querySelectorAll('#position-results details[open]')].map((d) => d.closest('article').id));
   $('position-results').replaceChildren(...result.positions.map((p, i) => renderPosition(p, i, unit)));
   for (const id of open) $(id)?.querySelector('details')?.setAttribute('open', '');
@@ -890,6 +1375,7 @@ function summary(result) {
   if (portfolio) liqs.unshift(`portfolio margin ${fmt.moneyNumber(portfolio.requirement, unit)}, dominated by ${portfolio.dominant}`);
   const stressed = result.stress?.scenarios.filter((x) => x.liquidated).length ?? 0;
   if (stressed) liqs.push(`liquidated in ${stressed} stress scenario${stressed === 1 ? '' : 's'}`);
+  if (result.var) liqs.push(`VaR ${fmt.moneyNumber(result.var.var, unit)} at ${fmt.modelNumber(result.var.confidence * 100, 6)} %`);
   return `Up to date. Equity ${fmt.money(result.account.equity, unit)}; ${liqs.join('; ')}.`;
 }
 
@@ -924,6 +1410,7 @@ function scheduleChart() {
 function chartRequest(from = state) {
   const r = toRequest(from);
   delete r.stress;
+  delete r.var;
   delete r.volatility;
   delete r.horizonDays;
   delete r.account.bookLiquidation;
@@ -1175,7 +1662,7 @@ async function importJson(event) {
   if (!file) return;
   const status = $('import-status');
   try {
-    if (file.size > 1_000_000) throw new Error('the file is larger than 1 MB');
+    if (file.size > 2_000_000) throw new Error('the file is larger than 2 MB');
     const data = JSON.parse(await file.text());
     state = normalize(fromRequest(data));
     valuationTouched = data.valuationTime !== undefined;
@@ -1192,17 +1679,37 @@ async function importJson(event) {
 
 // ---------------------------------------------------------------------------------------------
 
+const isVarField = (field) => field === 'var' || field.startsWith('var.');
+
 function recompute() {
   saveState();
-  const outcome = calculate(toRequest(state));
+  const request = toRequest(state);
+  let outcome = calculate(request);
+  // The VaR is an analysis on top of the book: when only its inputs are wrong, the book's
+  // figures are still computed (without it) and shown fresh; the VaR errors sit next to the VaR
+  // fields and its last figures stay, marked stale.
+  let varErrors = null;
+  if (!outcome.ok && request.var && outcome.errors.every((e) => isVarField(e.field))) {
+    const { var: _ignored, ...book } = request;
+    const retry = calculate(book);
+    if (retry.ok) {
+      varErrors = outcome.errors;
+      outcome = retry;
+    }
+  }
   chartJob += 1; // any chart being computed is for another book
   clearMessages();
   if (outcome.ok) {
     lastGood = outcome.result;
-    renderResult(outcome.result);
+    renderResult(outcome.result, varErrors);
     showMessages(outcome.result.warnings, 'warn');
     setStale(false);
-    announce(summary(outcome.result));
+    if (varErrors) {
+      showMessages(varErrors, 'error');
+      announce(`${summary(outcome.result)} Fix the VaR input: ${messageFor(varErrors[0])}.`);
+    } else {
+      announce(summary(outcome.result));
+    }
     scheduleChart();
   } else {
     showMessages(outcome.errors, 'error');
@@ -1264,6 +1771,11 @@ async function main() {
   form.addEventListener('submit', (e) => e.preventDefault());
   $('add-position').addEventListener('click', addPosition);
   $('add-stress').addEventListener('click', addStress);
+  $('add-collateral').addEventListener('click', addCollateral);
+  $('varSeries').maxLength = MAX_SERIES;
+  $('var-file-button').addEventListener('click', () => $('var-file').click());
+  $('var-file').addEventListener('change', loadSeriesFile);
+  $('var-clear').addEventListener('click', clearSeries);
   $('valuation-now').addEventListener('click', setValuationNow);
   $('copy-link').addEventListener('click', copyLink);
   $('export-json').addEventListener('click', exportJson);

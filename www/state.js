@@ -1,5 +1,8 @@
 // The page's book: plain data, converted to the engine's request, to and from the URL hash
 // (versioned, v=4; v=3, v=2 and v=1 links still open) and from an exported request (JSON import).
+// v=4 also carries, in keys older v=4 links simply lack: editable margin rules (tier tables,
+// size-scaled rates, every standard option parameter), multi-asset collateral, the VaR settings
+// and series (when short enough for a link), and a custom scenario grid.
 // No DOM here, no formulas.
 // Every value read from outside (hash, file) is a string clipped to MAX_TEXT or a checked choice;
 // it is only ever written into form controls' `value` or `textContent`.
@@ -8,17 +11,47 @@ export const HASH_VERSION = '4';
 export const MAX_TEXT = 64;
 export const MAX_POSITIONS = 20;
 export const MAX_STRESS = 10;
+export const MAX_TIERS = 40;
+export const MAX_COLLATERAL = 10;
+export const MAX_SCENARIOS = 40;
+/** The longest return or price series the page holds, in characters (about 80 000 prices). */
+export const MAX_SERIES = 1_000_000;
+/**
+ * The longest series a share link carries, in characters once URL-encoded (about a year of
+ * daily prices). A longer series is left out of the link, which says so (`vsx=1`); the JSON
+ * export always carries it. Compressing it (deflate + base64) would only gain about 2× on
+ * numeric text, needs an asynchronous API on every edit, and makes links opaque.
+ */
+export const MAX_SERIES_IN_LINK = 4000;
+
+/** numpy's quantile methods, as the engine names them (`var.quantile`). */
+export const NUMPY_METHODS = [
+  'inverted_cdf', 'averaged_inverted_cdf', 'closest_observation', 'interpolated_inverted_cdf', 'hazen', 'weibull',
+  'linear', 'median_unbiased', 'normal_unbiased', 'lower', 'higher', 'nearest', 'midpoint',
+];
 
 export const CHOICES = {
   marginMode: ['isolated', 'cross', 'portfolio'],
-  pmGrid: ['span16', 'paradex', 'okx'],
+  pmGrid: ['span16', 'paradex', 'okx', 'custom'],
   side: ['long', 'short'],
   kind: ['perpetual', 'future', 'option'],
   optionType: ['call', 'put'],
   pricing: ['iv', 'premium'],
   settlement: ['linear', 'inverse'],
   marginBasis: ['mark', 'entry'],
-  rule: ['fixed', 'preset'],
+  // Futures: a fixed rate, an editable tier table, size-scaled rates or a bundled preset.
+  // Options: 'fixed' is the editable standard option rule.
+  rule: ['fixed', 'tiered', 'sizeScaled', 'preset'],
+  varFormat: ['prices', 'logReturns'],
+  varWindows: ['sqrtTime', 'overlapping', 'nonOverlapping'],
+  varQuantile: [
+    'empirical', 'kthWorstCeil',
+    ...NUMPY_METHODS, ...NUMPY_METHODS.map((m) => `pnl:${m}`),
+  ],
+  varEs: ['acerbiTasche', 'meanWorstCeil', 'meanWorstFloorPlusOne', 'meanLossAtLeastVar'],
+  priceUnit: ['relative', 'scanRange'],
+  volUnit: ['literal', 'scanRange'],
+  volConvention: ['additive', 'relative', 'dteScaled'],
 };
 
 /** Text fields of a position, in hash order. */
@@ -31,6 +64,21 @@ export const OPTION_TEXT = ['symbol', 'size', 'entryPrice', 'contractSize', 'str
 export const IM_MODEL_TEXT = ['imFloor', 'imConfidence', 'imHorizon', 'imMultiplier'];
 /** Stress scenarios (v=4): hash key → field. */
 const STRESS_KEYS = { n: 'name', m: 'move', v: 'vol', d: 'days' };
+/** Tier table rows (v=4, `p{i}.t{k}.*`): hash key → field. */
+const TIER_KEYS = { f: 'floor', c: 'cap', r: 'mmr', l: 'lev', a: 'amount' };
+/** Size-scaled rule (v=4): hash key → field. */
+const SIZE_SCALED_KEYS = { ssi: 'ssInitial', ssm: 'ssMaint', sss: 'ssSlope' };
+/** Standard option rule beyond a, b, c (v=4): hash key → field (blank: the engine's default). */
+const OPTION_EXTRA_KEYS = { itm: 'optItm', mf: 'optMf', ppm: 'optPm', lf: 'optLf' };
+/** Collateral rows (v=4, `c{k}.*`): hash key → field. */
+const COLLATERAL_KEYS = { a: 'asset', n: 'amount', p: 'price', h: 'haircut' };
+/** VaR settings (v=4): hash key → field (text) and the choices. */
+const VAR_TEXT_KEYS = { vc: 'column', va: 'confidence', vh: 'horizon' };
+const VAR_CHOICE_KEYS = { vf: ['format', 'varFormat'], vw: ['windows', 'varWindows'], vq: ['quantile', 'varQuantile'], ve: ['es', 'varEs'] };
+/** Custom scenario grid (v=4): hash key → field, and its scenarios (`g{k}.*`). */
+const GRID_TEXT_KEYS = { gn: 'name', gmu: 'mdUnhedged', gmh: 'mdHedged', gim: 'imPer', gmm: 'mmPer' };
+const GRID_CHOICE_KEYS = { gpu: ['priceUnit', 'priceUnit'], gvu: ['volUnit', 'volUnit'], gvc: ['volConvention', 'volConvention'] };
+const SCENARIO_KEYS = { l: 'label', p: 'price', v: 'vol', w: 'weight' };
 /** Date-time fields: `YYYY-MM-DDTHH:MM` (a datetime-local control's value), read as UTC. */
 const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?$/;
 
@@ -51,9 +99,52 @@ export function defaultPosition(overrides = {}) {
     // Futures: a volatility-scaled initial margin rate, max(floor, z·σ·√(h/365)·m), σ being the
     // risk assumptions' volatility. The floor is filled with the rule's rate when it is ticked.
     imModel: false, imFloor: '', imConfidence: '0.99', imHorizon: '1', imMultiplier: '1',
+    // Editable futures rules: a tier table (notional floor, cap — blank for an open-ended last
+    // tier —, maintenance rate, max leverage, maintenance amount — blank: derived by the
+    // engine) and size-scaled rates (Deribit's form).
+    tiers: defaultTiers(), ssInitial: '0.02', ssMaint: '0.01', ssSlope: '0.00005',
+    // The standard option rule beyond a, b, c: in-the-money maintenance rate, margin factor,
+    // premium multiplier in maintenance, liquidation fee rate (blank: the engine's defaults) and
+    // whether initial margin charges max(entry, mark).
+    optItm: '', optMf: '', optPm: '', optLf: '', optPae: false,
     ...overrides,
   };
 }
+
+/** A starting tier table (a generic three-tier ladder, not any venue's). */
+export function defaultTiers() {
+  return [
+    { floor: '0', cap: '50000', mmr: '0.004', lev: '125', amount: '' },
+    { floor: '50000', cap: '250000', mmr: '0.005', lev: '100', amount: '' },
+    { floor: '250000', cap: '', mmr: '0.01', lev: '50', amount: '' },
+  ];
+}
+
+export const defaultCollateralRow = () => ({ asset: 'ETH', amount: '1', price: '3000', haircut: '0.1' });
+
+/** VaR settings: nothing is computed until a series is pasted or loaded. */
+export function defaultVar() {
+  return { series: '', format: 'prices', column: '', confidence: '0.99', horizon: '1', windows: 'sqrtTime', quantile: 'empirical', es: 'acerbiTasche' };
+}
+
+/** A starting custom grid: relative price moves, additive volatility moves (0.1 = 10 points). */
+export function defaultCustomGrid() {
+  return {
+    name: 'My grid', priceUnit: 'relative', volUnit: 'literal', volConvention: 'additive',
+    scenarios: [
+      { label: 'Down 10 %, vol up', price: '-0.1', vol: '0.1', weight: '1' },
+      { label: 'Down 5 %', price: '-0.05', vol: '0', weight: '1' },
+      { label: 'Vol up', price: '0', vol: '0.1', weight: '1' },
+      { label: 'Vol down', price: '0', vol: '-0.1', weight: '1' },
+      { label: 'Up 5 %', price: '0.05', vol: '0', weight: '1' },
+      { label: 'Up 10 %, vol up', price: '0.1', vol: '0.1', weight: '1' },
+      { label: 'Crash −30 % (30 % weight)', price: '-0.3', vol: '0.2', weight: '0.3' },
+    ],
+    minDelta: false, mdUnhedged: '0.01', mdHedged: '0.002', imPer: '1', mmPer: '1',
+  };
+}
+
+export const defaultScenarioRow = () => ({ label: '', price: '0', vol: '0', weight: '1' });
 
 /** The stress scenarios a new book starts with: price −20 %, −10 %, +10 %, +20 %, volatility +10 points. */
 export function defaultStress() {
@@ -77,12 +168,20 @@ export function defaultState() {
     // volatility scan range (volatility points).
     pmGrid: 'span16', pmPriceRange: '6000', pmVolRange: '5',
     stress: defaultStress(),
+    // Other collateral assets, counted at amount × price × (1 − haircut).
+    collateral: [],
+    // Historical VaR / ES of the whole book, on a pasted price or log-return series.
+    var: defaultVar(),
+    // The custom scenario grid of portfolio mode (pmGrid 'custom').
+    custom: defaultCustomGrid(),
   };
 }
 
 export const defaultStressRow = () => ({ name: '', move: '-5', vol: '0', days: '0' });
 
 const clip = (v) => String(v ?? '').slice(0, MAX_TEXT);
+/** A row count from a link: a whole number in [0, max]. */
+const count = (v, max) => Math.min(max, Math.max(0, Number.parseInt(v ?? '', 10) || 0));
 const pick = (name, v, fallback) => (CHOICES[name].includes(v) ? v : fallback);
 const dateTime = (v) => (DATETIME.test(String(v ?? '')) ? String(v) : '');
 
@@ -125,6 +224,40 @@ export function fromIso(text) {
   return Number.isNaN(d.getTime()) ? '' : nowMinute(d);
 }
 
+const blank = (v) => String(v ?? '').trim() === '';
+
+/** A futures position's editable margin rule, as the engine takes it. */
+export function futuresRuleOf(p) {
+  if (p.rule === 'tiered') {
+    return {
+      type: 'tiered',
+      tiers: p.tiers.map((t) => {
+        const tier = { notionalFloor: t.floor };
+        if (!blank(t.cap)) tier.notionalCap = t.cap;
+        tier.maintenanceMarginRate = t.mmr;
+        tier.maxLeverage = t.lev;
+        if (!blank(t.amount)) tier.maintenanceAmount = t.amount;
+        return tier;
+      }),
+    };
+  }
+  if (p.rule === 'sizeScaled') {
+    return { type: 'sizeScaled', initialBaseRate: p.ssInitial, maintenanceBaseRate: p.ssMaint, slopePerUnit: p.ssSlope };
+  }
+  return { type: 'fixed', maintenanceMarginRate: p.mmr };
+}
+
+/** An option position's standard rule: a, b, c, and the other parameters when given. */
+export function optionRuleOf(p) {
+  const rule = { type: 'standardOption', initialRate: p.imRate, initialFloorRate: p.imFloorRate, maintenanceRate: p.mmRate };
+  if (!blank(p.optItm)) rule.maintenanceItmRate = p.optItm;
+  if (!blank(p.optMf)) rule.marginFactor = p.optMf;
+  if (!blank(p.optPm)) rule.maintenancePremiumMultiplier = p.optPm;
+  if (!blank(p.optLf)) rule.liquidationFeeRate = p.optLf;
+  if (p.optPae) rule.premiumAtLeastEntry = true;
+  return rule;
+}
+
 /** The engine market of one position. */
 function marketOf(p, state) {
   if (p.kind !== 'option') {
@@ -133,7 +266,7 @@ function marketOf(p, state) {
       : {
         symbol: p.symbol, kind: p.kind, settlement: p.settlement, contractSize: p.contractSize,
         markPrice: p.markPrice, marginBasis: p.marginBasis,
-        margin: { type: 'fixed', maintenanceMarginRate: p.mmr },
+        margin: futuresRuleOf(p),
       };
     if (p.imModel) m.initialMarginModel = imModelOf(p, state.riskVol);
     return m;
@@ -144,9 +277,7 @@ function marketOf(p, state) {
   Object.assign(m, { optionType: p.optionType, strike: p.strike, expiry: toIso(p.expiry), underlyingPrice: p.underlyingPrice });
   if (p.pricing === 'premium') m.markPrice = p.premium;
   else m.impliedVolatility = shiftDecimal(p.iv, -2);
-  if (p.rule !== 'preset') {
-    m.margin = { type: 'standardOption', initialRate: p.imRate, initialFloorRate: p.imFloorRate, maintenanceRate: p.mmRate };
-  }
+  if (p.rule !== 'preset') m.margin = optionRuleOf(p);
   return m;
 }
 
@@ -158,7 +289,33 @@ export function imModelOf(p, riskVol) {
   };
 }
 
-const blank = (v) => String(v ?? '').trim() === '';
+/** The custom scenario grid, as the engine takes it (`account.portfolioMargin.customGrid`). */
+export function customGridOf(g) {
+  const grid = {};
+  if (!blank(g.name)) grid.name = g.name;
+  Object.assign(grid, { priceUnit: g.priceUnit, volUnit: g.volUnit, volConvention: g.volConvention });
+  grid.scenarios = g.scenarios.map((x) => {
+    const row = {};
+    if (!blank(x.label)) row.label = x.label;
+    row.priceMove = x.price;
+    if (!blank(x.vol)) row.volMove = x.vol;
+    if (!blank(x.weight)) row.weight = x.weight;
+    return row;
+  });
+  if (g.minDelta) grid.minDelta = { unhedged: g.mdUnhedged, hedged: g.mdHedged };
+  if (!blank(g.imPer)) grid.initialPerRequirement = g.imPer;
+  if (!blank(g.mmPer)) grid.maintenancePerRequirement = g.mmPer;
+  return grid;
+}
+
+/** The VaR block, or null while no series is given. */
+export function varOf(v) {
+  if (!v || blank(v.series)) return null;
+  const out = { series: v.series, seriesFormat: v.format };
+  if (!blank(v.column)) out.column = v.column.trim();
+  Object.assign(out, { confidence: v.confidence, horizonDays: v.horizon, windows: v.windows, quantile: v.quantile, expectedShortfall: v.es });
+  return out;
+}
 
 /** The engine request for a book. Markets and positions are paired by index. */
 export function toRequest(state) {
@@ -166,11 +323,19 @@ export function toRequest(state) {
   if (state.includeFees && state.takerFeeRate.trim() !== '') account.takerFeeRate = state.takerFeeRate;
   if (state.marginMode === 'portfolio') {
     account.portfolioMargin = { grid: state.pmGrid };
-    // Only SPAN moves by fractions of scan ranges; the Paradex and OKX grids have fixed moves.
-    if (state.pmGrid === 'span16') {
-      account.portfolioMargin.priceScanRange = state.pmPriceRange;
-      account.portfolioMargin.volScanRange = shiftDecimal(state.pmVolRange, -2);
-    }
+    // SPAN (and a custom grid in scan-range units) moves by fractions of scan ranges; the
+    // Paradex and OKX grids have fixed moves.
+    const custom = state.pmGrid === 'custom' ? state.custom : null;
+    if (custom) account.portfolioMargin.customGrid = customGridOf(custom);
+    if (state.pmGrid === 'span16' || custom?.priceUnit === 'scanRange') account.portfolioMargin.priceScanRange = state.pmPriceRange;
+    if (state.pmGrid === 'span16' || custom?.volUnit === 'scanRange') account.portfolioMargin.volScanRange = shiftDecimal(state.pmVolRange, -2);
+  }
+  if (state.collateral?.length) {
+    account.collateral = state.collateral.map((c) => {
+      const row = { asset: c.asset, amount: c.amount, price: c.price };
+      if (!blank(c.haircut)) row.haircut = c.haircut;
+      return row;
+    });
   }
   // A futures-only cross book asks for its whole-book liquidation too (books holding options
   // and portfolio books always get it), so its roots carry σ distances and touch probabilities.
@@ -199,6 +364,8 @@ export function toRequest(state) {
       return row;
     });
   }
+  const v = varOf(state.var);
+  if (v) request.var = v;
   return request;
 }
 
@@ -229,12 +396,53 @@ export function toHash(state) {
       q.set(`p${i}.imModel`, '1');
       for (const k of IM_MODEL_TEXT) q.set(`p${i}.${k}`, p[k]);
     }
+    if (!option && p.rule === 'tiered') {
+      q.set(`p${i}.tn`, String(p.tiers.length));
+      p.tiers.forEach((t, k) => {
+        for (const [short, key] of Object.entries(TIER_KEYS)) q.set(`p${i}.t${k}.${short}`, t[key]);
+      });
+    }
+    if (!option && p.rule === 'sizeScaled') {
+      for (const [short, key] of Object.entries(SIZE_SCALED_KEYS)) q.set(`p${i}.${short}`, p[key]);
+    }
+    if (option && p.rule !== 'preset') {
+      for (const [short, key] of Object.entries(OPTION_EXTRA_KEYS)) if (!blank(p[key])) q.set(`p${i}.${short}`, p[key]);
+      if (p.optPae) q.set(`p${i}.pae`, '1');
+    }
   });
   q.set('st', String(state.stress.length));
   state.stress.forEach((x, i) => {
     for (const [short, k] of Object.entries(STRESS_KEYS)) q.set(`s${i}.${short}`, x[k]);
   });
+  if (state.collateral.length) {
+    q.set('cn', String(state.collateral.length));
+    state.collateral.forEach((c, k) => {
+      for (const [short, key] of Object.entries(COLLATERAL_KEYS)) q.set(`c${k}.${short}`, c[key]);
+    });
+  }
+  if (state.marginMode === 'portfolio' && state.pmGrid === 'custom') {
+    const g = state.custom;
+    for (const [short, key] of Object.entries(GRID_TEXT_KEYS)) q.set(short, g[key]);
+    for (const [short, [key]] of Object.entries(GRID_CHOICE_KEYS)) q.set(short, g[key]);
+    if (g.minDelta) q.set('gmd', '1');
+    q.set('gsn', String(g.scenarios.length));
+    g.scenarios.forEach((x, k) => {
+      for (const [short, key] of Object.entries(SCENARIO_KEYS)) q.set(`g${k}.${short}`, x[key]);
+    });
+  }
+  const v = state.var;
+  if (!blank(v.series) || JSON.stringify(v) !== JSON.stringify(defaultVar())) {
+    for (const [short, key] of Object.entries(VAR_TEXT_KEYS)) q.set(short, v[key]);
+    for (const [short, [key]] of Object.entries(VAR_CHOICE_KEYS)) q.set(short, v[key]);
+    if (seriesFitsLink(v.series)) q.set('vs', v.series);
+    else q.set('vsx', '1');
+  }
   return q.toString();
+}
+
+/** Whether a series is short enough to travel in a share link (see MAX_SERIES_IN_LINK). */
+export function seriesFitsLink(series) {
+  return encodeURIComponent(String(series ?? '')).length <= MAX_SERIES_IN_LINK;
 }
 
 /** The book in a hash, or null when there is none (or an unknown version). */
@@ -270,13 +478,35 @@ export function fromHash(hash) {
     s.pmGrid = pick('pmGrid', q.get('pmg'), s.pmGrid);
     s.pmPriceRange = text('pmp', s.pmPriceRange);
     s.pmVolRange = text('pmv', s.pmVolRange);
-    const n = Math.min(MAX_STRESS, Math.max(0, Number.parseInt(q.get('st') ?? '', 10) || 0));
+    const n = count(q.get('st'), MAX_STRESS);
     s.stress = [];
     for (let i = 0; i < n; i += 1) {
       const row = { name: '', move: '', vol: '', days: '' };
       for (const [short, k] of Object.entries(STRESS_KEYS)) row[k] = text(`s${i}.${short}`, '');
       s.stress.push(row);
     }
+    const nc = count(q.get('cn'), MAX_COLLATERAL);
+    for (let k = 0; k < nc; k += 1) {
+      const row = { asset: '', amount: '', price: '', haircut: '' };
+      for (const [short, key] of Object.entries(COLLATERAL_KEYS)) row[key] = text(`c${k}.${short}`, '');
+      s.collateral.push(row);
+    }
+    if (q.has('gsn')) {
+      const g = s.custom;
+      for (const [short, key] of Object.entries(GRID_TEXT_KEYS)) g[key] = text(short, g[key]);
+      for (const [short, [key, choice]] of Object.entries(GRID_CHOICE_KEYS)) g[key] = pick(choice, q.get(short), g[key]);
+      g.minDelta = q.get('gmd') === '1';
+      g.scenarios = [];
+      for (let k = 0; k < count(q.get('gsn'), MAX_SCENARIOS); k += 1) {
+        const row = { label: '', price: '', vol: '', weight: '' };
+        for (const [short, key] of Object.entries(SCENARIO_KEYS)) row[key] = text(`g${k}.${short}`, '');
+        g.scenarios.push(row);
+      }
+    }
+    for (const [short, key] of Object.entries(VAR_TEXT_KEYS)) s.var[key] = text(short, s.var[key]);
+    for (const [short, [key, choice]] of Object.entries(VAR_CHOICE_KEYS)) s.var[key] = pick(choice, q.get(short), s.var[key]);
+    s.var.series = String(q.get('vs') ?? '').slice(0, MAX_SERIES_IN_LINK);
+    s.seriesLeftOut = q.get('vsx') === '1';
   } else if (s.marginMode === 'portfolio') {
     s.marginMode = 'cross'; // older links had no portfolio mode
   }
@@ -289,6 +519,23 @@ export function fromHash(hash) {
     if (v === HASH_VERSION && p.kind !== 'option' && q.get(`p${i}.imModel`) === '1') {
       p.imModel = true;
       for (const k of IM_MODEL_TEXT) p[k] = text(`p${i}.${k}`, p[k]);
+    }
+    if (p.kind === 'option' && (p.rule === 'tiered' || p.rule === 'sizeScaled')) p.rule = 'fixed';
+    if (v === HASH_VERSION && p.rule === 'tiered') {
+      p.tiers = [];
+      for (let k = 0; k < count(q.get(`p${i}.tn`), MAX_TIERS); k += 1) {
+        const t = { floor: '', cap: '', mmr: '', lev: '', amount: '' };
+        for (const [short, key] of Object.entries(TIER_KEYS)) t[key] = text(`p${i}.t${k}.${short}`, '');
+        p.tiers.push(t);
+      }
+      if (p.tiers.length === 0) p.tiers = defaultTiers();
+    }
+    if (v === HASH_VERSION && p.rule === 'sizeScaled') {
+      for (const [short, key] of Object.entries(SIZE_SCALED_KEYS)) p[key] = text(`p${i}.${short}`, p[key]);
+    }
+    if (v === HASH_VERSION && p.kind === 'option') {
+      for (const [short, key] of Object.entries(OPTION_EXTRA_KEYS)) p[key] = text(`p${i}.${short}`, '');
+      p.optPae = q.get(`p${i}.pae`) === '1';
     }
     p.expiry = dateTime(p.expiry);
     positions.push(p);
@@ -319,13 +566,38 @@ export function fromRequest(data) {
   if (data.volatility !== undefined) s.riskVol = shiftDecimal(str(data.volatility), 2);
   if (data.horizonDays !== undefined) s.riskHorizon = str(data.horizonDays);
   if (s.marginMode === 'portfolio') {
-    const pm = account.portfolioMargin && typeof account.portfolioMargin === 'object' ? account.portfolioMargin : {};
-    if (!CHOICES.pmGrid.includes(pm.grid)) throw new Error('the page shows the SPAN 16, Paradex and OKX grids only');
-    const extra = Object.keys(pm).filter((k) => !['grid', 'priceScanRange', 'volScanRange'].includes(k));
+    const pm = isObject(account.portfolioMargin) ? account.portfolioMargin : {};
+    const grid = pm.grid === undefined && pm.customGrid !== undefined ? 'custom' : pm.grid;
+    if (!CHOICES.pmGrid.includes(grid)) throw new Error('the page shows the SPAN 16, Paradex, OKX and custom grids only');
+    const extra = Object.keys(pm).filter((k) => !['grid', 'priceScanRange', 'volScanRange', ...(grid === 'custom' ? ['customGrid'] : [])].includes(k));
     if (extra.length) throw new Error(`portfolio margin: the page does not edit ${extra.join(', ')}`);
-    s.pmGrid = pm.grid;
+    s.pmGrid = grid;
     if (pm.priceScanRange !== undefined) s.pmPriceRange = str(pm.priceScanRange);
     if (pm.volScanRange !== undefined) s.pmVolRange = shiftDecimal(str(pm.volScanRange), 2);
+    if (grid === 'custom') s.custom = customGridFrom(pm.customGrid, str);
+  }
+  if (account.collateral !== undefined) {
+    const rows = Array.isArray(account.collateral) ? account.collateral : [];
+    if (rows.length > MAX_COLLATERAL) throw new Error(`the page holds at most ${MAX_COLLATERAL} collateral assets`);
+    s.collateral = rows.map((raw) => {
+      const c = isObject(raw) ? raw : {};
+      only(c, ['asset', 'amount', 'price', 'haircut'], 'collateral');
+      return { asset: str(c.asset), amount: str(c.amount), price: str(c.price), haircut: str(c.haircut) };
+    });
+  }
+  if (data.var !== undefined) {
+    const v = isObject(data.var) ? data.var : {};
+    only(v, ['series', 'seriesFormat', 'column', 'confidence', 'horizonDays', 'windows', 'quantile', 'expectedShortfall'], 'VaR');
+    const series = typeof v.series === 'string' ? v.series : '';
+    if (series.length > MAX_SERIES) throw new Error(`the VaR series is longer than ${MAX_SERIES} characters`);
+    const choose = (name, value, fallback) => (value === undefined ? fallback : (CHOICES[name].includes(value) ? value : (() => { throw new Error(`VaR: the page does not offer '${clip(value)}'`); })()));
+    const d = defaultVar();
+    s.var = {
+      series, format: choose('varFormat', v.seriesFormat, d.format), column: str(v.column),
+      confidence: str(v.confidence, d.confidence), horizon: str(v.horizonDays, d.horizon),
+      windows: choose('varWindows', v.windows, d.windows), quantile: choose('varQuantile', v.quantile, d.quantile),
+      es: choose('varEs', v.expectedShortfall, d.es),
+    };
   }
   // The file's stress scenarios, exactly (none when it has none).
   const stress = Array.isArray(data.stress) ? data.stress : [];
@@ -379,10 +651,7 @@ export function fromRequest(data) {
         p.rule = 'preset';
         p.preset = str(m.preset);
       } else if (m.margin && m.margin.type === 'standardOption') {
-        const known = ['type', 'initialRate', 'initialFloorRate', 'maintenanceRate'];
-        const extra = Object.keys(m.margin).filter((k) => !known.includes(k));
-        if (extra.length) throw new Error(`market '${p.symbol}': the page does not edit ${extra.join(', ')}`);
-        Object.assign(p, { imRate: str(m.margin.initialRate), imFloorRate: str(m.margin.initialFloorRate), mmRate: str(m.margin.maintenanceRate) });
+        Object.assign(p, optionRuleFrom(m.margin, str, `market '${p.symbol}'`));
       } else {
         throw new Error(`market '${p.symbol}': options need a standardOption rule or a preset on the page`);
       }
@@ -391,16 +660,86 @@ export function fromRequest(data) {
     if (m.preset) {
       p.rule = 'preset';
       p.preset = str(m.preset);
-    } else if (m.margin && m.margin.type === 'fixed') {
-      const extra = Object.keys(m.margin).filter((k) => k !== 'type' && k !== 'maintenanceMarginRate');
-      if (extra.length) throw new Error(`market '${p.symbol}': the page does not edit ${extra.join(', ')}`);
-      p.mmr = str(m.margin.maintenanceMarginRate);
+    } else if (isObject(m.margin) && ['fixed', 'tiered', 'sizeScaled'].includes(m.margin.type)) {
+      Object.assign(p, futuresRuleFrom(m.margin, str, `market '${p.symbol}'`));
     } else {
-      throw new Error(`market '${p.symbol}': only fixed rates and presets can be edited on the page`);
+      throw new Error(`market '${p.symbol}': only fixed rates, tier tables, size-scaled rules and presets can be edited on the page`);
     }
     return p;
   });
   return s;
+}
+
+const isObject = (v) => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
+
+/** Throws when `obj` has keys the page does not edit (null members are absent ones, as for the engine). */
+function only(obj, known, what) {
+  const extra = Object.keys(obj).filter((k) => obj[k] !== null && obj[k] !== undefined && !known.includes(k));
+  if (extra.length) throw new Error(`${what}: the page does not edit ${extra.map(clip).join(', ')}`);
+}
+
+/**
+ * A futures position's rule fields from an engine rule (a request's or a preset's `margin`):
+ * `{rule, mmr}`, `{rule, tiers}` or `{rule, ssInitial, ssMaint, ssSlope}`. `str` reads a value as
+ * clipped text. Throws on what the page cannot edit.
+ */
+export function futuresRuleFrom(margin, str, what) {
+  if (margin.type === 'fixed') {
+    only(margin, ['type', 'maintenanceMarginRate'], what);
+    return { rule: 'fixed', mmr: str(margin.maintenanceMarginRate) };
+  }
+  if (margin.type === 'sizeScaled') {
+    only(margin, ['type', 'initialBaseRate', 'maintenanceBaseRate', 'slopePerUnit'], what);
+    return { rule: 'sizeScaled', ssInitial: str(margin.initialBaseRate), ssMaint: str(margin.maintenanceBaseRate), ssSlope: str(margin.slopePerUnit) };
+  }
+  const tiers = Array.isArray(margin.tiers) ? margin.tiers : [];
+  only(margin, ['type', 'tiers'], what);
+  if (tiers.length > MAX_TIERS) throw new Error(`${what}: the page holds at most ${MAX_TIERS} tiers`);
+  return {
+    rule: 'tiered',
+    // A bracket number is only a label: the page numbers tiers in order.
+    tiers: tiers.map((raw) => {
+      const t = isObject(raw) ? raw : {};
+      only(t, ['notionalFloor', 'notionalCap', 'maintenanceMarginRate', 'maxLeverage', 'maintenanceAmount', 'bracket'], `${what} tiers`);
+      return { floor: str(t.notionalFloor), cap: str(t.notionalCap), mmr: str(t.maintenanceMarginRate), lev: str(t.maxLeverage), amount: str(t.maintenanceAmount) };
+    }),
+  };
+}
+
+/** An option position's standard-rule fields from an engine `standardOption` rule. */
+export function optionRuleFrom(margin, str, what) {
+  only(margin, ['type', 'initialRate', 'initialFloorRate', 'maintenanceRate', 'maintenanceItmRate', 'marginFactor', 'maintenancePremiumMultiplier', 'liquidationFeeRate', 'premiumAtLeastEntry'], what);
+  return {
+    rule: 'fixed', imRate: str(margin.initialRate), imFloorRate: str(margin.initialFloorRate), mmRate: str(margin.maintenanceRate),
+    optItm: str(margin.maintenanceItmRate), optMf: str(margin.marginFactor), optPm: str(margin.maintenancePremiumMultiplier),
+    optLf: str(margin.liquidationFeeRate), optPae: margin.premiumAtLeastEntry === true,
+  };
+}
+
+/** The page's custom grid from an engine `customGrid`. */
+function customGridFrom(raw, str) {
+  const g = isObject(raw) ? raw : {};
+  only(g, ['name', 'priceUnit', 'volUnit', 'volConvention', 'scenarios', 'minDelta', 'initialPerRequirement', 'maintenancePerRequirement'], 'custom grid');
+  const d = defaultCustomGrid();
+  const choose = (name, value, fallback) => {
+    if (value === undefined) return fallback;
+    if (!CHOICES[name].includes(value)) throw new Error(`custom grid: the page does not offer ${name} '${clip(value)}'`);
+    return value;
+  };
+  const scenarios = Array.isArray(g.scenarios) ? g.scenarios : [];
+  if (scenarios.length > MAX_SCENARIOS) throw new Error(`the page holds at most ${MAX_SCENARIOS} scenarios`);
+  const md = isObject(g.minDelta) ? g.minDelta : null;
+  return {
+    name: str(g.name), priceUnit: choose('priceUnit', g.priceUnit, 'relative'), volUnit: choose('volUnit', g.volUnit, 'literal'),
+    volConvention: choose('volConvention', g.volConvention, 'additive'),
+    scenarios: scenarios.map((x0) => {
+      const x = isObject(x0) ? x0 : {};
+      only(x, ['label', 'priceMove', 'volMove', 'weight'], 'custom grid scenarios');
+      return { label: str(x.label), price: str(x.priceMove), vol: str(x.volMove), weight: str(x.weight) };
+    }),
+    minDelta: md !== null, mdUnhedged: md ? str(md.unhedged) : d.mdUnhedged, mdHedged: md ? str(md.hedged) : d.mdHedged,
+    imPer: str(g.initialPerRequirement), mmPer: str(g.maintenancePerRequirement),
+  };
 }
 
 /** A symbol not used by any position yet, based on `base`. */

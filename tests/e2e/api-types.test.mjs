@@ -115,3 +115,24 @@ test('the declared book-liquidation type matches a book of two risk units', asyn
   for (const unit of book.byRiskUnit) assertMatches('BookLiquidation', unit);
   assert.deepEqual(book.byRiskUnit.map((u) => u.underlying), ['BTC', 'ETH']);
 });
+
+test('the declared types of σ distances on positions, collateral and VaR match what calculate returns', async () => {
+  const imr = await engine();
+  const prices = Array.from({ length: 60 }, (_, k) => String(60000 + 900 * Math.sin(k * 1.7) + 40 * k)).join('\n');
+  const out = imr.calculate({
+    account: { walletBalance: '1000', marginMode: 'isolated', collateral: [{ asset: 'ETH', amount: '2', price: '3000', haircut: '0.1' }] },
+    markets: [{ symbol: 'BTCUSDT', preset: 'binance-btcusdt-perp-2024-10', markPrice: '60000' }],
+    positions: [{ symbol: 'BTCUSDT', side: 'long', size: '0.1', entryPrice: '59000', leverage: '20' }],
+    volatility: '0.6', horizonDays: '2',
+    var: { series: prices, confidence: '0.95' },
+  });
+  assert.equal(out.ok, true, JSON.stringify(out.errors));
+  const liq = out.result.positions[0].liquidation;
+  assert.equal(typeof liq.distanceSigmas, 'number');
+  assert.equal(typeof liq.touchProbability, 'number');
+  assertMatches('Liquidation', liq);
+  assertMatches('AccountResult', out.result.account);
+  assertMatches('CollateralResult', out.result.account.collateral);
+  assertMatches('VarResult', out.result.var);
+  assertMatches('CalculateResult', out.result);
+});
