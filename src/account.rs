@@ -302,6 +302,18 @@ pub fn compute(book: &Book) -> Response {
 /// [`compute`] with dynamic initial-margin models per market (`models[market index]`; missing
 /// entries mean none), margin-models.md §3.
 pub fn compute_with(book: &Book, models: &[Option<ImrSpec>]) -> Response {
+    compute_figures(book, models, true)
+}
+
+/// [`compute_with`], with the standard-margin whole-book liquidation search only when
+/// `book_liquidation` is set (portfolio mode replaces it by the grid's own, so it would be
+/// computed for nothing: it is most of the work for a book of options).
+pub fn compute_figures(
+    book: &Book,
+    models: &[Option<ImrSpec>],
+    book_liquidation: bool,
+) -> Response {
+    let searched_book_liquidation = book_liquidation;
     let account = &book.account;
     let fee = account.liquidation_fee_rate.unwrap_or(Decimal::ZERO);
     let settlement = book
@@ -596,8 +608,13 @@ pub fn compute_with(book: &Book, models: &[Option<ImrSpec>]) -> Response {
         Some(f) => format!("The closing taker fee ({f}) is included in maintenance margin and the liquidation condition."),
         None => "The closing taker fee is not included in the liquidation condition.".to_string(),
     });
-    let book_liquidation = options::book_liquidation(book, fee);
-    if book_liquidation.is_some() {
+    let holds_options = book.markets.iter().any(|m| m.option.is_some());
+    let book_liquidation = if searched_book_liquidation {
+        options::book_liquidation(book, fee)
+    } else {
+        None
+    };
+    if book_liquidation.is_some() || (!searched_book_liquidation && holds_options) {
         notes.push("Options: Black-76 on each market's underlyingPrice with r = 0 (inverse premium = USD premium / F), time to expiry ACT/365 at minute resolution from valuationTime; expired options are refused.".into());
         notes.push("Options: walletBalance is the collateral before the listed positions' premiums; each option's value enters equity through its unrealised PnL s·Q·(mark − entry).".into());
         notes.push("Options: long options are margined at their premium (IM = MM = Q × mark) and back nothing else; short options use the market's standard option rule.".into());

@@ -79,7 +79,7 @@ pub fn calculate(request: &Request) -> Result<Response, InputErrors> {
     let risk = portfolio::validate(request, &book)?;
     let wallet = book.account.wallet_balance;
     let book = risk.with_collateral(book);
-    let mut response = account::compute_with(&book, &risk.imr);
+    let mut response = account::compute_figures(&book, &risk.imr, risk.portfolio.is_none());
     portfolio::extend(&book, &risk, wallet, &mut response)?;
     if !orders.is_empty() {
         response.orders = Some(match &risk.portfolio {

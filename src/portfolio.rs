@@ -48,8 +48,8 @@ use crate::request::{premium_decimal, Request, MAX_NOTIONAL, MAX_TEXT};
 use crate::response::{
     AccountMarginMode, BookLiquidation, BookLiquidationPrice, CollateralAssetResult,
     CollateralResult, ImrSource, Liquidation, MinDeltaResult, PortfolioMarginResult,
-    PositionResult, Response, RiskUnitMargin, ScenarioResult, Step, StressReport,
-    StressResultItem, VarResult, VolatilityUsed,
+    PositionResult, Response, RiskUnitMargin, ScenarioResult, Step, StressReport, StressResultItem,
+    VarResult, VolatilityUsed,
 };
 use crate::risk::imr::{ImrInputs, ImrModel, ImrRate};
 use crate::risk::roots::{liquidation_roots, Crossing, RootSearch};
@@ -1575,6 +1575,40 @@ impl BookModel {
             .collect()
     }
 
+    /// [`BookModel::deltas`] of `self.shifted(x, 0, 0)`, without building the shifted book.
+    fn shifted_deltas(&self, x: f64) -> impl Iterator<Item = f64> + '_ {
+        self.legs.iter().map(move |l| match l.kind {
+            LegKind::Linear { .. } => l.sign * l.qty,
+            LegKind::Inverse { price, face } => l.sign * face / (price * x),
+            LegKind::Option {
+                kind,
+                strike,
+                forward,
+                iv,
+                years,
+                ..
+            } => {
+                let forward = forward * x;
+                let iv = VolConvention::Additive.shocked_vol(iv, 0.0, f64::NAN);
+                let years = years - 0.0 / DAYS_PER_YEAR;
+                let d = if years <= 0.0 {
+                    let itm = match kind {
+                        OptionKind::Call => forward > strike,
+                        OptionKind::Put => forward < strike,
+                    };
+                    if itm {
+                        kind.sign()
+                    } else {
+                        0.0
+                    }
+                } else {
+                    black76(kind, forward, strike, years, 0.0, iv).map_or(0.0, |g| g.delta)
+                };
+                l.sign * l.qty * d
+            }
+        })
+    }
+
     /// Units of underlying held in short options.
     pub fn short_option_units(&self) -> f64 {
         self.legs
@@ -1650,6 +1684,199 @@ pub fn scenario_margin_of(
         minimum: spec.short_option_minimum * model.short_option_units(),
     };
     scenario_margin(&spec.grid, &inputs, model.closure(spec.grid.vol_convention))
+}
+
+/// The grid's maintenance margin of one risk unit as a function of the unit's price factor `x`,
+/// for the whole-book root search, which asks for it at hundreds of prices: the same
+/// arithmetic, in the same order, as `scenario_margin_of(&model.shifted(x, 0, 0), spec)`
+/// (so the same numbers, bit for bit; a test checks it), but every scenario's shocked
+/// volatilities, which do not depend on the price, are computed once, and no scenario rows,
+/// labels or notes are built. Any failure the full computation would report is `NaN`.
+struct MaintenanceScan<'a> {
+    model: &'a BookModel,
+    spec: &'a PortfolioSpec,
+    /// `(price move, vol shift, weight)` per scenario.
+    scenarios: Vec<(f64, f64, f64)>,
+    /// Absolute price scan range (SPAN) or 0.
+    price_range: f64,
+    /// Shocked volatility per scenario and leg (row-major; NaN for futures legs), and the base
+    /// case's per leg.
+    vols: Vec<f64>,
+    base_vols: Vec<f64>,
+    /// Years to expiry per leg in the scenarios (after `daysForward`).
+    years_forward: Vec<f64>,
+    /// The short-option minimum (constant in the price).
+    minimum: f64,
+}
+
+impl<'a> MaintenanceScan<'a> {
+    fn new(model: &'a BookModel, spec: &'a PortfolioSpec) -> Option<Self> {
+        let grid = &spec.grid;
+        let price_range = match grid.price_unit {
+            PriceUnit::Relative => 0.0,
+            PriceUnit::ScanRange => spec.price_scan_range?,
+        };
+        let vol_range = match grid.vol_unit {
+            VolUnit::Literal => 1.0,
+            VolUnit::ScanRange => spec.vol_scan_range?,
+        };
+        let conv = grid.vol_convention;
+        let days = spec.days_forward;
+        // As `scenario_margin` requires (it refuses the grid otherwise).
+        if grid.scenarios.is_empty() || !(price_range >= 0.0 && vol_range >= 0.0 && days >= 0.0) {
+            return None;
+        }
+        // `BookModel::shifted` floors each volatility through the additive convention.
+        let held = |iv: f64| VolConvention::Additive.shocked_vol(iv, 0.0, f64::NAN);
+        let scenarios: Vec<(f64, f64, f64)> = grid
+            .scenarios
+            .iter()
+            .map(|sc| (sc.price_move, sc.vol_move * vol_range, sc.weight))
+            .collect();
+        let mut vols = Vec::with_capacity(scenarios.len() * model.legs.len());
+        for &(_, dv, _) in &scenarios {
+            for leg in &model.legs {
+                vols.push(match leg.kind {
+                    LegKind::Option { iv, years, .. } => {
+                        let t = years - days / DAYS_PER_YEAR;
+                        conv.shocked_vol(held(iv), dv, t * DAYS_PER_YEAR)
+                    }
+                    _ => f64::NAN,
+                });
+            }
+        }
+        let base_vols = model
+            .legs
+            .iter()
+            .map(|leg| match leg.kind {
+                LegKind::Option { iv, years, .. } => {
+                    let t = years - 0.0 / DAYS_PER_YEAR;
+                    conv.shocked_vol(held(iv), 0.0, t * DAYS_PER_YEAR)
+                }
+                _ => f64::NAN,
+            })
+            .collect();
+        let years_forward = model
+            .legs
+            .iter()
+            .map(|leg| match leg.kind {
+                LegKind::Option { years, .. } => years - days / DAYS_PER_YEAR,
+                _ => f64::NAN,
+            })
+            .collect();
+        let minimum = spec.short_option_minimum * model.short_option_units();
+        (minimum >= 0.0).then_some(MaintenanceScan {
+            model,
+            spec,
+            scenarios,
+            price_range,
+            vols,
+            base_vols,
+            years_forward,
+            minimum,
+        })
+    }
+
+    /// Book value of the shifted model (prices × `x`) at the scenario factor `x2`, with the
+    /// given volatility and years per option leg ([`BookModel::leg_value`] on the shifted legs).
+    fn value(&self, x: f64, x2: f64, vols: &[f64], years: impl Fn(usize, f64) -> f64) -> f64 {
+        self.model
+            .legs
+            .iter()
+            .enumerate()
+            .map(|(j, leg)| match leg.kind {
+                LegKind::Linear { price } => leg.sign * leg.qty * (price * x * x2 - leg.entry),
+                LegKind::Inverse { price, face } => {
+                    leg.sign * face * (1.0 / leg.entry - 1.0 / (price * x * x2))
+                }
+                LegKind::Option {
+                    kind,
+                    strike,
+                    forward,
+                    years: y,
+                    inverse,
+                    ..
+                } => {
+                    let prem = option_premium(
+                        kind,
+                        strike,
+                        forward * x * x2,
+                        vols[j],
+                        years(j, y),
+                        inverse,
+                    );
+                    leg.sign * leg.qty * (prem - leg.entry)
+                }
+            })
+            .sum()
+    }
+
+    /// Maintenance margin with every price at `x` times today's (NaN where the full
+    /// computation fails).
+    fn maintenance(&self, x: f64) -> f64 {
+        let grid = &self.spec.grid;
+        let s = self.model.reference * x;
+        if !(s.is_finite() && s > 0.0) {
+            return f64::NAN;
+        }
+        // The base case: the closure at `s` itself, `s / s` = 1 exactly.
+        let base = self.value(x, 1.0, &self.base_vols, |_, y| y - 0.0 / DAYS_PER_YEAR);
+        if !base.is_finite() {
+            return f64::NAN;
+        }
+        let legs = self.model.legs.len();
+        let mut scan_risk = 0.0;
+        for (i, &(price_move, _, weight)) in self.scenarios.iter().enumerate() {
+            let price = match grid.price_unit {
+                PriceUnit::Relative => s * (1.0 + price_move),
+                PriceUnit::ScanRange => s + price_move * self.price_range,
+            };
+            if !(price.is_finite() && price > 0.0) {
+                return f64::NAN;
+            }
+            let v = self.value(
+                x,
+                price / s,
+                &self.vols[i * legs..(i + 1) * legs],
+                |j, _| self.years_forward[j],
+            );
+            if !v.is_finite() {
+                return f64::NAN;
+            }
+            let loss = -(weight * (v - base));
+            if !loss.is_finite() {
+                return f64::NAN;
+            }
+            if loss > scan_risk {
+                scan_risk = loss;
+            }
+        }
+        let mut requirement = scan_risk;
+        if let Some(rule) = grid.min_delta {
+            let mut net = 0.0;
+            let mut gross = 0.0;
+            for d in self.model.shifted_deltas(x) {
+                let d = if self.model.inverse { d / s } else { d };
+                if !d.is_finite() {
+                    return f64::NAN;
+                }
+                net += d;
+                gross += d.abs();
+            }
+            let hedged = ((gross - f64::abs(net)) / 2.0).max(0.0);
+            let charge = (rule.unhedged * f64::abs(net) + rule.hedged * hedged) * s;
+            if !charge.is_finite() {
+                return f64::NAN;
+            }
+            if charge > requirement {
+                requirement = charge;
+            }
+        }
+        if self.minimum > requirement {
+            requirement = self.minimum;
+        }
+        grid.maintenance_per_requirement * requirement
+    }
 }
 
 /// One risk unit of a book: the positions whose markets share an underlying, valued from the
@@ -1992,17 +2219,20 @@ fn portfolio_book_liquidation(
                 acc + u.model.value(x, 0.0, 0.0, VolConvention::Additive) - bases[i]
             })
     };
+    let scans: Option<Vec<MaintenanceScan>> = units
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| moves(*i))
+        .map(|(_, u)| MaintenanceScan::new(&u.model, spec))
+        .collect();
+    let scans = scans?;
     let mm = |p: f64| {
         let x = p / reference;
-        units
+        scans
             .iter()
-            .enumerate()
-            .filter(|(i, _)| moves(*i))
-            .try_fold(0.0, |acc, (_, u)| {
-                let m = scenario_margin_of(&u.model.shifted(x, 0.0, 0.0), spec).ok()?;
-                Some(acc + m.maintenance_margin)
-            })
-            .map_or(f64::NAN, |m| m + other_mm + held_mm)
+            .fold(0.0, |acc, scan| acc + scan.maintenance(x))
+            + other_mm
+            + held_mm
     };
     // Keep the work bounded for large books: about 2·10⁷ leg valuations at most.
     let legs: usize = units
@@ -2392,4 +2622,46 @@ pub fn extend(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The root search's fast maintenance margin is the full grid computation's, bit for bit,
+    /// at prices across the search range, for every shipped grid and for a book holding
+    /// futures (linear) and options (calls and puts, short and long, several expiries).
+    #[test]
+    fn maintenance_scan_is_the_grid_margin_of_the_shifted_book() {
+        let text = |grid: &str| {
+            format!(
+                r#"{{"account":{{"walletBalance":"40000","marginMode":"portfolio","portfolioMargin":{{"grid":"{grid}","priceScanRange":"6000","volScanRange":"0.05","daysForward":"1"}}}},
+                "valuationTime":"2025-06-01T08:00:00Z",
+                "markets":[{{"symbol":"PERP","markPrice":"60000","margin":{{"type":"fixed","maintenanceMarginRate":"0.005"}}}},
+                  {{"symbol":"C","kind":"option","optionType":"call","strike":"65000","expiry":"2025-06-27T08:00:00Z","underlyingPrice":"60000","impliedVolatility":"0.6","margin":{{"type":"standardOption","initialRate":"0.15","initialFloorRate":"0.1","maintenanceRate":"0.075"}}}},
+                  {{"symbol":"P","kind":"option","optionType":"put","strike":"50000","expiry":"2025-12-26T08:00:00Z","underlyingPrice":"60000","impliedVolatility":"0.7","margin":{{"type":"standardOption","initialRate":"0.15","initialFloorRate":"0.1","maintenanceRate":"0.075"}}}}],
+                "positions":[{{"symbol":"PERP","side":"long","size":"0.5","entryPrice":"59000","leverage":"10"}},
+                  {{"symbol":"C","side":"short","size":"2","entryPrice":"1500"}},
+                  {{"symbol":"P","side":"long","size":"1","entryPrice":"2400"}}]}}"#
+            )
+        };
+        for grid in ["span16", "paradex", "okx"] {
+            let request = crate::parse_json_request(&text(grid)).expect("request");
+            let book = request.validate().expect("book");
+            let risk = validate(&request, &book).expect("risk");
+            let spec = risk.portfolio.as_ref().expect("portfolio");
+            let model = BookModel::new(&book, 60000.0);
+            let scan = MaintenanceScan::new(&model, spec).expect("scan");
+            for x in [0.001, 0.3, 0.71, 0.999, 1.0, 1.013, 1.6, 7.0, 99.0] {
+                // Where the full computation refuses (a SPAN scenario below zero), NaN.
+                let full = scenario_margin_of(&model.shifted(x, 0.0, 0.0), spec)
+                    .map_or(f64::NAN, |m| m.maintenance_margin);
+                assert_eq!(
+                    scan.maintenance(x).to_bits(),
+                    full.to_bits(),
+                    "{grid} at x = {x}"
+                );
+            }
+        }
+    }
 }
