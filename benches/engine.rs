@@ -8,7 +8,7 @@ use std::hint::black_box;
 
 #[path = "book.rs"]
 mod book;
-use book::{futures_book, Lcg};
+use book::{futures_book, mixed_book, Lcg};
 
 const CHAIN: usize = 10_000;
 
@@ -108,6 +108,11 @@ fn calculate(c: &mut Criterion) {
             |b, json| b.iter(|| black_box(imr::calculate_json(black_box(json)))),
         );
     }
+    let mixed = mixed_book();
+    assert!(imr::calculate_json(&mixed).starts_with(r#"{"ok":true"#));
+    group.bench_function("mixed_portfolio_book_json/10", |b| {
+        b.iter(|| black_box(imr::calculate_json(black_box(&mixed))))
+    });
     group.finish();
 }
 

@@ -20,7 +20,9 @@
 //       - wasm `impliedVolBatch`, @uqee/black-scholes `sigma()`, with the number of answers
 //         with |σ − σ_true| > 1e-6 for each;
 //   * `calculate()` (JS object in) and `calculateJson()` (JSON text in, like the native criterion
-//     benchmark) on the 10- and 1000-position books of benches/book.rs;
+//     benchmark) on the 10- and 1000-position books of benches/book.rs, and on the mixed
+//     portfolio book of benches/mixed-book.json (10 positions, scenario margin, liquidation
+//     prices below and above);
 //   * the download: imr_bg.wasm + imr.js gzipped at level 9 (node:zlib).
 import { readFileSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
@@ -273,6 +275,20 @@ for (const n of [10, 1000]) {
   calc[n] = {
     object: report('calculate', `calculate(object), ${n} positions`, measure(() => imr.calculate(request)), 1, 'µs'),
     json: report('calculate', `calculateJson(text), ${n} positions`, measure(() => imr.calculateJson(json)), 1, 'µs'),
+  };
+}
+
+// The mixed portfolio book (benches/mixed-book.json, as the criterion benchmark).
+{
+  const json = readFileSync(join(ROOT, 'benches', 'mixed-book.json'), 'utf8');
+  const request = JSON.parse(json);
+  const check = imr.calculate(request);
+  if (!check.ok) throw new Error(`calculate(mixed): ${JSON.stringify(check.errors)}`);
+  const bl = check.result.account.bookLiquidation;
+  if (bl.below === null || bl.above === null) throw new Error('the mixed book should have liquidation prices below and above');
+  calc.mixed = {
+    object: report('calculate', 'calculate(object), mixed portfolio book (10)', measure(() => imr.calculate(request)), 1, 'µs'),
+    json: report('calculate', 'calculateJson(text), mixed portfolio book (10)', measure(() => imr.calculateJson(json)), 1, 'µs'),
   };
 }
 
