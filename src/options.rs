@@ -3,7 +3,7 @@
 //! standard option margin of [`crate::rules::options`], per-position figures and Greeks, and the
 //! liquidation price(s) of a whole book holding options: the roots of `equity(P) = MM(P)` in the
 //! underlying price, every option revalued at each price with its volatility and time to expiry
-//! held (margin-models.md §7), found by [`crate::liquidation::bracketed_roots`].
+//! held (margin-models.md §7), found by [`crate::risk::roots::liquidation_roots`].
 //!
 //! Conventions:
 //! - Sizes: `Q = contracts × contractSize` units of underlying.
@@ -15,7 +15,6 @@
 
 use crate::account::{maintenance_at, pnl};
 use crate::instrument::{Book, MarginBasis, Market, OptionSpec, Position, Settlement};
-use crate::liquidation::bracketed_roots;
 use crate::money::{self, from_f64, round_margin, round_plain, round_price_against, to_f64};
 use crate::portfolio::ImrSpec;
 use crate::pricing::{black76, black76_price, inverse_black76, PricingError};
@@ -25,6 +24,7 @@ use crate::response::{
     PositionResult, Step,
 };
 use crate::risk::imr::{delta_equivalent_charge, ImrInputs};
+use crate::risk::roots::{liquidation_roots, RootSearch};
 use crate::rules::{MarginRule, OptionRule, UnitInputs, UnitMargin};
 use rust_decimal::Decimal;
 
@@ -634,13 +634,15 @@ pub fn book_surplus_moving(
     Some(total)
 }
 
-/// Grid points of the root scan (geometric, from `reference / 10⁴` to `reference · 10³`: about
-/// 2.7 % apart; two roots closer than that can be missed).
-pub const SCAN_STEPS: usize = 600;
+/// Grid points of the root scan on each side of the reference (graded geometric, from
+/// `reference / 10⁴` to `reference · 10³`: 0.25 % apart at the reference, within 4 % out to
+/// ±39 %, coarser beyond; see [`crate::risk::roots`], which also looks between points where
+/// the surplus dips towards zero).
+pub const SCAN_STEPS: usize = 64;
 
 /// The liquidation price(s) of a book holding options: every root of
 /// [`book_surplus`]`(P) = 0` for the reference underlying `P` in `[P₀/10⁴, P₀·10³]`, found by
-/// [`bracketed_roots`] (scan, then bisection to `f64` precision), rounded against the trader (a
+/// [`liquidation_roots`] (scan, then Brent's method to `f64` precision), rounded against the trader (a
 /// root below `P₀` up, one above down, to 10 places). `None` when the book holds no option.
 pub fn book_liquidation(book: &Book, fee: Decimal) -> Option<BookLiquidation> {
     let reference = book
@@ -740,8 +742,25 @@ fn book_liquidation_moving(
             .and_then(|x| book_surplus_moving(book, fee, x, moving))
             .map_or(f64::NAN, to_f64)
     };
-    let (lo, hi) = (p0 / 1e4, p0 * 1e3);
-    let roots = bracketed_roots(&surplus, lo, hi, SCAN_STEPS);
+    let search = RootSearch {
+        min_factor: 1e-4,
+        max_factor: 1e3,
+        steps_per_side: SCAN_STEPS,
+        first_step: 0.0025,
+        rel_tolerance: 4.0 * f64::EPSILON,
+    };
+    let (lo, hi) = (p0 * search.min_factor, p0 * search.max_factor);
+    let mut roots: Vec<f64> = match liquidation_roots(p0, surplus, |_| 0.0, &search) {
+        Ok(r) => r
+            .below
+            .iter()
+            .chain(&r.above)
+            .map(|root| root.price)
+            .collect(),
+        // Not finite at the reference: no root can be bracketed from it.
+        Err(_) => Vec::new(),
+    };
+    roots.sort_by(f64::total_cmp);
     let already = book_surplus(book, fee, Decimal::ONE).is_none_or(|s| s <= Decimal::ZERO);
     let mut prices: Vec<BookLiquidationPrice> = roots
         .into_iter()
@@ -784,10 +803,10 @@ fn book_liquidation_moving(
         searched_to: round_plain(from_f64(hi).unwrap_or(Decimal::ZERO)),
         method: match moving {
             None => format!(
-                "roots of equity(P) = MM(P) for the underlying P: every market moves by the same relative amount as the reference (the first option market's underlying price, else the first position's mark); options revalued with Black-76 at their volatility and time to expiry; a {SCAN_STEPS}-point geometric scan of [P/10⁴, P·10³], each sign change bisected; roots rounded against the trader (below the reference up, above it down)"
+                "roots of equity(P) = MM(P) for the underlying P: every market moves by the same relative amount as the reference (the first option market's underlying price, else the first position's mark); options revalued with Black-76 at their volatility and time to expiry; a {SCAN_STEPS}-point graded geometric scan on each side of P over [P/10⁴, P·10³], each sign change, and each dip towards zero between scan points, refined by Brent's method; roots rounded against the trader (below the reference up, above it down)"
             ),
             Some(u) => format!(
-                "roots of equity(P) = MM(P) for the underlying P of risk unit '{}': that unit's markets move by the same relative amount as its reference (its first option market's underlying price, else its first position's mark), every other unit's markets held at their prices; options revalued with Black-76 at their volatility and time to expiry; a {SCAN_STEPS}-point geometric scan of [P/10⁴, P·10³], each sign change bisected; roots rounded against the trader",
+                "roots of equity(P) = MM(P) for the underlying P of risk unit '{}': that unit's markets move by the same relative amount as its reference (its first option market's underlying price, else its first position's mark), every other unit's markets held at their prices; options revalued with Black-76 at their volatility and time to expiry; a {SCAN_STEPS}-point graded geometric scan on each side of P over [P/10⁴, P·10³], each sign change, and each dip towards zero between scan points, refined by Brent's method; roots rounded against the trader",
                 unit_label(u)
             ),
         },

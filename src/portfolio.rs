@@ -2184,6 +2184,9 @@ fn fill_position_touch(positions: &mut [PositionResult], touch: Option<(f64, f64
     }
 }
 
+/// Scan points on each side of the reference in the portfolio-margin root search.
+const PORTFOLIO_SCAN_STEPS: usize = 32;
+
 /// Roots of `equity(P) = MM_portfolio(P)`: the grid re-run at every price (book shifted to it).
 ///
 /// `moving: None` moves every risk unit by the same relative amount `P / reference`; with
@@ -2234,20 +2237,13 @@ fn portfolio_book_liquidation(
             + other_mm
             + held_mm
     };
-    // Keep the work bounded for large books: about 2·10⁷ leg valuations at most.
-    let legs: usize = units
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| moves(*i))
-        .map(|(_, u)| u.model.legs.len())
-        .sum();
-    let per_eval = (legs.max(1) * (spec.grid.scenarios.len() + 1)) as f64;
-    let steps = ((2.0e7 / per_eval) / 2.5).clamp(40.0, 400.0) as usize;
+    // A graded grid: 32 points a side, 0.5 % apart at the reference, ±28 % within the first 15.
     let search = RootSearch {
         min_factor: 1e-3,
         max_factor: 1e2,
-        steps_per_side: steps,
-        rel_tolerance: 1e-11,
+        steps_per_side: PORTFOLIO_SCAN_STEPS,
+        first_step: 0.005,
+        rel_tolerance: 1e-14,
     };
     let r = liquidation_roots(reference, eq, mm, &search).ok()?;
     let reference_d = from_f64(reference)?;
@@ -2297,7 +2293,7 @@ fn portfolio_book_liquidation(
         searched_from: round_plain(from_f64(r.searched.0).unwrap_or(Decimal::ZERO)),
         searched_to: round_plain(from_f64(r.searched.1).unwrap_or(Decimal::ZERO)),
         method: format!(
-            "roots of equity(P) = MM(P) with MM the {} grid's maintenance margin recomputed at every underlying price P ({what_moves}; options revalued with Black-76, volatility and time held); a {steps}-point geometric scan on each side of the reference over [P/10³, P·10²], each sign change bisected (risk::roots); roots rounded against the trader",
+            "roots of equity(P) = MM(P) with MM the {} grid's maintenance margin recomputed at every underlying price P ({what_moves}; options revalued with Black-76, volatility and time held); a {PORTFOLIO_SCAN_STEPS}-point graded geometric scan on each side of the reference over [P/10³, P·10²] (0.5 % steps at the reference, growing outward), each sign change, and each dip towards zero between scan points, refined by Brent's method (risk::roots); roots rounded against the trader",
             spec.grid.id
         ),
         maintenance_basis: Some("portfolio".into()),

@@ -814,3 +814,44 @@ fn risk_error_converts_to_field_error() {
     assert_eq!(f.message, "line 3, column 2: 'x' is not a number");
     assert!(e.to_string().contains("line 3, column 2"));
 }
+
+/// Two roots closer together than the scan's spacing (a narrow pit far from the mark, where the
+/// graded grid is coarse) are both found through the dip between scan points, each to the
+/// relative tolerance, with the directions of the crossings; a smooth book needs few
+/// evaluations.
+#[test]
+fn roots_closer_than_the_scan_spacing_are_found() {
+    let mark = 100.0;
+    // f(P) = (ln(P/mark) − 1)² − 10⁻⁴: negative for ln(P/mark) in (0.99, 1.01), a 2 % wide pit
+    // about 172 % above the mark, where the scan points lie about 5 % apart.
+    let surplus = |p: f64| ((p / mark).ln() - 1.0).powi(2) - 1e-4;
+    let r = liquidation_roots(mark, surplus, |_| 0.0, &RootSearch::default()).unwrap();
+    assert!(r.below.is_empty(), "{:?}", r.below);
+    assert_eq!(r.above.len(), 2, "{:?}", r.above);
+    let (inner, outer) = (r.above[0], r.above[1]);
+    assert_eq!(inner.crossing, Crossing::IntoLiquidation);
+    assert_eq!(outer.crossing, Crossing::OutOfLiquidation);
+    for (root, u) in [(inner, 0.99_f64), (outer, 1.01)] {
+        let exact = mark * u.exp();
+        assert!(
+            close(root.price, exact, 1e-11 * exact),
+            "{} vs {exact}",
+            root.price
+        );
+        assert!(root.bracket.0 <= root.price && root.price <= root.bracket.1);
+    }
+    assert_eq!(r.nearest_above, Some(inner.price));
+    // A linear book: one root, found with a handful of evaluations beyond the scan itself.
+    let search = RootSearch::default();
+    let r = liquidation_roots(mark, |p| 1000.0 - 3.0 * (p - mark), |p| 0.15 * p, &search).unwrap();
+    assert!(
+        r.evaluations <= 2 * search.steps_per_side + 1 + 20,
+        "{}",
+        r.evaluations
+    );
+    assert!(close(
+        r.nearest_above.unwrap(),
+        1300.0 / 3.15,
+        1e-12 * 413.0
+    ));
+}

@@ -354,7 +354,7 @@ proptest! {
         }
         let _ = sample_volatility(&returns);
         let _ = ewma_volatility(&returns, x[2], EwmaSeed::Variance(x[3]));
-        let search = RootSearch { min_factor: x[0], max_factor: x[1], steps_per_side: 50, rel_tolerance: x[2] };
+        let search = RootSearch { min_factor: x[0], max_factor: x[1], steps_per_side: 50, first_step: x[3], rel_tolerance: x[2] };
         let _ = liquidation_roots(x[5], |p| x[6] - p, |p| x[7] * p, &search);
     }
 }

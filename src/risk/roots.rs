@@ -2,12 +2,18 @@
 //! the mark (margin-models.md §7: "for a portfolio with options this is the root of
 //! `equity(P) = MM(P)` below and above the mark, possibly none").
 //!
-//! Method: `f` is evaluated on a geometric grid walking outward from the mark on each side
-//! (`P_k = mark · factor^(k/steps)`); every sign change between consecutive finite values is a
-//! bracket, refined by bisection on the geometric mean until the bracket is narrower than the
-//! relative tolerance. All roots found are reported, nearest first, each with the direction of
-//! the crossing. A pair of roots closer together than one grid step (about 0.5 % with the
-//! defaults) can be missed; points where a closure is not finite are gaps that no bracket spans.
+//! Method: `f` is evaluated on a graded geometric grid walking outward from the mark on each
+//! side: the spacing in `ln P` starts at `first_step` at the mark and grows by a constant factor
+//! so that `steps_per_side` points reach the end of the range (fine where liquidation prices
+//! matter, coarse where only a far-away root can hide). Every sign change between consecutive
+//! finite values is a bracket; so is a dip between grid points: where three consecutive values
+//! of one sign come closest to zero in the middle and the parabola through them crosses zero, a
+//! golden-section search looks for the sign change that two close roots would leave. Each
+//! bracket is refined with Brent's method (R. P. Brent, "Algorithms for Minimization without
+//! Derivatives", 1973, ch. 4: inverse quadratic interpolation, secant and bisection steps, the
+//! bracket kept at every step) until it is narrower than the relative tolerance. All roots found
+//! are reported, nearest first, each with the direction of the crossing. Points where a closure
+//! is not finite are gaps that no bracket spans.
 //!
 //! ```
 //! use imr::risk::roots::{liquidation_roots, RootSearch};
@@ -28,9 +34,12 @@ pub struct RootSearch {
     pub min_factor: f64,
     /// Highest price searched, as a multiple of the mark (`1e4`).
     pub max_factor: f64,
-    /// Grid points on each side (`2000`: steps of about 0.46 % with the default range).
+    /// Grid points on each side (`160`).
     pub steps_per_side: usize,
-    /// Relative width at which bisection stops (`1e-12`).
+    /// Spacing of the first grid step in `ln P` (`0.0025`, a quarter of a percent); later
+    /// steps grow geometrically (uniform spacing if that already reaches the end).
+    pub first_step: f64,
+    /// Relative width at which a bracket's refinement stops (`1e-12`).
     pub rel_tolerance: f64,
 }
 
@@ -39,7 +48,8 @@ impl Default for RootSearch {
         RootSearch {
             min_factor: 1e-4,
             max_factor: 1e4,
-            steps_per_side: 2000,
+            steps_per_side: 160,
+            first_step: 0.0025,
             rel_tolerance: 1e-12,
         }
     }
@@ -94,7 +104,7 @@ pub struct LiquidationRoots {
 /// Finds the roots of `equity(P) − MM(P)` around `mark` (see the module documentation).
 ///
 /// Errors: `mark` `not_positive`; `minFactor` (must be in `(0, 1)`), `maxFactor` (`> 1`),
-/// `stepsPerSide` (1 … 1 000 000), `relTolerance` (`> 0`) `out_of_range`; `mark`
+/// `stepsPerSide` (1 … 1 000 000), `firstStep`, `relTolerance` (`> 0`) `out_of_range`; `mark`
 /// `valuation_not_finite` when either closure is not finite at the mark.
 pub fn liquidation_roots<E, M>(
     mark: f64,
@@ -126,6 +136,7 @@ where
             ),
         ));
     }
+    positive("firstStep", search.first_step)?;
     positive("relTolerance", search.rel_tolerance)?;
     let mut evaluations = 0usize;
     let mut f = |p: f64| {
@@ -148,22 +159,20 @@ where
     let mut sides: [Vec<Root>; 2] = [Vec::new(), Vec::new()];
     let lo_price = mark * search.min_factor;
     let hi_price = mark * search.max_factor;
+    let tol = search.rel_tolerance;
     for (side, factor) in [search.min_factor, search.max_factor]
         .into_iter()
         .enumerate()
     {
-        let step = factor.dln() / search.steps_per_side as f64;
-        // Last point with a non-zero finite value: (price, value).
-        let mut last = if f_mark != 0.0 {
-            Some((mark, f_mark))
-        } else {
-            None
-        };
+        let grid = Grid::new(factor.dln(), search.steps_per_side, search.first_step);
+        // The last two points with a non-zero finite value, nearest the mark last: (price, value).
+        let mut last: Option<(f64, f64)> = (f_mark != 0.0).then_some((mark, f_mark));
+        let mut before: Option<(f64, f64)> = None;
         for k in 1..=search.steps_per_side {
             let p = if k == search.steps_per_side {
                 mark * factor
             } else {
-                mark * (step * k as f64).dexp()
+                mark * grid.offset(k).dexp()
             };
             if !(p.is_finite() && p > 0.0) {
                 break;
@@ -172,27 +181,33 @@ where
                 None => {
                     gaps += 1;
                     last = None;
+                    before = None;
                 }
                 Some(0.0) => {}
                 Some(v) => {
                     if let Some((p0, v0)) = last {
                         if (v0 > 0.0) != (v > 0.0) {
-                            let (root, bracket) = bisect(&mut f, p0, v0, p, search.rel_tolerance);
-                            sides[side].push(Root {
-                                price: root,
-                                bracket,
-                                crossing: if v0 > 0.0 {
-                                    Crossing::IntoLiquidation
-                                } else {
-                                    Crossing::OutOfLiquidation
-                                },
-                            });
+                            sides[side].push(refine(&mut f, (p0, v0), (p, v), tol));
+                        } else if let Some(b) = before {
+                            // Same sign three times: two close roots may hide between
+                            // `before` and `p` if the middle value dips towards zero.
+                            if let Some(q) = dip(&mut f, b, (p0, v0), (p, v)) {
+                                sides[side].push(refine(&mut f, b, q, tol));
+                                sides[side].push(refine(&mut f, q, (p, v), tol));
+                            }
                         }
                     }
+                    before = last;
                     last = Some((p, v));
                 }
             }
         }
+        // Nearest the mark first, whatever order the dips were found in.
+        sides[side].sort_by(|a, b| {
+            let da = (a.price / mark).dln().abs();
+            let db = (b.price / mark).dln().abs();
+            da.total_cmp(&db)
+        });
     }
     let [below, above] = sides;
     let nearest = |roots: &[Root]| {
@@ -215,35 +230,204 @@ where
     })
 }
 
-/// Bisection on the geometric mean between `a` (value `fa ≠ 0`) and `b` (opposite sign).
-fn bisect<F>(f: &mut F, a: f64, fa: f64, b: f64, tol: f64) -> (f64, (f64, f64))
+/// Offsets `u_k` (in `ln P`, from the mark) of a graded grid: `u_k = h·(g^k − 1)/(g − 1)`,
+/// `g ≥ 1` chosen so that `u_steps = end`.
+struct Grid {
+    end: f64,
+    first: f64,
+    growth: f64,
+}
+
+impl Grid {
+    fn new(end: f64, steps: usize, first_step: f64) -> Grid {
+        let length = end.abs();
+        let n = steps as f64;
+        if first_step * n >= length || steps < 2 {
+            // Uniform spacing already reaches the end.
+            return Grid {
+                end,
+                first: length / n,
+                growth: 1.0,
+            };
+        }
+        // Σ_{k<n} h·g^k = length, increasing in g: bisection between 1 and an upper bound.
+        let reach = |g: f64| first_step * ((g.dln() * n).dexp() - 1.0) / (g - 1.0);
+        let (mut lo, mut hi) = (1.0, 2.0);
+        while reach(hi) < length {
+            hi *= 2.0;
+        }
+        for _ in 0..100 {
+            let mid = 0.5 * (lo + hi);
+            if mid <= lo || mid >= hi {
+                break;
+            }
+            if reach(mid) < length {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        Grid {
+            end,
+            first: first_step,
+            growth: hi,
+        }
+    }
+
+    fn offset(&self, k: usize) -> f64 {
+        let u = if self.growth == 1.0 {
+            self.first * k as f64
+        } else {
+            self.first * ((self.growth.dln() * k as f64).dexp() - 1.0) / (self.growth - 1.0)
+        };
+        u.min(self.end.abs()).copysign(self.end)
+    }
+}
+
+/// Between `a` and `c` (same sign as `b`, nearer the mark last), where `|f(b)|` is below both
+/// neighbours and the parabola through the three (in `ln P`) reaches zero, a golden-section
+/// search for a point of the opposite sign: returns it, or `None` when the dip stays on one side.
+fn dip<F>(f: &mut F, a: (f64, f64), b: (f64, f64), c: (f64, f64)) -> Option<(f64, f64)>
 where
     F: FnMut(f64) -> Option<f64>,
 {
-    let (mut lo, mut hi) = if a < b { (a, b) } else { (b, a) };
-    // Sign of f at `lo`.
-    let mut lo_positive = if a < b { fa > 0.0 } else { fa <= 0.0 };
-    for _ in 0..200 {
-        if hi - lo <= tol * lo {
+    let sign = if b.1 > 0.0 { 1.0 } else { -1.0 };
+    let (ya, yb, yc) = (sign * a.1, sign * b.1, sign * c.1);
+    if !(yb < ya && yb < yc) {
+        return None;
+    }
+    let (ua, ub, uc) = (a.0.dln(), b.0.dln(), c.0.dln());
+    // Vertex of the parabola through the three points.
+    let (d1, d2) = ((yb - ya) / (ub - ua), (yc - yb) / (uc - ub));
+    let curvature = (d2 - d1) / (uc - ua);
+    if curvature.is_nan() || curvature <= 0.0 {
+        return None;
+    }
+    let slope_at_b = d1 + curvature * (ub - ua);
+    let lowest = yb - slope_at_b * slope_at_b / (4.0 * curvature);
+    if lowest > 0.0 {
+        return None;
+    }
+    // Golden-section search for the minimum of sign·f over [ua, uc], stopping at the first
+    // point of the opposite sign.
+    const INV_PHI: f64 = 0.618_033_988_749_895;
+    let (mut lo, mut hi) = if ua < uc { (ua, uc) } else { (uc, ua) };
+    let mut x1 = hi - INV_PHI * (hi - lo);
+    let mut x2 = lo + INV_PHI * (hi - lo);
+    let eval = |f: &mut F, u: f64| -> Option<(f64, f64)> {
+        let p = u.dexp();
+        f(p).map(|v| (p, v))
+    };
+    let (mut p1, mut v1) = eval(f, x1)?;
+    let (mut p2, mut v2) = eval(f, x2)?;
+    for _ in 0..60 {
+        if sign * v1 < 0.0 {
+            return Some((p1, v1));
+        }
+        if sign * v2 < 0.0 {
+            return Some((p2, v2));
+        }
+        if hi - lo <= 1e-9 * (1.0 + lo.abs()) {
             break;
         }
-        let mid = (lo * hi).sqrt();
-        if !(mid > lo && mid < hi) {
-            break;
-        }
-        match f(mid) {
-            Some(0.0) => return (mid, (mid, mid)),
-            Some(v) => {
-                if (v > 0.0) == lo_positive {
-                    lo = mid;
-                    lo_positive = v > 0.0;
-                } else {
-                    hi = mid;
-                }
-            }
-            // A gap inside the bracket: stop and report the bracket as found.
-            None => break,
+        if sign * v1 < sign * v2 {
+            hi = x2;
+            x2 = x1;
+            (p2, v2) = (p1, v1);
+            x1 = hi - INV_PHI * (hi - lo);
+            (p1, v1) = eval(f, x1)?;
+        } else {
+            lo = x1;
+            x1 = x2;
+            (p1, v1) = (p2, v2);
+            x2 = lo + INV_PHI * (hi - lo);
+            (p2, v2) = eval(f, x2)?;
         }
     }
-    (0.5 * (lo + hi), (lo, hi))
+    None
+}
+
+/// The root between `near` (nearer the mark) and `far`, whose values have opposite signs.
+fn refine<F>(f: &mut F, near: (f64, f64), far: (f64, f64), tol: f64) -> Root
+where
+    F: FnMut(f64) -> Option<f64>,
+{
+    let (price, bracket) = brent(f, near, far, tol);
+    Root {
+        price,
+        bracket,
+        crossing: if near.1 > 0.0 {
+            Crossing::IntoLiquidation
+        } else {
+            Crossing::OutOfLiquidation
+        },
+    }
+}
+
+/// Brent's method on the bracket `[a, b]` (values of opposite signs) to a bracket narrower
+/// than `tol` relative: returns the best estimate and the final bracket `(lo, hi)`. A value
+/// that is not finite inside the bracket stops the refinement at the bracket found so far.
+fn brent<F>(f: &mut F, a: (f64, f64), b: (f64, f64), tol: f64) -> (f64, (f64, f64))
+where
+    F: FnMut(f64) -> Option<f64>,
+{
+    let ((mut a, mut fa), (mut b, mut fb)) = (a, b);
+    let (mut c, mut fc) = (a, fa);
+    let mut d = b - a;
+    let mut e = d;
+    let bracket = |b: f64, c: f64| if b < c { (b, c) } else { (c, b) };
+    for _ in 0..200 {
+        if (fb > 0.0) == (fc > 0.0) {
+            // Keep c on the other side of the root from b.
+            (c, fc) = (a, fa);
+            d = b - a;
+            e = d;
+        }
+        if fc.abs() < fb.abs() {
+            (a, fa) = (b, fb);
+            (b, fb) = (c, fc);
+            (c, fc) = (a, fa);
+        }
+        let tol1 = 2.0 * f64::EPSILON * b.abs() + 0.5 * tol * b.abs();
+        let m = 0.5 * (c - b);
+        if m.abs() <= tol1 || fb == 0.0 {
+            return (b, bracket(b, c));
+        }
+        if e.abs() >= tol1 && fa.abs() > fb.abs() {
+            // Interpolation: secant (two points) or inverse quadratic (three).
+            let s = fb / fa;
+            let (mut p, mut q) = if a == c {
+                (2.0 * m * s, 1.0 - s)
+            } else {
+                let q = fa / fc;
+                let r = fb / fc;
+                (
+                    s * (2.0 * m * q * (q - r) - (b - a) * (r - 1.0)),
+                    (q - 1.0) * (r - 1.0) * (s - 1.0),
+                )
+            };
+            if p > 0.0 {
+                q = -q;
+            } else {
+                p = -p;
+            }
+            if 2.0 * p < (3.0 * m * q - (tol1 * q).abs()).min((e * q).abs()) {
+                e = d;
+                d = p / q;
+            } else {
+                d = m;
+                e = m;
+            }
+        } else {
+            d = m;
+            e = m;
+        }
+        (a, fa) = (b, fb);
+        b += if d.abs() > tol1 { d } else { tol1.copysign(m) };
+        match f(b) {
+            Some(v) => fb = v,
+            None => return (0.5 * (a + c), bracket(a, c)),
+        }
+    }
+    (b, bracket(b, c))
 }
