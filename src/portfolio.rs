@@ -35,6 +35,7 @@
 
 use crate::account::{maintenance_at, pnl};
 use crate::error::{Collector, FieldError, InputErrors};
+use crate::fmath::DetMath;
 use crate::instrument::{Book, MarginBasis, MarginMode, Position, Settlement};
 use crate::money::{
     from_f64, non_negative, parse_decimal, positive, rate, round_margin, round_plain,
@@ -43,7 +44,7 @@ use crate::money::{
 use crate::options::{
     book_liquidation_by_unit, book_liquidation_from, figures_at, reference_price, unit_label,
 };
-use crate::pricing::{black76, black76_price, OptionKind};
+use crate::pricing::{black76, black76_scenario_premium_ln, OptionKind};
 use crate::request::{premium_decimal, Request, MAX_NOTIONAL, MAX_TEXT};
 use crate::response::{
     AccountMarginMode, BookLiquidation, BookLiquidationPrice, CollateralAssetResult,
@@ -1401,6 +1402,9 @@ enum LegKind {
         kind: OptionKind,
         strike: f64,
         forward: f64,
+        /// `ln(forward / strike)`, carried along as prices move (a sum of logarithms rather
+        /// than a logarithm per valuation).
+        log_moneyness: f64,
         iv: f64,
         years: f64,
         inverse: bool,
@@ -1427,12 +1431,14 @@ pub struct BookModel {
     legs: Vec<Leg>,
 }
 
-/// Black-76 premium per unit (settlement currency) at forward `f`, with the option expired
+/// Black-76 premium per unit (settlement currency) at forward `f` ([`black76_scenario_premium`]:
+/// accurate to a few ulps of the forward, as revaluations need), with the option expired
 /// (intrinsic value) when `years ≤ 0`.
 fn option_premium(
     kind: OptionKind,
     strike: f64,
     f: f64,
+    log_moneyness: f64,
     vol: f64,
     years: f64,
     inverse: bool,
@@ -1443,7 +1449,7 @@ fn option_premium(
             OptionKind::Put => (strike - f).max(0.0),
         }
     } else {
-        black76_price(kind, f, strike, years, 0.0, vol).unwrap_or(f64::NAN)
+        black76_scenario_premium_ln(kind, f, strike, log_moneyness, vol * years.sqrt())
     };
     if inverse {
         usd / f
@@ -1473,6 +1479,7 @@ impl BookModel {
                         kind: o.kind,
                         strike: to_f64(o.strike),
                         forward: to_f64(o.underlying_price),
+                        log_moneyness: (to_f64(o.underlying_price) / to_f64(o.strike)).dln(),
                         iv: o.volatility,
                         years: o.time_years,
                         inverse: s == Settlement::Inverse,
@@ -1503,7 +1510,8 @@ impl BookModel {
         }
     }
 
-    fn leg_value(leg: &Leg, x: f64, dv: f64, days: f64, conv: VolConvention) -> f64 {
+    /// One leg's P&L at price factor `x` (`ln_x = ln x`).
+    fn leg_value(leg: &Leg, x: f64, ln_x: f64, dv: f64, days: f64, conv: VolConvention) -> f64 {
         match leg.kind {
             LegKind::Linear { price } => leg.sign * leg.qty * (price * x - leg.entry),
             LegKind::Inverse { price, face } => {
@@ -1513,13 +1521,22 @@ impl BookModel {
                 kind,
                 strike,
                 forward,
+                log_moneyness,
                 iv,
                 years,
                 inverse,
             } => {
                 let t = years - days / DAYS_PER_YEAR;
                 let vol = conv.shocked_vol(iv, dv, t * DAYS_PER_YEAR);
-                let prem = option_premium(kind, strike, forward * x, vol, t, inverse);
+                let prem = option_premium(
+                    kind,
+                    strike,
+                    forward * x,
+                    log_moneyness + ln_x,
+                    vol,
+                    t,
+                    inverse,
+                );
                 leg.sign * leg.qty * (prem - leg.entry)
             }
         }
@@ -1528,9 +1545,10 @@ impl BookModel {
     /// Book P&L (settlement currency) with every price at `x` times today's, volatilities
     /// shifted by `dv` under `conv`, `days` calendar days later.
     pub fn value(&self, x: f64, dv: f64, days: f64, conv: VolConvention) -> f64 {
+        let ln_x = x.dln();
         self.legs
             .iter()
-            .map(|l| Self::leg_value(l, x, dv, days, conv))
+            .map(|l| Self::leg_value(l, x, ln_x, dv, days, conv))
             .sum()
     }
 
@@ -1635,6 +1653,7 @@ impl BookModel {
                         kind,
                         strike,
                         forward,
+                        log_moneyness,
                         iv,
                         years,
                         inverse,
@@ -1642,6 +1661,7 @@ impl BookModel {
                         kind,
                         strike,
                         forward: forward * x,
+                        log_moneyness: log_moneyness + x.dln(),
                         iv: VolConvention::Additive.shocked_vol(iv, vol_add, f64::NAN),
                         years: years - days / DAYS_PER_YEAR,
                         inverse,
@@ -1779,7 +1799,15 @@ impl<'a> MaintenanceScan<'a> {
 
     /// Book value of the shifted model (prices × `x`) at the scenario factor `x2`, with the
     /// given volatility and years per option leg ([`BookModel::leg_value`] on the shifted legs).
-    fn value(&self, x: f64, x2: f64, vols: &[f64], years: impl Fn(usize, f64) -> f64) -> f64 {
+    fn value(
+        &self,
+        x: f64,
+        ln_x: f64,
+        x2: f64,
+        vols: &[f64],
+        years: impl Fn(usize, f64) -> f64,
+    ) -> f64 {
+        let ln_x2 = x2.dln();
         self.model
             .legs
             .iter()
@@ -1793,6 +1821,7 @@ impl<'a> MaintenanceScan<'a> {
                     kind,
                     strike,
                     forward,
+                    log_moneyness,
                     years: y,
                     inverse,
                     ..
@@ -1801,6 +1830,7 @@ impl<'a> MaintenanceScan<'a> {
                         kind,
                         strike,
                         forward * x * x2,
+                        (log_moneyness + ln_x) + ln_x2,
                         vols[j],
                         years(j, y),
                         inverse,
@@ -1820,7 +1850,10 @@ impl<'a> MaintenanceScan<'a> {
             return f64::NAN;
         }
         // The base case: the closure at `s` itself, `s / s` = 1 exactly.
-        let base = self.value(x, 1.0, &self.base_vols, |_, y| y - 0.0 / DAYS_PER_YEAR);
+        let ln_x = x.dln();
+        let base = self.value(x, ln_x, 1.0, &self.base_vols, |_, y| {
+            y - 0.0 / DAYS_PER_YEAR
+        });
         if !base.is_finite() {
             return f64::NAN;
         }
@@ -1836,6 +1869,7 @@ impl<'a> MaintenanceScan<'a> {
             }
             let v = self.value(
                 x,
+                ln_x,
                 price / s,
                 &self.vols[i * legs..(i + 1) * legs],
                 |j, _| self.years_forward[j],
@@ -2017,11 +2051,12 @@ fn standard_state(book: &Book, model: &BookModel, fee: Decimal) -> Option<(Decim
                 kind,
                 strike,
                 forward,
+                log_moneyness,
                 iv,
                 years,
                 inverse,
             } => {
-                let prem = option_premium(kind, strike, forward, iv, years, inverse);
+                let prem = option_premium(kind, strike, forward, log_moneyness, iv, years, inverse);
                 let mark = premium_decimal(prem)?;
                 let f = figures_at(m, p, from_f64(forward)?, mark)?;
                 mm = mm.checked_add(f.maintenance_margin)?;

@@ -3,10 +3,11 @@
 //! py_vollib), with the tolerances their `meta` blocks recommend.
 
 use imr::pricing::{
-    black76, black76_greeks_batch, black76_price, black76_price_delta_batch, black_scholes,
-    black_scholes_greeks_batch, black_scholes_price, black_scholes_price_delta_batch, implied_vol,
-    implied_vol_batch, implied_vol_batch_each, implied_vol_inverse, inverse_black76,
-    inverse_payoff_coin, payoff_usd, Greeks, GreeksBatchOut, Model, OptionKind, PricingError,
+    black76, black76_greeks_batch, black76_price, black76_price_delta_batch,
+    black76_scenario_premium, black_scholes, black_scholes_greeks_batch, black_scholes_price,
+    black_scholes_price_delta_batch, implied_vol, implied_vol_batch, implied_vol_batch_each,
+    implied_vol_inverse, inverse_black76, inverse_payoff_coin, payoff_usd, Greeks, GreeksBatchOut,
+    Model, OptionKind, PricingError,
 };
 use serde_json::Value;
 
@@ -489,4 +490,56 @@ fn inverse_payoffs_at_expiry() {
     }
     let e = inverse_payoff_coin(OptionKind::Call, 100.0, 0.0).expect_err("zero settlement");
     assert_eq!((e.code(), e.field()), ("non_positive", "settlement"));
+}
+
+/// The risk models' revaluation premium agrees with the 110-digit reference prices of
+/// black76.json (undiscounted: price / exp(−rT)) to a few ulps of max(F, K), and with
+/// `black76_price` at r = 0 over a sweep far beyond the vectors (moneyness e^±12, σ√T from
+/// 10⁻⁴ to 5): the absolute accuracy scenario P&L needs.
+#[test]
+fn scenario_premium_is_accurate_to_ulps_of_the_forward() {
+    let doc = parse(BLACK76);
+    for case in cases(&doc, "cases") {
+        let (f, k, t, r, sigma) = (
+            num(&case, "F"),
+            num(&case, "K"),
+            num(&case, "T"),
+            num(&case, "r"),
+            num(&case, "sigma"),
+        );
+        let want = num(&case["expected"], "price") / (-r * t).exp();
+        let got = black76_scenario_premium(kind(&case), f, k, t, sigma);
+        let err = (got - want).abs() / f.max(k);
+        assert!(
+            err <= 8.0 * f64::EPSILON,
+            "{}: {got} vs {want} ({err:e} of max(F, K))",
+            text(&case, "id")
+        );
+    }
+    let mut state = 12345u64;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    for _ in 0..200_000 {
+        let f = 60_000.0;
+        let k = f * (24.0 * next() - 12.0).exp();
+        let t = 1e-4 + 2.0 * next();
+        let s = 1e-4 * (5e4f64).powf(next());
+        let sigma = s / t.sqrt();
+        let kind = if next() < 0.5 {
+            OptionKind::Call
+        } else {
+            OptionKind::Put
+        };
+        let want = black76_price(kind, f, k, t, 0.0, sigma).unwrap();
+        let got = black76_scenario_premium(kind, f, k, t, sigma);
+        let err = (got - want).abs() / f.max(k);
+        assert!(
+            err <= 8.0 * f64::EPSILON,
+            "{kind:?} F {f} K {k} T {t} σ {sigma}: {got} vs {want}"
+        );
+    }
 }

@@ -680,6 +680,69 @@ pub fn black76(
     }
 }
 
+/// Beyond this `|h| − t` (in standard deviations) the out-of-the-money option's time value is
+/// below `Φ(−8.5)·min(F, K) < 10⁻¹⁶·min(F, K)`: [`black76_scenario_premium`] returns the
+/// intrinsic value.
+const SCENARIO_TAIL_CUTOFF: f64 = 8.5;
+
+/// Undiscounted Black-76 premium (`r = 0`) for the risk models' revaluations — scenario grids,
+/// stress tests, VaR, the whole-book root search — which price every option of a book at
+/// hundreds of shocked forwards and volatilities, and compare premiums of the order of the
+/// forward: an absolute accuracy of a few ulps of `max(F, K)` is what they can use, not the full
+/// relative precision of deep out-of-the-money prices that [`black76_price`] keeps (its
+/// asymptotic and small-`t` expansions, Jäckel 2015).
+///
+/// Same formula (Black 1976) in the same normalised coordinates, with no input validation:
+/// intrinsic value plus the time value of the out-of-the-money side,
+/// `A·Φ(−|h| + t) − B·Φ(−|h| − t)` with `(A, B) = (min(F, K), max(F, K))`, `h = ln(F/K)/s`,
+/// `t = s/2`, `s = σ√T`. In the tails both terms share one exponential, since
+/// `B·exp(−½(|h| + t)²) = A·exp(−½(|h| − t)²)`: the time value is
+/// `½·A·exp(−½(|h| − t)²)·[erfcx((|h| − t)/√2) − erfcx((|h| + t)/√2)]` with Cody's
+/// exponential-free `erfcx`. Returns the intrinsic value when `s ≤ 0` or the time value is
+/// negligible ([`SCENARIO_TAIL_CUTOFF`]); NaN for non-positive or non-finite prices.
+pub fn black76_scenario_premium(kind: OptionKind, f: f64, k: f64, years: f64, vol: f64) -> f64 {
+    black76_scenario_premium_ln(kind, f, k, (f / k).dln(), vol * years.sqrt())
+}
+
+/// [`black76_scenario_premium`] given `ln(F/K)` and the total volatility `s = σ√T`, for callers
+/// that obtain the log-moneyness of a shocked forward as a sum of logarithms computed once.
+pub fn black76_scenario_premium_ln(
+    kind: OptionKind,
+    f: f64,
+    k: f64,
+    log_moneyness: f64,
+    s: f64,
+) -> f64 {
+    if !(f > 0.0 && k > 0.0 && f.is_finite() && k.is_finite()) {
+        return f64::NAN;
+    }
+    let intrinsic = match kind {
+        OptionKind::Call => non_negative(f - k),
+        OptionKind::Put => non_negative(k - f),
+    };
+    if !(s > 0.0 && s.is_finite() && log_moneyness.is_finite()) {
+        return intrinsic;
+    }
+    let (a, b) = if f < k { (f, k) } else { (k, f) };
+    let abs_h = log_moneyness.abs() / s;
+    let t = 0.5 * s;
+    if abs_h - t > SCENARIO_TAIL_CUTOFF {
+        return intrinsic;
+    }
+    // Arguments of Φ(−y·√2): y1 = (|h| − t)/√2 (may be negative), y2 = (|h| + t)/√2 > 0.
+    let y1 = (abs_h - t) * ONE_OVER_SQRT_TWO;
+    let y2 = (abs_h + t) * ONE_OVER_SQRT_TWO;
+    let time_value = if y1 > CODY_THRESHOLD {
+        let e = (-(y1 * y1)).dexp();
+        0.5 * a * e * (erfcx_positive(y1) - erfcx_positive(y2))
+    } else {
+        let (_, phi1) = super::normal::norm_cdf_pair(abs_h - t);
+        let (_, phi2) = super::normal::norm_cdf_pair(abs_h + t);
+        a * phi1 - b * phi2
+    };
+    intrinsic + non_negative(time_value)
+}
+
 /// Black-76 premium only; see [`black76`].
 pub fn black76_price(
     kind: OptionKind,
