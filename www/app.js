@@ -1681,8 +1681,10 @@ async function importJson(event) {
 
 const isVarField = (field) => field === 'var' || field.startsWith('var.');
 
-function recompute() {
-  saveState();
+/** Recomputes and renders. `firstLoad`: the state came from the link (or the defaults), so the
+ *  link is written after the first frame rather than before the first result. */
+function recompute({ firstLoad = false } = {}) {
+  if (!firstLoad) saveState();
   const request = toRequest(state);
   let outcome = calculate(request);
   // The VaR is an analysis on top of the book: when only its inputs are wrong, the book's
@@ -1718,7 +1720,17 @@ function recompute() {
     const more = outcome.errors.length > 1 ? ` (and ${outcome.errors.length - 1} more)` : '';
     announce(`Fix ${describe(first.field)}: ${messageFor(first)}${more}. ${lastGood ? 'The figures below are from the last valid input.' : ''}`.trim());
   }
-  document.body.dataset.ready = 'true';
+  if (firstLoad) {
+    // The first result is on screen at the next frame after this render; the page is ready
+    // once its link is written too.
+    requestAnimationFrame(() => {
+      performance.mark('imr:first-result');
+      saveState();
+      document.body.dataset.ready = 'true';
+    });
+  } else {
+    document.body.dataset.ready = 'true';
+  }
 }
 
 function applyTheme(theme) {
@@ -1782,7 +1794,7 @@ async function main() {
   $('import-button').addEventListener('click', () => $('import-json').click());
   $('import-json').addEventListener('change', importJson);
   $('theme').addEventListener('change', (e) => applyTheme(e.target.value));
-  recompute();
+  recompute({ firstLoad: true });
   if (presetNotice && !$('form-error').textContent) $('form-error').textContent = presetNotice;
 }
 

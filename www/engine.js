@@ -2,7 +2,8 @@
 // instance unusable; instead of a dead page, the page says what happened and re-instantiates a
 // fresh module (a new import of the glue, so no state survives), then recomputes.
 
-const WASM_URL = new URL('./pkg/imr_bg.wasm', import.meta.url);
+import { WASM_URL, compile, firstModule, firstGlue } from './boot.js';
+
 let api = null;
 let generation = 0;
 let reloading = null;
@@ -12,8 +13,10 @@ const trapListeners = [];
 export async function load() {
   generation += 1;
   const glue = generation === 1 ? './pkg/imr.js' : `./pkg/imr.js?instance=${generation}`;
-  const mod = await import(glue);
-  await mod.default({ module_or_path: WASM_URL });
+  const first = generation === 1;
+  const [mod, module] = await Promise.all([first ? firstGlue : import(glue), first ? firstModule : compile(WASM_URL)]);
+  await mod.default({ module_or_path: module });
+  performance.mark('imr:engine-ready');
   api = mod;
   return generation;
 }
