@@ -2220,7 +2220,7 @@ fn fill_position_touch(positions: &mut [PositionResult], touch: Option<(f64, f64
 }
 
 /// Scan points on each side of the reference in the portfolio-margin root search.
-const PORTFOLIO_SCAN_STEPS: usize = 32;
+const PORTFOLIO_SCAN_STEPS: usize = 24;
 
 /// Roots of `equity(P) = MM_portfolio(P)`: the grid re-run at every price (book shifted to it).
 ///

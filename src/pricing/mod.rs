@@ -32,9 +32,9 @@ use core::fmt;
 
 pub use black::{
     black76, black76_greeks_batch, black76_price, black76_price_delta_batch,
-    black76_scenario_premium,
-    black76_scenario_premium_ln, black_scholes, black_scholes_greeks_batch, black_scholes_price,
-    black_scholes_price_delta_batch, greeks, GreeksBatchOut,
+    black76_scenario_premium, black76_scenario_premium_ln, black_scholes,
+    black_scholes_greeks_batch, black_scholes_price, black_scholes_price_delta_batch, greeks,
+    GreeksBatchOut,
 };
 pub use implied_vol::{
     implied_vol, implied_vol_batch, implied_vol_batch_each, implied_vol_black76,
