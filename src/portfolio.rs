@@ -1458,6 +1458,23 @@ fn option_premium(
     }
 }
 
+/// Black-76 delta per unit (`r = 0`), the expired option's `±1` / `0` when `years ≤ 0`.
+fn option_delta(kind: OptionKind, strike: f64, forward: f64, iv: f64, years: f64) -> f64 {
+    if years <= 0.0 {
+        let itm = match kind {
+            OptionKind::Call => forward > strike,
+            OptionKind::Put => forward < strike,
+        };
+        if itm {
+            kind.sign()
+        } else {
+            0.0
+        }
+    } else {
+        black76(kind, forward, strike, years, 0.0, iv).map_or(0.0, |g| g.delta)
+    }
+}
+
 impl BookModel {
     /// The model of a validated book, moves measured from `reference`.
     pub fn new(book: &Book, reference: f64) -> Self {
@@ -1573,22 +1590,7 @@ impl BookModel {
                     iv,
                     years,
                     ..
-                } => {
-                    let d = if years <= 0.0 {
-                        let itm = match kind {
-                            OptionKind::Call => forward > strike,
-                            OptionKind::Put => forward < strike,
-                        };
-                        if itm {
-                            kind.sign()
-                        } else {
-                            0.0
-                        }
-                    } else {
-                        black76(kind, forward, strike, years, 0.0, iv).map_or(0.0, |g| g.delta)
-                    };
-                    l.sign * l.qty * d
-                }
+                } => l.sign * l.qty * option_delta(kind, strike, forward, iv, years),
             })
             .collect()
     }
@@ -1606,23 +1608,10 @@ impl BookModel {
                 years,
                 ..
             } => {
-                let forward = forward * x;
+                // The legs of `shifted(x, 0, 0)`: forward × x, volatility floored, same expiry.
                 let iv = VolConvention::Additive.shocked_vol(iv, 0.0, f64::NAN);
                 let years = years - 0.0 / DAYS_PER_YEAR;
-                let d = if years <= 0.0 {
-                    let itm = match kind {
-                        OptionKind::Call => forward > strike,
-                        OptionKind::Put => forward < strike,
-                    };
-                    if itm {
-                        kind.sign()
-                    } else {
-                        0.0
-                    }
-                } else {
-                    black76(kind, forward, strike, years, 0.0, iv).map_or(0.0, |g| g.delta)
-                };
-                l.sign * l.qty * d
+                l.sign * l.qty * option_delta(kind, strike, forward * x, iv, years)
             }
         })
     }
