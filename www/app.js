@@ -198,6 +198,17 @@ function optionExtras(p, i) {
         h('p', { class: 'error', id: `${id}-error` }))));
 }
 
+/** The fixed rule's other parameters (maintenance amount, initial rate, leverage cap), collapsed unless one is set. */
+function fixedExtras(p, i) {
+  const set = [p.mmAmount, p.fixedImr, p.fixedMaxLev].some((v) => String(v).trim() !== '');
+  return h('details', { class: 'field wide option-extras', id: `p${i}-fixed-extras`, open: set },
+    h('summary', { text: 'More fixed-rule parameters' }),
+    h('div', { class: 'fields' },
+      field(i, 'mmAmount', 'Maintenance amount', textInput(p.mmAmount), 'Deducted: MM = notional × rate − this (settlement currency). Blank: 0.'),
+      field(i, 'fixedImr', 'Initial margin rate (minimum)', textInput(p.fixedImr), 'The venue\'s floor on the initial rate (dYdX IMF): a fraction, at least the maintenance rate. Blank: none.'),
+      field(i, 'fixedMaxLev', 'Max leverage (×)', textInput(p.fixedMaxLev), 'The venue\'s leverage cap. Blank: none.')));
+}
+
 /** "Start from preset": copies a bundled preset's parameters into the editable rule. */
 function copyFromPreset(p, i, offered) {
   if (offered.length === 0) return null;
@@ -313,7 +324,7 @@ function positionFieldset(p, i, count) {
         field(i, 'ssSlope', 'Slope per unit of size', textInput(p.ssSlope), 'Added to both rates per base unit: 0.00005 is 0.005 % per BTC.'),
       );
     } else {
-      fields.push(field(i, 'mmr', 'Maintenance margin rate', textInput(p.mmr), 'A fraction: 0.005 is 0.5 %.'));
+      fields.push(field(i, 'mmr', 'Maintenance margin rate', textInput(p.mmr), 'A fraction: 0.005 is 0.5 %.'), fixedExtras(p, i));
     }
     fields.push(
       copyFromPreset(p, i, offered),
@@ -352,6 +363,7 @@ function renderBook(focusId) {
   form.elements.pmGrid.value = state.pmGrid;
   form.elements.pmPriceRange.value = state.pmPriceRange;
   form.elements.pmVolRange.value = state.pmVolRange;
+  for (const key of PM_EXTRA_FIELDS) form.elements[key].value = state[key];
   $('pm-custom').replaceChildren(); // rebuilt by syncAccountControls for a custom grid
   syncAccountControls();
   renderStressRows();
@@ -375,9 +387,16 @@ function syncAccountControls() {
     : custom
       ? 'Used by a custom grid whose price (or volatility) moves are in scan-range units.'
       : 'SPAN only: this grid moves prices and volatilities by fixed fractions.';
+  form.elements.pmExtreme.disabled = !span;
+  const extras = PM_EXTRA_FIELDS.filter((k) => String(state[k]).trim() !== '').length;
+  $('pm-more-count').textContent = extras ? `(${extras} set)` : '';
+  if (extras) $('pm-more').open = true;
   $('pm-custom').hidden = !custom;
   if (custom && !$('pm-custom').hasChildNodes()) renderCustomGrid();
 }
+
+/** Portfolio-margin parameters beyond the grid and scan ranges (blank: the engine's default). */
+const PM_EXTRA_FIELDS = ['pmDays', 'pmShortMin', 'pmExtreme'];
 
 /** Other collateral assets: one small fieldset each (asset, amount, price, haircut). */
 function renderCollateralRows(focusId) {
@@ -724,7 +743,7 @@ function onEdit(event) {
     if (t.name === 'valuationTime') valuationTouched = true;
     if (t.name === 'pmPriceRange') scanRangeTouched = true;
     if (t.name === 'riskVol') $('riskVolSlider').value = sliderValue(t.value, RISK_VOL_MIN, RISK_VOL_MAX);
-    if (t.name === 'marginMode' || t.name === 'pmGrid') syncAccountControls();
+    if (t.name === 'marginMode' || t.name === 'pmGrid' || PM_EXTRA_FIELDS.includes(t.name)) syncAccountControls();
   } else {
     return;
   }
@@ -842,6 +861,7 @@ const OPTION_RULE_KEYS = {
   'margin.maintenanceItmRate': 'optItm', 'margin.marginFactor': 'optMf', 'margin.maintenancePremiumMultiplier': 'optPm',
   'margin.liquidationFeeRate': 'optLf', 'margin.premiumAtLeastEntry': 'optPae',
 };
+const FIXED_RULE_KEYS = { 'margin.maintenanceMarginRate': 'mmr', 'margin.maintenanceAmount': 'mmAmount', 'margin.initialMarginRate': 'fixedImr', 'margin.maxLeverage': 'fixedMaxLev' };
 const SIZE_SCALED_RULE_KEYS = { 'margin.initialBaseRate': 'ssInitial', 'margin.maintenanceBaseRate': 'ssMaint', 'margin.slopePerUnit': 'ssSlope' };
 const TIER_FIELDS = { notionalFloor: 'floor', notionalCap: 'cap', maintenanceMarginRate: 'mmr', maxLeverage: 'lev', maintenanceAmount: 'amount' };
 const COLLATERAL_FIELDS = { asset: 'asset', amount: 'amount', price: 'price', haircut: 'haircut' };
@@ -887,6 +907,9 @@ export function controlFor(path) {
     const rest = path.slice('account.portfolioMargin'.length);
     if (rest === '.priceScanRange') return ['pmPriceRange', 'pmPriceRange'];
     if (rest === '.volScanRange') return ['pmVolRange', 'pmVolRange'];
+    if (rest === '.daysForward') return ['pmDays', 'pmDays'];
+    if (rest === '.shortOptionMinimum') return ['pmShortMin', 'pmShortMin'];
+    if (rest === '.extremeMultiple') return ['pmExtreme', 'pmExtreme'];
     return ['pmGrid', 'pmGrid'];
   }
   const sm = /^stress\[(\d+)\](?:\.(.*))?$/.exec(path);
@@ -935,7 +958,7 @@ export function controlFor(path) {
   } else if (p.rule === 'sizeScaled' && rest.startsWith('margin')) {
     key = SIZE_SCALED_RULE_KEYS[rest] ?? 'rule';
   } else if (rest.startsWith('margin')) {
-    key = 'mmr';
+    key = FIXED_RULE_KEYS[rest] ?? 'mmr';
   }
   if (key && $(`p${i}-${key}`)) return [`p${i}-${key}`, `p${i}-${key}`];
   return [null, `p${i}`];
@@ -1235,6 +1258,8 @@ function renderPortfolio(result) {
     ? h('span', {}, figure(String(md.charge), fmt.moneyNumber(md.charge, unit)),
       h('span', { class: 'units', text: ` (net delta ${fmt.modelNumber(md.netDelta, 4)} × ${fmt.modelNumber(md.unhedgedFactor * 100, 3)} % + hedged delta ${fmt.modelNumber(md.hedgedDelta, 4)} × ${fmt.modelNumber(md.hedgedFactor * 100, 3)} %, of the reference price)` }))
     : document.createTextNode('none: this grid has no minimum delta charge'));
+  setFigure('out-pm-shortOptionMinimum', String(pm.shortOptionMinimum), pm.shortOptionMinimum ? fmt.moneyNumber(pm.shortOptionMinimum, unit) : 'none');
+  setFigure('out-pm-daysForward', String(pm.daysForward), `${fmt.modelNumber(pm.daysForward, 6)} day${pm.daysForward === 1 ? '' : 's'}`);
   $('pm-heat').replaceChildren(heatMap(pm, unit));
   $('pm-notes').textContent = [pm.volConvention ? `Volatility: ${pm.volConvention}.` : '', `IM = ${fmt.modelNumber(pm.initialPerRequirement, 4)} × requirement, MM = ${fmt.modelNumber(pm.maintenancePerRequirement, 4)} × requirement.`, ...(pm.notes ?? [])].filter(Boolean).join(' ');
 }

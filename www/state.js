@@ -2,7 +2,9 @@
 // (versioned, v=4; v=3, v=2 and v=1 links still open) and from an exported request (JSON import).
 // v=4 also carries, in keys older v=4 links simply lack: editable margin rules (tier tables,
 // size-scaled rates, every standard option parameter), multi-asset collateral, the VaR settings
-// and series (when short enough for a link), and a custom scenario grid.
+// and series (when short enough for a link), a custom scenario grid, a fixed rule's maintenance
+// amount, minimum initial rate and leverage cap, and portfolio margin's days forward,
+// short-option minimum and extreme-move multiple.
 // No DOM here, no formulas.
 // Every value read from outside (hash, file) is a string clipped to MAX_TEXT or a checked choice;
 // it is only ever written into form controls' `value` or `textContent`.
@@ -68,6 +70,10 @@ const STRESS_KEYS = { n: 'name', m: 'move', v: 'vol', d: 'days' };
 const TIER_KEYS = { f: 'floor', c: 'cap', r: 'mmr', l: 'lev', a: 'amount' };
 /** Size-scaled rule (v=4): hash key → field. */
 const SIZE_SCALED_KEYS = { ssi: 'ssInitial', ssm: 'ssMaint', sss: 'ssSlope' };
+/** Fixed rule beyond its rate (v=4): hash key → field (blank: the engine's default). */
+const FIXED_EXTRA_KEYS = { ma: 'mmAmount', fim: 'fixedImr', fml: 'fixedMaxLev' };
+/** Portfolio margin beyond the grid and scan ranges (v=4): hash key → field (blank: the engine's default). */
+const PM_EXTRA_KEYS = { pmd: 'pmDays', pms: 'pmShortMin', pmx: 'pmExtreme' };
 /** Standard option rule beyond a, b, c (v=4): hash key → field (blank: the engine's default). */
 const OPTION_EXTRA_KEYS = { itm: 'optItm', mf: 'optMf', ppm: 'optPm', lf: 'optLf' };
 /** Collateral rows (v=4, `c{k}.*`): hash key → field. */
@@ -92,6 +98,9 @@ export function defaultPosition(overrides = {}) {
     symbol: 'BTCUSDT', side: 'long', size: '0.5', entryPrice: '60000', leverage: '20', markPrice: '60000',
     kind: 'perpetual', settlement: 'linear', contractSize: '1', marginBasis: 'mark',
     rule: 'fixed', mmr: '0.004', preset: '',
+    // The fixed rule beyond its rate: a maintenance amount deducted from notional × rate, a
+    // minimum initial margin rate and a leverage cap (blank: none).
+    mmAmount: '', fixedImr: '', fixedMaxLev: '',
     // Options (kind 'option'): the contract, how it is priced (implied volatility in percent, or
     // the mark premium per unit) and the standard option rule's rates a, b, c.
     optionType: 'call', strike: '', expiry: '', underlyingPrice: '', pricing: 'iv', iv: '60', premium: '',
@@ -167,6 +176,9 @@ export function defaultState() {
     // Portfolio (scenario) margin: the grid; SPAN's price scan range (price units) and
     // volatility scan range (volatility points).
     pmGrid: 'span16', pmPriceRange: '6000', pmVolRange: '5',
+    // Days the book is aged in every scenario, SPAN's short-option minimum (per unit of
+    // underlying of short options) and its extreme-move multiple (blank: 0, 0 and 2).
+    pmDays: '', pmShortMin: '', pmExtreme: '',
     stress: defaultStress(),
     // Other collateral assets, counted at amount × price × (1 − haircut).
     collateral: [],
@@ -244,7 +256,11 @@ export function futuresRuleOf(p) {
   if (p.rule === 'sizeScaled') {
     return { type: 'sizeScaled', initialBaseRate: p.ssInitial, maintenanceBaseRate: p.ssMaint, slopePerUnit: p.ssSlope };
   }
-  return { type: 'fixed', maintenanceMarginRate: p.mmr };
+  const rule = { type: 'fixed', maintenanceMarginRate: p.mmr };
+  if (!blank(p.mmAmount)) rule.maintenanceAmount = p.mmAmount;
+  if (!blank(p.fixedImr)) rule.initialMarginRate = p.fixedImr;
+  if (!blank(p.fixedMaxLev)) rule.maxLeverage = p.fixedMaxLev;
+  return rule;
 }
 
 /** An option position's standard rule: a, b, c, and the other parameters when given. */
@@ -329,6 +345,10 @@ export function toRequest(state) {
     if (custom) account.portfolioMargin.customGrid = customGridOf(custom);
     if (state.pmGrid === 'span16' || custom?.priceUnit === 'scanRange') account.portfolioMargin.priceScanRange = state.pmPriceRange;
     if (state.pmGrid === 'span16' || custom?.volUnit === 'scanRange') account.portfolioMargin.volScanRange = shiftDecimal(state.pmVolRange, -2);
+    // The extreme multiple is SPAN's only; the engine refuses it on other grids.
+    if (state.pmGrid === 'span16' && !blank(state.pmExtreme)) account.portfolioMargin.extremeMultiple = state.pmExtreme;
+    if (!blank(state.pmDays)) account.portfolioMargin.daysForward = state.pmDays;
+    if (!blank(state.pmShortMin)) account.portfolioMargin.shortOptionMinimum = state.pmShortMin;
   }
   if (state.collateral?.length) {
     account.collateral = state.collateral.map((c) => {
@@ -384,6 +404,7 @@ export function toHash(state) {
     q.set('pmg', state.pmGrid);
     q.set('pmp', state.pmPriceRange);
     q.set('pmv', state.pmVolRange);
+    for (const [short, key] of Object.entries(PM_EXTRA_KEYS)) if (!blank(state[key])) q.set(short, state[key]);
   }
   state.positions.forEach((p, i) => {
     const option = p.kind === 'option';
@@ -404,6 +425,9 @@ export function toHash(state) {
     }
     if (!option && p.rule === 'sizeScaled') {
       for (const [short, key] of Object.entries(SIZE_SCALED_KEYS)) q.set(`p${i}.${short}`, p[key]);
+    }
+    if (!option && p.rule === 'fixed') {
+      for (const [short, key] of Object.entries(FIXED_EXTRA_KEYS)) if (!blank(p[key])) q.set(`p${i}.${short}`, p[key]);
     }
     if (option && p.rule !== 'preset') {
       for (const [short, key] of Object.entries(OPTION_EXTRA_KEYS)) if (!blank(p[key])) q.set(`p${i}.${short}`, p[key]);
@@ -478,6 +502,7 @@ export function fromHash(hash) {
     s.pmGrid = pick('pmGrid', q.get('pmg'), s.pmGrid);
     s.pmPriceRange = text('pmp', s.pmPriceRange);
     s.pmVolRange = text('pmv', s.pmVolRange);
+    for (const [short, key] of Object.entries(PM_EXTRA_KEYS)) s[key] = text(short, '');
     const n = count(q.get('st'), MAX_STRESS);
     s.stress = [];
     for (let i = 0; i < n; i += 1) {
@@ -530,6 +555,9 @@ export function fromHash(hash) {
       }
       if (p.tiers.length === 0) p.tiers = defaultTiers();
     }
+    if (v === HASH_VERSION && p.rule === 'fixed' && p.kind !== 'option') {
+      for (const [short, key] of Object.entries(FIXED_EXTRA_KEYS)) p[key] = text(`p${i}.${short}`, '');
+    }
     if (v === HASH_VERSION && p.rule === 'sizeScaled') {
       for (const [short, key] of Object.entries(SIZE_SCALED_KEYS)) p[key] = text(`p${i}.${short}`, p[key]);
     }
@@ -569,11 +597,14 @@ export function fromRequest(data) {
     const pm = isObject(account.portfolioMargin) ? account.portfolioMargin : {};
     const grid = pm.grid === undefined && pm.customGrid !== undefined ? 'custom' : pm.grid;
     if (!CHOICES.pmGrid.includes(grid)) throw new Error('the page shows the SPAN 16, Paradex, OKX and custom grids only');
-    const extra = Object.keys(pm).filter((k) => !['grid', 'priceScanRange', 'volScanRange', ...(grid === 'custom' ? ['customGrid'] : [])].includes(k));
-    if (extra.length) throw new Error(`portfolio margin: the page does not edit ${extra.join(', ')}`);
+    only(pm, ['grid', 'priceScanRange', 'volScanRange', 'daysForward', 'shortOptionMinimum', 'extremeMultiple', ...(grid === 'custom' ? ['customGrid'] : [])], 'portfolio margin');
+    if (pm.extremeMultiple !== undefined && pm.extremeMultiple !== null && grid !== 'span16') throw new Error('portfolio margin: extremeMultiple applies to the span16 grid only');
     s.pmGrid = grid;
     if (pm.priceScanRange !== undefined) s.pmPriceRange = str(pm.priceScanRange);
     if (pm.volScanRange !== undefined) s.pmVolRange = shiftDecimal(str(pm.volScanRange), 2);
+    s.pmDays = str(pm.daysForward);
+    s.pmShortMin = str(pm.shortOptionMinimum);
+    s.pmExtreme = str(pm.extremeMultiple);
     if (grid === 'custom') s.custom = customGridFrom(pm.customGrid, str);
   }
   if (account.collateral !== undefined) {
@@ -685,8 +716,11 @@ function only(obj, known, what) {
  */
 export function futuresRuleFrom(margin, str, what) {
   if (margin.type === 'fixed') {
-    only(margin, ['type', 'maintenanceMarginRate'], what);
-    return { rule: 'fixed', mmr: str(margin.maintenanceMarginRate) };
+    only(margin, ['type', 'maintenanceMarginRate', 'maintenanceAmount', 'initialMarginRate', 'maxLeverage'], what);
+    return {
+      rule: 'fixed', mmr: str(margin.maintenanceMarginRate),
+      mmAmount: str(margin.maintenanceAmount), fixedImr: str(margin.initialMarginRate), fixedMaxLev: str(margin.maxLeverage),
+    };
   }
   if (margin.type === 'sizeScaled') {
     only(margin, ['type', 'initialBaseRate', 'maintenanceBaseRate', 'slopePerUnit'], what);
