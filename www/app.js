@@ -333,6 +333,8 @@ function positionFieldset(p, i, count) {
       field(i, 'contractSize', inverse ? 'Contract face value (USD)' : 'Contract size (base units)', textInput(p.contractSize)),
     );
   }
+  fields.push(field(i, 'underlying', 'Underlying (risk unit)', textInput(p.underlying, 'text'),
+    'Optional: BTC, ETH… Markets naming one underlying move together; each underlying is its own risk unit (margined and liquidated per unit). Names match exactly (BTC and btc are two units). Blank: moves with the markets that name none.'));
   if (!isOption) fields.push(...imModelFields(p, i));
   const n = i + 1;
   return h('fieldset', { class: 'position', id: `p${i}` },
@@ -382,8 +384,9 @@ function syncAccountControls() {
   const custom = state.pmGrid === 'custom';
   form.elements.pmPriceRange.disabled = !(span || (custom && state.custom.priceUnit === 'scanRange'));
   form.elements.pmVolRange.disabled = !(span || (custom && state.custom.volUnit === 'scanRange'));
+  const underlyings = new Set(state.positions.map((p) => p.underlying.trim()));
   $('pmPriceRange-hint').textContent = span
-    ? 'SPAN moves the reference underlying by ⅓, ⅔ and 1 of it (2× at 35 %).'
+    ? `SPAN moves the reference underlying by ⅓, ⅔ and 1 of it (2× at 35 %).${underlyings.size > 1 ? ' This book has several underlyings: the engine moves each risk unit by this same range, in its own price units.' : ''}`
     : custom
       ? 'Used by a custom grid whose price (or volatility) moves are in scan-range units.'
       : 'SPAN only: this grid moves prices and volatilities by fixed fractions.';
@@ -691,6 +694,7 @@ function onEdit(event) {
       if (other) other.value = t.type === 'range' ? t.value : ivSliderValue(t.value);
     }
     if (key === 'symbol') $(`p${t.dataset.i}-legend-symbol`).textContent = t.value ? ` — ${t.value}` : '';
+    if (key === 'underlying') syncAccountControls();
     if (STRUCTURAL.has(key)) renderBook(t.id);
   } else if (t.dataset.sk !== undefined) {
     const row = state.stress[Number(t.dataset.s)];
@@ -855,6 +859,7 @@ const ACCOUNT_CONTROLS = { walletBalance: 'walletBalance', marginMode: 'marginMo
 const MARKET_KEYS = {
   symbol: 'symbol', kind: 'kind', settlement: 'settlement', contractSize: 'contractSize', markPrice: 'markPrice', marginBasis: 'marginBasis',
   optionType: 'optionType', strike: 'strike', expiry: 'expiry', underlyingPrice: 'underlyingPrice', impliedVolatility: 'iv',
+  underlying: 'underlying',
 };
 const OPTION_RULE_KEYS = {
   'margin.initialRate': 'imRate', 'margin.initialFloorRate': 'imFloorRate', 'margin.maintenanceRate': 'mmRate',
@@ -1168,13 +1173,53 @@ function renderBookLiquidation(result) {
     $(`out-bookLiq-${side}Touch`).replaceChildren(model('touchProbability', fmt.probability));
   }
   const what = ref ? `${ref.symbol}'s underlying` : `${result.positions[0]?.symbol ?? 'the first position'}'s mark price`;
-  $('book-liq-ref').textContent = `Every market moves by the same relative amount as ${what}, now ${fmt.price(book.referencePrice)}${book.alreadyLiquidatable ? ' — the book is already at or below its maintenance margin' : ''}.`;
+  const units = book.byRiskUnit ?? [];
+  $('book-liq-ref').textContent = `${units.length ? `All ${units.length} risk units together: every` : 'Every'} market moves by the same relative amount as ${what}, now ${fmt.price(book.referencePrice)}${book.alreadyLiquidatable ? ' — the book is already at or below its maintenance margin' : ''}.`;
+  renderUnitLiquidations(units, result.account.marginMode === 'portfolio');
   $('book-liq-touch').textContent = Number.isFinite(book.volatility)
     ? `σ is ${fmt.modelNumber(book.volatility * 100, 4)} % a year; distances in σ of the ${fmt.modelNumber(book.horizonDays, 4)}-day move, and the probability of touching each price within ${fmt.modelNumber(book.horizonDays, 4)} day${book.horizonDays === 1 ? '' : 's'} (lognormal, no drift).`
     : '';
   $('book-liq-all').textContent = book.prices.length > 2
     ? `All liquidation prices (lowest first): ${book.prices.map((r) => fmt.price(r.price)).join(', ')}.`
     : '';
+}
+
+/**
+ * Books of several risk units: each unit's liquidation prices with that unit moving alone and
+ * every other unit held at its prices (the engine's `byRiskUnit`), one row per unit and side.
+ */
+function renderUnitLiquidations(units, portfolio) {
+  const box = $('book-liq-units');
+  box.hidden = units.length === 0;
+  if (!units.length) {
+    box.replaceChildren();
+    return;
+  }
+  const LABELS = ['Liquidation price', 'Distance', 'Distance in σ', touchLabel()];
+  const cell = (id, c, node) => h('td', { class: node instanceof Text ? 'num none' : 'num', id, role: 'cell', 'data-label': LABELS[c] }, node);
+  const model = (root, key, text) => (root && Number.isFinite(root[key]) ? figure(String(root[key]), text(root[key])) : document.createTextNode('–'));
+  const rows = units.flatMap((u, k) => ['below', 'above'].map((side) => {
+    const price = u[side];
+    const root = price === null ? null : u.prices.find((r) => r.price === price) ?? null;
+    const id = `out-bu-${k}-${side}`;
+    return h('tr', { role: 'row', 'data-underlying': u.underlying, 'data-side': side },
+      h('th', { scope: 'row', role: 'rowheader' }, `${u.underlying} ${side}`,
+        h('span', { class: 'units' }, 'now ', h('span', { id: `${id}-ref` }, figure(u.referencePrice, fmt.price(u.referencePrice))),
+          u.alreadyLiquidatable ? ' (already at or past its maintenance margin)' : '')),
+      cell(id, 0, price === null ? document.createTextNode('none in the searched range') : figure(price, fmt.price(price))),
+      cell(`${id}-distance`, 1, root ? figure(root.distancePercent, fmt.percent(root.distancePercent)) : document.createTextNode('–')),
+      cell(`${id}-sigmas`, 2, model(root, 'distanceSigmas', fmt.sigmas)),
+      cell(`${id}-touch`, 3, model(root, 'touchProbability', fmt.probability)));
+  }));
+  const more = units.filter((u) => u.prices.length > 2)
+    .map((u) => `${u.underlying}: ${u.prices.map((r) => fmt.price(r.price)).join(', ')}`);
+  box.replaceChildren(
+    h('h4', { id: 'book-liq-units-title', text: 'Each risk unit moving alone' }),
+    h('p', { class: 'hint', id: 'book-liq-units-hint', text: `Each underlying's liquidation prices when it alone moves (its markets by the same relative amount as its reference) and every other risk unit stays at its prices${portfolio ? ', counting the held units\' grid maintenance margin at those prices' : ''}.` }),
+    h('table', { id: 'book-liq-units-table', class: 'stackable', role: 'table', 'aria-labelledby': 'book-liq-units-title' },
+      h('thead', { role: 'rowgroup' }, h('tr', { role: 'row' }, ['Risk unit', ...LABELS].map((t) => h('th', { scope: 'col', role: 'columnheader', text: t })))),
+      h('tbody', { role: 'rowgroup' }, rows)),
+    ...(more.length ? [h('p', { class: 'hint', id: 'book-liq-units-all', text: `All liquidation prices, lowest first — ${more.join('; ')}.` })] : []));
 }
 
 /** The P&L of one scenario as a heat-map cell: value, weight, colour level, dominant mark. */
@@ -1201,7 +1246,7 @@ function heatLevel(v, max) {
  * columns the volatility shift (a plain list when two scenarios share both). The table is the
  * text alternative itself; colour only repeats the sign and size of each number shown.
  */
-function heatMap(pm, unit) {
+function heatMap(pm, unit, id = 'pm-heatmap', of = '') {
   const scen = pm.scenarios;
   const key = (x) => x.toFixed(6);
   const max = Math.max(...scen.map((x) => Math.abs(x.weightedPnl)), 0) || 1;
@@ -1218,18 +1263,18 @@ function heatMap(pm, unit) {
     return `${fmt.price(x.toFixed(2))} (${move >= 0 ? '+' : '−'}${fmt.modelNumber(Math.abs(Number(move.toFixed(4))), 4)} %)`;
   };
   const caption = h('caption', {},
-    `P&L of every scenario of the ${pm.gridName ?? pm.grid} grid, ${unit}`,
+    `P&L of every scenario of the ${pm.gridName ?? pm.grid} grid${of}, ${unit}`,
     h('span', { class: 'units', text: ' — losses red, gains green, darker is larger; the dominant scenario is outlined and labelled. A weighted scenario shows its P&L × weight.' }));
   const pairs = new Set(scen.map((x) => `${key(x.price)}|${key(x.volShift)}`));
   if (pairs.size !== scen.length) {
-    return h('table', { class: 'heat', id: 'pm-heatmap' }, caption,
+    return h('table', { class: 'heat', id }, caption,
       h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Scenario' }), h('th', { scope: 'col', text: 'P&L' }))),
       h('tbody', {}, scen.map((x) => h('tr', {}, h('th', { scope: 'row', text: x.label }), heatCell(x, heatLevel(x.weightedPnl, max), isDominant(x), unit)))));
   }
   const prices = [...new Map(scen.map((x) => [key(x.price), x.price])).values()].sort((a, b) => b - a);
   const vols = [...new Map(scen.map((x) => [key(x.volShift), x.volShift])).values()].sort((a, b) => a - b);
   const at = new Map(scen.map((x) => [`${key(x.price)}|${key(x.volShift)}`, x]));
-  return h('table', { class: 'heat', id: 'pm-heatmap' }, caption,
+  return h('table', { class: 'heat', id }, caption,
     h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Underlying price' }), vols.map((v) => h('th', { scope: 'col', text: volText(v) })))),
     h('tbody', {}, prices.map((price) => h('tr', {},
       h('th', { scope: 'row', text: priceText(price) }),
@@ -1249,7 +1294,12 @@ function renderPortfolio(result) {
   setFigure('out-pm-requirement', String(pm.requirement), fmt.moneyNumber(pm.requirement, unit));
   setFigure('out-pm-initialMargin', pm.initialMargin, fmt.money(pm.initialMargin, unit));
   setFigure('out-pm-maintenanceMargin', pm.maintenanceMargin, fmt.money(pm.maintenanceMargin, unit));
-  const scenario = pm.scenarios.find((x) => x.label === pm.dominant);
+  const units = pm.riskUnits ?? [];
+  // With several risk units the top-level scenario figures are those of the unit with the
+  // largest requirement; its dominant scenario is named "UNIT: label".
+  const largest = units.find((u) => pm.dominant === `${u.underlying}: ${u.dominant}`)
+    ?? units.reduce((a, u) => (a === null || u.requirement > a.requirement ? u : a), null);
+  const scenario = pm.scenarios.find((x) => x.label === (largest ? largest.dominant : pm.dominant));
   $('out-pm-dominant').replaceChildren(h('span', { id: 'out-pm-dominantLabel', text: pm.dominant }),
     scenario ? ` (scenario: P&L ${fmt.moneyNumber(scenario.weightedPnl, unit)})` : '');
   setFigure('out-pm-scanRisk', String(pm.scanRisk), `${fmt.moneyNumber(pm.scanRisk, unit)}${pm.worstScenario ? ` — ${pm.worstScenario}` : ''}`);
@@ -1260,8 +1310,53 @@ function renderPortfolio(result) {
     : document.createTextNode('none: this grid has no minimum delta charge'));
   setFigure('out-pm-shortOptionMinimum', String(pm.shortOptionMinimum), pm.shortOptionMinimum ? fmt.moneyNumber(pm.shortOptionMinimum, unit) : 'none');
   setFigure('out-pm-daysForward', String(pm.daysForward), `${fmt.modelNumber(pm.daysForward, 6)} day${pm.daysForward === 1 ? '' : 's'}`);
-  $('pm-heat').replaceChildren(heatMap(pm, unit));
+  renderRiskUnits(pm, units, largest, unit);
+  $('pm-heat').replaceChildren(largest
+    ? heatMap({ ...pm, dominant: largest.dominant, referencePrice: largest.referencePrice }, unit, 'pm-heatmap', ` for risk unit ${largest.underlying} (the largest requirement)`)
+    : heatMap(pm, unit));
   $('pm-notes').textContent = [pm.volConvention ? `Volatility: ${pm.volConvention}.` : '', `IM = ${fmt.modelNumber(pm.initialPerRequirement, 4)} × requirement, MM = ${fmt.modelNumber(pm.maintenancePerRequirement, 4)} × requirement.`, ...(pm.notes ?? [])].filter(Boolean).join(' ');
+}
+
+/**
+ * Portfolio margin of a book of several underlyings: each risk unit's requirement, IM, MM and
+ * dominant scenario (the account's are their sums), and each unit's scenarios on request.
+ */
+function renderRiskUnits(pm, units, largest, unit) {
+  const box = $('pm-units');
+  box.hidden = units.length === 0;
+  if (!units.length) {
+    box.replaceChildren();
+    return;
+  }
+  const open = new Set([...box.querySelectorAll('details[open]')].map((d) => d.dataset.underlying));
+  const LABELS = [`Requirement (${unit})`, `Initial margin (${unit})`, `Maint. margin (${unit})`, 'Dominant scenario'];
+  const bare = (text) => text.replace(/ \S+$/, '');
+  const cell = (id, c, node) => h('td', { class: c < 3 ? 'num' : null, id, role: 'cell', 'data-label': LABELS[c] }, node);
+  const rows = units.map((u, k) => h('tr', { role: 'row', 'data-underlying': u.underlying },
+    h('th', { scope: 'row', role: 'rowheader' }, u.underlying,
+      h('span', { class: 'units', text: ` ${u.symbols.join(', ')} · reference ${fmt.modelNumber(u.referencePrice, 10)}` })),
+    cell(`out-pu-${k}-requirement`, 0, figure(String(u.requirement), bare(fmt.moneyNumber(u.requirement, unit)))),
+    cell(`out-pu-${k}-initialMargin`, 1, figure(u.initialMargin, bare(fmt.money(u.initialMargin, unit)))),
+    cell(`out-pu-${k}-maintenanceMargin`, 2, figure(u.maintenanceMargin, bare(fmt.money(u.maintenanceMargin, unit)))),
+    cell(`out-pu-${k}-dominant`, 3, document.createTextNode(u.dominant))));
+  const details = units.map((u, k) => {
+    const md = u.minimumDelta;
+    return h('details', { class: 'unit-scenarios', id: `pm-unit-${k}`, 'data-underlying': u.underlying, open: open.has(u.underlying) },
+      h('summary', { text: `${u.underlying}: scan risk, minimum delta and every scenario (${u.scenarios.length})` }),
+      dl([
+        ['Scan risk (worst scenario)', `out-pu-${k}-scanRisk`, figure(String(u.scanRisk), `${fmt.moneyNumber(u.scanRisk, unit)}${u.worstScenario ? ` — ${u.worstScenario}` : ''}`)],
+        ['Minimum delta charge', `out-pu-${k}-minimumDelta`, md ? figure(String(md.charge), `${fmt.moneyNumber(md.charge, unit)} (net delta ${fmt.modelNumber(md.netDelta, 4)})`) : document.createTextNode('none: this grid has no minimum delta charge')],
+        ['Short-option minimum', `out-pu-${k}-shortOptionMinimum`, figure(String(u.shortOptionMinimum), u.shortOptionMinimum ? fmt.moneyNumber(u.shortOptionMinimum, unit) : 'none')],
+      ]),
+      heatMap({ ...pm, ...u }, unit, `pm-heatmap-u${k}`, ` for risk unit ${u.underlying}`));
+  });
+  box.replaceChildren(
+    h('h4', { id: 'pm-units-title', text: 'Risk units' }),
+    h('p', { class: 'hint', id: 'pm-units-hint', text: `The grid runs on each underlying separately, from its own reference price; the account's requirement, IM and MM are the sums over the ${units.length} units. The scan risk, minimum delta and heat map above are those of ${largest?.underlying ?? 'the unit with the largest requirement'}, the largest.` }),
+    h('table', { id: 'pm-units-table', class: 'stackable', role: 'table', 'aria-labelledby': 'pm-units-title' },
+      h('thead', { role: 'rowgroup' }, h('tr', { role: 'row' }, ['Risk unit', ...LABELS].map((t) => h('th', { scope: 'col', role: 'columnheader', text: t })))),
+      h('tbody', { role: 'rowgroup' }, rows)),
+    ...details);
 }
 
 /** Stress scenarios: P&L, equity, maintenance margin, margin ratio, liquidated or not. */
@@ -1396,6 +1491,10 @@ function summary(result) {
   if (book) {
     const side = (k) => (book[k] === null ? 'none' : fmt.price(book[k]));
     liqs.unshift(`book liquidation below ${side('below')}, above ${side('above')}`);
+    for (const [k, u] of (book.byRiskUnit ?? []).entries()) {
+      const at = (key) => (u[key] === null ? 'none' : fmt.price(u[key]));
+      liqs.splice(1 + k, 0, `${u.underlying} alone below ${at('below')}, above ${at('above')}`);
+    }
   }
   if (portfolio) liqs.unshift(`portfolio margin ${fmt.moneyNumber(portfolio.requirement, unit)}, dominated by ${portfolio.dominant}`);
   const stressed = result.stress?.scenarios.filter((x) => x.liquidated).length ?? 0;

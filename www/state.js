@@ -97,6 +97,9 @@ export function defaultPosition(overrides = {}) {
   return {
     symbol: 'BTCUSDT', side: 'long', size: '0.5', entryPrice: '60000', leverage: '20', markPrice: '60000',
     kind: 'perpetual', settlement: 'linear', contractSize: '1', marginBasis: 'mark',
+    // The underlying the market moves with ("BTC"): its risk unit. Blank: it moves with every
+    // market that names none.
+    underlying: '',
     rule: 'fixed', mmr: '0.004', preset: '',
     // The fixed rule beyond its rate: a maintenance amount deducted from notional × rate, a
     // minimum initial margin rate and a leverage cap (blank: none).
@@ -276,6 +279,12 @@ export function optionRuleOf(p) {
 
 /** The engine market of one position. */
 function marketOf(p, state) {
+  const m = bareMarketOf(p, state);
+  if (!blank(p.underlying)) m.underlying = p.underlying;
+  return m;
+}
+
+function bareMarketOf(p, state) {
   if (p.kind !== 'option') {
     const m = p.rule === 'preset'
       ? { symbol: p.symbol, preset: p.preset, markPrice: p.markPrice }
@@ -413,6 +422,7 @@ export function toHash(state) {
       if ((k === 'mmr' || k === 'imRate' || k === 'imFloorRate' || k === 'mmRate') && p.rule === 'preset') continue;
       q.set(`p${i}.${k}`, p[k]);
     }
+    if (!blank(p.underlying)) q.set(`p${i}.ul`, p.underlying);
     if (!option && p.imModel) {
       q.set(`p${i}.imModel`, '1');
       for (const k of IM_MODEL_TEXT) q.set(`p${i}.${k}`, p[k]);
@@ -541,6 +551,7 @@ export function fromHash(hash) {
     for (const k of new Set([...POSITION_TEXT, ...OPTION_TEXT])) p[k] = text(`p${i}.${k}`, k === 'preset' ? '' : p[k]);
     for (const k of new Set([...POSITION_CHOICE, ...OPTION_CHOICE])) p[k] = pick(k, q.get(`p${i}.${k}`), p[k]);
     if (v === '2' && p.kind === 'option') p.kind = 'perpetual';
+    if (v === HASH_VERSION) p.underlying = text(`p${i}.ul`, '');
     if (v === HASH_VERSION && p.kind !== 'option' && q.get(`p${i}.imModel`) === '1') {
       p.imModel = true;
       for (const k of IM_MODEL_TEXT) p[k] = text(`p${i}.${k}`, p[k]);
@@ -584,6 +595,9 @@ export function fromRequest(data) {
   const positions = Array.isArray(data.positions) ? data.positions : [];
   if (positions.length === 0) throw new Error('the file has no positions');
   if (positions.length > MAX_POSITIONS) throw new Error(`the page holds at most ${MAX_POSITIONS} positions`);
+  // What the page cannot show is refused by name rather than dropped (which would change the numbers).
+  only(data, ['account', 'markets', 'positions', 'orders', 'valuationTime', 'volatility', 'horizonDays', 'var', 'stress'], 'the request');
+  if (isObject(account)) only(account, ['walletBalance', 'marginMode', 'includeFees', 'takerFeeRate', 'bookLiquidation', 'portfolioMargin', 'collateral'], 'account');
   const str = (v, fallback = '') => (v === undefined || v === null ? fallback : clip(typeof v === 'object' ? '' : v));
   const s = defaultState();
   s.walletBalance = str(account.walletBalance);
@@ -641,11 +655,15 @@ export function fromRequest(data) {
       days: str(x.daysForward),
     };
   });
+  const used = new Set();
   s.positions = positions.map((raw, i) => {
     const pos = raw && typeof raw === 'object' ? raw : {};
     const symbol = str(pos.symbol);
     const m = markets.find((x) => x && (x.symbol ?? '') === symbol) ?? (markets.length === positions.length ? markets[i] : null);
     if (!m || typeof m !== 'object') throw new Error(`position ${i + 1}: no market '${symbol}' in the file`);
+    only(pos, ['symbol', 'side', 'size', 'entryPrice', 'leverage'], `position ${i + 1}`);
+    only(m, MARKET_FIELDS, `market '${clip(m.symbol ?? symbol)}'`);
+    used.add(m);
     const p = defaultPosition({
       symbol: symbol || str(m.symbol),
       side: pick('side', String(pos.side ?? '').toLowerCase(), 'long'),
@@ -655,6 +673,7 @@ export function fromRequest(data) {
       settlement: pick('settlement', m.settlement, 'linear'),
       contractSize: str(m.contractSize, '1'),
       marginBasis: pick('marginBasis', m.marginBasis, 'mark'),
+      underlying: str(m.underlying),
     });
     if (m.initialMarginModel !== undefined) {
       const model = m.initialMarginModel;
@@ -698,8 +717,16 @@ export function fromRequest(data) {
     }
     return p;
   });
+  const spare = markets.find((m) => !used.has(m));
+  if (spare) throw new Error(`market '${clip(isObject(spare) ? spare.symbol ?? '' : '')}' has no position: the page holds one market per position`);
   return s;
 }
+
+/** Market fields the page edits (the rest are refused on import). */
+const MARKET_FIELDS = [
+  'symbol', 'preset', 'kind', 'settlement', 'contractSize', 'markPrice', 'marginBasis', 'margin', 'initialMarginModel',
+  'optionType', 'strike', 'expiry', 'underlyingPrice', 'impliedVolatility', 'underlying',
+];
 
 const isObject = (v) => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
 
