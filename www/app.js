@@ -8,7 +8,8 @@ import { drawChart, drawCurve } from './chart.js';
 import {
   defaultState, defaultPosition, defaultStressRow, toRequest, toHash, fromHash, fromRequest, uniqueSymbol, hasOptions, nowMinute,
   shiftDecimal, defaultTiers, defaultCollateralRow, defaultScenarioRow, futuresRuleFrom, optionRuleFrom, seriesFitsLink,
-  MAX_POSITIONS, MAX_STRESS, MAX_TEXT, MAX_TIERS, MAX_COLLATERAL, MAX_SCENARIOS, MAX_SERIES, MAX_SERIES_IN_LINK,
+  defaultOrderRow, orderTakesLeverage,
+  MAX_POSITIONS, MAX_STRESS, MAX_TEXT, MAX_TIERS, MAX_COLLATERAL, MAX_SCENARIOS, MAX_SERIES, MAX_SERIES_IN_LINK, MAX_ORDERS,
 } from './state.js';
 
 const $ = (id) => document.getElementById(id);
@@ -370,8 +371,83 @@ function renderBook(focusId) {
   syncAccountControls();
   renderStressRows();
   renderCollateralRows();
+  renderOrderRows();
   renderVarControls();
   if (active && $(active)) $(active).focus();
+}
+
+/** The book's market symbols, in order, once each (what an order can be placed on). */
+const bookSymbols = () => [...new Set(state.positions.map((p) => p.symbol).filter((x) => x.trim() !== ''))];
+
+/** The market choices of an order: the book's symbols, and its own when no longer in the book. */
+function orderMarketOptions(o) {
+  const symbols = bookSymbols();
+  const options = symbols.map((x) => [x, x]);
+  if (!symbols.includes(o.symbol)) options.push([o.symbol, o.symbol ? `${o.symbol} (not in the book)` : '(choose a market)']);
+  return options;
+}
+
+/** Resting orders: one small fieldset each (market, side, size, price, leverage). */
+function renderOrderRows(focusId) {
+  const rows = state.orders.map((o, k) => {
+    const input = (key, labelText, opts) => rowInput(`o${k}-${key}`, labelText, o[key], { 'data-o': k, 'data-ok': key }, opts);
+    const choice = (key, labelText, options) => {
+      const id = `o${k}-${key}`;
+      const control = select(options, o[key]);
+      Object.assign(control, { id });
+      control.dataset.o = String(k);
+      control.dataset.ok = key;
+      control.setAttribute('aria-describedby', `${id}-error`);
+      return h('div', { class: 'field' }, h('label', { for: id, text: labelText }), control, h('p', { class: 'error', id: `${id}-error` }));
+    };
+    return h('fieldset', { class: 'stress-row order-row', id: `o${k}` },
+      h('legend', { text: `Order ${k + 1}` }),
+      h('div', { class: 'fields stress-fields' },
+        choice('symbol', 'Market', orderMarketOptions(o)),
+        choice('side', 'Side', [['buy', 'Buy'], ['sell', 'Sell']]),
+        input('size', 'Size (contracts)'),
+        input('price', 'Price', { hint: 'Blank: at the mark (an option\'s premium).' }),
+        input('leverage', 'Leverage (×)', { hint: 'Blank: the position\'s.' })),
+      h('p', { class: 'error', id: `o${k}-error` }),
+      h('div', { class: 'row-actions' },
+        h('button', { type: 'button', 'data-action': 'remove-order', 'data-o': k, 'aria-label': `Remove order ${k + 1}`, text: 'Remove' })));
+  });
+  $('order-rows').replaceChildren(...rows);
+  $('add-order').disabled = state.orders.length >= MAX_ORDERS || bookSymbols().length === 0;
+  const n = state.orders.length;
+  $('orders-count').textContent = n ? `(${n} order${n === 1 ? '' : 's'})` : '(none)';
+  if (n) $('orders-box').open = true;
+  syncOrderControls();
+  if (focusId && $(focusId)) $(focusId).focus();
+}
+
+/** Order controls that follow the book: market choices, and leverage (not used in portfolio mode or on options). */
+function syncOrderControls() {
+  state.orders.forEach((o, k) => {
+    const sel = $(`o${k}-symbol`);
+    if (!sel) return;
+    const options = orderMarketOptions(o);
+    if (sel.options.length !== options.length || options.some(([v], j) => sel.options[j].value !== v)) {
+      sel.replaceChildren(...options.map(([v, t]) => h('option', { value: v, text: t })));
+      sel.value = o.symbol;
+    }
+    const lev = $(`o${k}-leverage`);
+    lev.disabled = !orderTakesLeverage(state, o);
+    $(`o${k}-leverage-hint`).textContent = state.marginMode === 'portfolio'
+      ? 'Not used in portfolio mode (the grid sets the margin).'
+      : lev.disabled ? 'Options take no leverage.' : 'Blank: the position\'s.';
+  });
+  $('add-order').disabled = state.orders.length >= MAX_ORDERS || bookSymbols().length === 0;
+}
+
+function addOrder() {
+  if (state.orders.length >= MAX_ORDERS) return;
+  const last = state.orders.at(-1);
+  const p = state.positions.find((x) => x.symbol === last?.symbol) ?? state.positions.find((x) => x.symbol.trim() !== '');
+  state.orders.push(defaultOrderRow(p));
+  renderOrderRows(`o${state.orders.length - 1}-symbol`);
+  recompute();
+  announce(`Order ${state.orders.length} added. ${statusEl.textContent}`);
 }
 
 /**
@@ -396,6 +472,7 @@ function syncAccountControls() {
   if (extras) $('pm-more').open = true;
   $('pm-custom').hidden = !custom;
   if (custom && !$('pm-custom').hasChildNodes()) renderCustomGrid();
+  if ($('order-rows').hasChildNodes()) syncOrderControls();
 }
 
 /** Portfolio-margin parameters beyond the grid and scan ranges (blank: the engine's default). */
@@ -685,6 +762,14 @@ function onEdit(event) {
       if (p.imModel && p.imFloor.trim() === '') p.imFloor = rate ?? '0.01';
     } else if (key === 'optPae') {
       p.optPae = t.checked;
+    } else if (key === 'symbol') {
+      // Orders on this market follow its new name (unless another position keeps the old one).
+      const old = p.symbol;
+      p.symbol = t.value;
+      if (old !== t.value && !state.positions.some((x) => x !== p && x.symbol === old)) {
+        for (const o of state.orders) if (o.symbol === old) o.symbol = t.value;
+      }
+      syncOrderControls();
     } else {
       p[key] = t.value;
     }
@@ -704,6 +789,12 @@ function onEdit(event) {
     const tier = state.positions[Number(t.dataset.i)]?.tiers[Number(t.dataset.t)];
     if (!tier) return;
     tier[t.dataset.tk] = t.value;
+  } else if (t.dataset.ok !== undefined) {
+    const o = state.orders[Number(t.dataset.o)];
+    if (!o) return;
+    if (t.tagName === 'SELECT' && event.type !== 'change') return;
+    o[t.dataset.ok] = t.value;
+    if (t.dataset.ok === 'symbol') syncOrderControls();
   } else if (t.dataset.ck !== undefined) {
     const row = state.collateral[Number(t.dataset.c)];
     if (!row) return;
@@ -819,6 +910,14 @@ function onAction(event) {
     recompute();
     announce(`Collateral asset ${k + 1} removed. ${statusEl.textContent}`);
     return;
+  } else if (button.dataset.action === 'remove-order') {
+    const k = Number(button.dataset.o);
+    state.orders.splice(k, 1);
+    const next = Math.min(k, state.orders.length - 1);
+    renderOrderRows(next >= 0 ? `o${next}-symbol` : 'add-order');
+    recompute();
+    announce(`Order ${k + 1} removed. ${statusEl.textContent}`);
+    return;
   } else if (button.dataset.action === 'remove-scenario') {
     const k = Number(button.dataset.g);
     if (state.custom.scenarios.length <= 1) return;
@@ -869,6 +968,7 @@ const OPTION_RULE_KEYS = {
 const FIXED_RULE_KEYS = { 'margin.maintenanceMarginRate': 'mmr', 'margin.maintenanceAmount': 'mmAmount', 'margin.initialMarginRate': 'fixedImr', 'margin.maxLeverage': 'fixedMaxLev' };
 const SIZE_SCALED_RULE_KEYS = { 'margin.initialBaseRate': 'ssInitial', 'margin.maintenanceBaseRate': 'ssMaint', 'margin.slopePerUnit': 'ssSlope' };
 const TIER_FIELDS = { notionalFloor: 'floor', notionalCap: 'cap', maintenanceMarginRate: 'mmr', maxLeverage: 'lev', maintenanceAmount: 'amount' };
+const ORDER_FIELDS = { symbol: 'symbol', side: 'side', size: 'size', price: 'price', leverage: 'leverage' };
 const COLLATERAL_FIELDS = { asset: 'asset', amount: 'amount', price: 'price', haircut: 'haircut' };
 const VAR_FIELDS = {
   series: 'varSeries', seriesFormat: 'varFormat', column: 'varColumn', confidence: 'varConfidence', horizonDays: 'varHorizon',
@@ -893,6 +993,12 @@ export function controlFor(path) {
   if (path === 'horizonDays') return ['riskHorizon', 'riskHorizon'];
   if (path === 'account.bookLiquidation') return ['marginMode', 'marginMode'];
   if (isVarField(path)) return placed(VAR_FIELDS[path.slice('var.'.length)] ?? 'varSeries', 'varSeries');
+  const om = /^orders(?:\[(\d+)\](?:\.(.*))?)?$/.exec(path);
+  if (om) {
+    if (om[1] === undefined) return [null, 'orders'];
+    const key = ORDER_FIELDS[om[2] ?? ''];
+    return placed(key ? `o${om[1]}-${key}` : '', `o${om[1]}`) ?? [null, 'orders'];
+  }
   const cm = /^account\.collateral(?:\[(\d+)\](?:\.(.*))?)?$/.exec(path);
   if (cm) {
     if (cm[1] === undefined) return [null, 'collateral'];
@@ -993,6 +1099,9 @@ function describe(path) {
   const sm = /^stress\[(\d+)\]/.exec(path);
   if (sm) return `stress scenario ${Number(sm[1]) + 1}`;
   if (isVarField(path)) return 'the VaR input';
+  const om = /^orders\[(\d+)\]/.exec(path);
+  if (om) return `order ${Number(om[1]) + 1}`;
+  if (path === 'orders') return 'the orders';
   if (path.startsWith('account.collateral')) return 'the collateral';
   return m ? `position ${Number(m[2]) + 1}` : 'account';
 }
@@ -1446,6 +1555,92 @@ function renderVar(result, varErrors) {
   $('var-method').textContent = `How: ${v.method}. Reference price ${fmt.modelNumber(v.referencePrice, 8)}.`;
 }
 
+/**
+ * Open orders: the margin they hold (per market in cross and isolated mode) and each order's
+ * what-if fill as the engine returns it. `errors`: an order is invalid; the last figures stay,
+ * marked stale.
+ */
+let lastOrders = null;
+function renderOrders(result, errors) {
+  const box = $('orders-results');
+  const unitNow = result.account.settlement === 'inverse' ? 'coin' : 'USDT';
+  const shown = result.orders ? { orders: result.orders, unit: unitNow, portfolio: result.account.marginMode === 'portfolio' } : (errors ? lastOrders : null);
+  box.hidden = !shown || state.orders.length === 0;
+  box.classList.toggle('stale', Boolean(errors));
+  box.dataset.stale = String(Boolean(errors));
+  $('orders-stale').textContent = errors ? 'An order has an error (see the order fields): these figures are from the last valid orders.' : '';
+  lastOrders = shown;
+  if (!shown) return;
+  const { orders: o, unit, portfolio } = shown;
+  const money = (id, v) => setFigure(id, v, fmt.money(v, unit));
+  money('out-orders-initialMargin', o.initialMargin);
+  money('out-orders-initialMarginWithOrders', o.initialMarginWithOrders);
+  money('out-orders-availableBalanceWithOrders', o.availableBalanceWithOrders);
+  const ok = $('out-orders-allowed');
+  ok.textContent = o.allowed ? 'Yes' : 'No';
+  ok.dataset.allowed = String(o.allowed);
+  ok.classList.toggle('bad', !o.allowed);
+  // Per market (standard modes): position and order notionals, the exposure and the margin it holds.
+  const LABELS = ['Position notional', 'Buy orders', 'Sell orders', 'Exposure', 'IMR', `Held (${unit})`];
+  const KEYS = ['positionNotional', 'buyNotional', 'sellNotional', 'exposure', 'initialMarginRate', 'initialMargin'];
+  const bare = (v) => fmt.money(v, unit).replace(/ \S+$/, '');
+  $('orders-markets').replaceChildren(...(o.markets.length ? [h('table', { id: 'orders-markets-table', class: 'stackable', role: 'table' },
+    h('caption', { class: 'visually-hidden', text: `Initial margin held by the orders, per market, ${unit}` }),
+    h('thead', { role: 'rowgroup' }, h('tr', { role: 'row' }, ['Market', ...LABELS].map((t) => h('th', { scope: 'col', role: 'columnheader', text: t })))),
+    h('tbody', { role: 'rowgroup' }, o.markets.map((m, j) => h('tr', { role: 'row' },
+      h('th', { scope: 'row', role: 'rowheader', text: m.symbol }),
+      KEYS.map((key, c) => h('td', { class: 'num', id: `out-om-${j}-${key}`, role: 'cell', 'data-label': LABELS[c] },
+        figure(m[key], key === 'initialMarginRate' ? fmt.ratioPercent(m[key]) : bare(m[key])))))))),
+  ] : []));
+  $('orders-fills').replaceChildren(...o.orders.map((x, k) => orderFill(x, k, unit, portfolio)));
+  $('orders-notes').replaceChildren(...o.notes.map((n) => h('li', { text: n })));
+}
+
+/** One order's what-if fill: the new position, margins, liquidation prices, allowed or not. */
+function orderFill(x, k, unit, portfolio) {
+  const id = (key) => `out-o${k}-${key}`;
+  const money = (v) => figure(v, fmt.money(v, unit));
+  const title = `Order ${k + 1}: ${x.side} ${fmt.quantity(x.size)} ${x.symbol} @ ${fmt.price(x.price)}`;
+  const f = x.ifFilled;
+  if (!f) {
+    return h('article', { class: 'order-fill', id: `out-o${k}`, 'aria-labelledby': `out-o${k}-title` },
+      h('h4', { id: `out-o${k}-title`, text: title }),
+      h('p', { id: id('reason'), text: `Not simulated: ${x.reason ?? 'no reason given'}.` }));
+  }
+  const pos = f.position;
+  const rows = [
+    ['Notional', id('notional'), money(x.notional)],
+    ['Allowed if filled', id('allowed'), h('span', { class: f.allowed ? null : 'bad', 'data-allowed': String(f.allowed), text: f.allowed ? 'Yes' : 'No' })],
+    ['Position after the fill', id('position'), pos
+      ? h('span', {}, `${pos.side} ${fmt.quantity(pos.size)} @ `, figure(pos.entryPrice, fmt.price(pos.entryPrice)))
+      : document.createTextNode('none (the order closes the position)')],
+    ['Realised PnL', id('realizedPnl'), money(f.realizedPnl)],
+    ['Extra initial margin', id('incrementalInitialMargin'), money(f.incrementalInitialMargin)],
+    ['Account initial margin after', id('initialMargin'), money(f.initialMargin)],
+    ['Available balance after', id('availableBalance'), money(f.availableBalance)],
+  ];
+  if (portfolio) {
+    rows.push(
+      ['Maintenance margin after', id('maintenanceMargin'), money(f.maintenanceMargin)],
+      ['Equity after', id('equity'), money(f.equity)],
+      ['Margin ratio after', id('marginRatio'), figure(f.marginRatio, fmt.ratioPercent(f.marginRatio, 2))],
+      ['Dominant scenario after', id('dominantScenario'), document.createTextNode(f.dominantScenario ?? '–')],
+    );
+  } else if (pos) {
+    rows.push(
+      ['Position initial margin after', id('positionInitialMargin'), money(pos.initialMargin)],
+      ['Position maintenance margin after', id('positionMaintenanceMargin'), money(pos.maintenanceMargin)],
+    );
+  }
+  rows.push(['Liquidation prices after', id('liquidationPrices'), f.liquidationPrices.length
+    ? h('ul', { class: 'plain' }, f.liquidationPrices.map((l, j) => h('li', { id: `${id('liq')}-${j}`, 'data-symbol': l.symbol },
+      `${l.symbol}: `, l.price === null ? 'none' : figure(l.price, fmt.price(l.price)))))
+    : document.createTextNode(portfolio ? 'not recomputed per order in portfolio mode (the current book\'s are under Book liquidation)' : 'none')]);
+  return h('article', { class: 'order-fill', id: `out-o${k}`, 'aria-labelledby': `out-o${k}-title`, 'data-allowed': String(f.allowed) },
+    h('h4', { id: `out-o${k}-title`, text: title }),
+    dl(rows));
+}
+
 /** Marks, in each tier table, the tier the engine used now and at the liquidation price. */
 function markTiersInUse(result) {
   for (const node of form.querySelectorAll('.tier-used')) node.textContent = '';
@@ -1465,14 +1660,15 @@ function markTiersInUse(result) {
   });
 }
 
-function renderResult(result, varErrors = null) {
+function renderResult(result, layerErrors = {}) {
   const unit = result.account.settlement === 'inverse' ? 'coin' : 'USDT';
   renderAccount(result.account);
   renderCollateral(result);
   renderBookLiquidation(result);
   renderPortfolio(result);
   renderStress(result);
-  renderVar(result, varErrors);
+  renderVar(result, layerErrors.var ?? null);
+  renderOrders(result, layerErrors.orders ?? null);
   markTiersInUse(result);
   const open = new Set([...document.querySelectorAll('#position-results details[open]')].map((d) => d.closest('article').id));
   $('position-results').replaceChildren(...result.positions.map((p, i) => renderPosition(p, i, unit)));
@@ -1500,6 +1696,12 @@ function summary(result) {
   const stressed = result.stress?.scenarios.filter((x) => x.liquidated).length ?? 0;
   if (stressed) liqs.push(`liquidated in ${stressed} stress scenario${stressed === 1 ? '' : 's'}`);
   if (result.var) liqs.push(`VaR ${fmt.moneyNumber(result.var.var, unit)} at ${fmt.modelNumber(result.var.confidence * 100, 6)} %`);
+  const o = result.orders;
+  if (o) {
+    const n = o.orders.length;
+    const allowed = o.orders.filter((x) => x.ifFilled?.allowed).length;
+    liqs.push(`${n} order${n === 1 ? '' : 's'} hold${n === 1 ? 's' : ''} ${fmt.money(o.initialMargin, unit)}; ${allowed} of ${n} fill${n === 1 ? '' : 's'} allowed`);
+  }
   return `Up to date. Equity ${fmt.money(result.account.equity, unit)}; ${liqs.join('; ')}.`;
 }
 
@@ -1535,6 +1737,7 @@ function chartRequest(from = state) {
   const r = toRequest(from);
   delete r.stress;
   delete r.var;
+  delete r.orders;
   delete r.volatility;
   delete r.horizonDays;
   delete r.account.bookLiquidation;
@@ -1804,6 +2007,9 @@ async function importJson(event) {
 // ---------------------------------------------------------------------------------------------
 
 const isVarField = (field) => field === 'var' || field.startsWith('var.');
+const isOrderField = (field) => field === 'orders' || field.startsWith('orders[');
+/** Request parts computed on top of the book, each with the error fields that belong to it. */
+const LAYERS = { var: isVarField, orders: isOrderField };
 
 /** Recomputes and renders. `firstLoad`: the state came from the link (or the defaults), so the
  *  link is written after the first frame rather than before the first result. */
@@ -1811,28 +2017,36 @@ function recompute({ firstLoad = false } = {}) {
   if (!firstLoad) saveState();
   const request = toRequest(state);
   let outcome = calculate(request);
-  // The VaR is an analysis on top of the book: when only its inputs are wrong, the book's
-  // figures are still computed (without it) and shown fresh; the VaR errors sit next to the VaR
-  // fields and its last figures stay, marked stale.
-  let varErrors = null;
-  if (!outcome.ok && request.var && outcome.errors.every((e) => isVarField(e.field))) {
-    const { var: _ignored, ...book } = request;
-    const retry = calculate(book);
-    if (retry.ok) {
-      varErrors = outcome.errors;
-      outcome = retry;
+  // The VaR and the orders are analyses on top of the book: when only their inputs are wrong,
+  // the book's figures are still computed (without them) and shown fresh; their errors sit next
+  // to their fields and their last figures stay, marked stale.
+  let layerErrors = {};
+  if (!outcome.ok) {
+    const layers = Object.keys(LAYERS).filter((k) => request[k] !== undefined);
+    const layerOf = (e) => layers.find((k) => LAYERS[k](e.field));
+    if (layers.length && outcome.errors.every((e) => layerOf(e) !== undefined)) {
+      const book = { ...request };
+      const found = {};
+      for (const e of outcome.errors) (found[layerOf(e)] ??= []).push(e);
+      for (const k of Object.keys(found)) delete book[k];
+      const retry = calculate(book);
+      if (retry.ok) {
+        layerErrors = found;
+        outcome = retry;
+      }
     }
   }
+  const errorsOfLayers = Object.values(layerErrors).flat();
   chartJob += 1; // any chart being computed is for another book
   clearMessages();
   if (outcome.ok) {
     lastGood = outcome.result;
-    renderResult(outcome.result, varErrors);
+    renderResult(outcome.result, layerErrors);
     showMessages(outcome.result.warnings, 'warn');
     setStale(false);
-    if (varErrors) {
-      showMessages(varErrors, 'error');
-      announce(`${summary(outcome.result)} Fix the VaR input: ${messageFor(varErrors[0])}.`);
+    if (errorsOfLayers.length) {
+      showMessages(errorsOfLayers, 'error');
+      announce(`${summary(outcome.result)} Fix ${describe(errorsOfLayers[0].field)}: ${messageFor(errorsOfLayers[0])}.`);
     } else {
       announce(summary(outcome.result));
     }
@@ -1908,6 +2122,7 @@ async function main() {
   $('add-position').addEventListener('click', addPosition);
   $('add-stress').addEventListener('click', addStress);
   $('add-collateral').addEventListener('click', addCollateral);
+  $('add-order').addEventListener('click', addOrder);
   $('varSeries').maxLength = MAX_SERIES;
   $('var-file-button').addEventListener('click', () => $('var-file').click());
   $('var-file').addEventListener('change', loadSeriesFile);

@@ -4,7 +4,8 @@
 // size-scaled rates, every standard option parameter), multi-asset collateral, the VaR settings
 // and series (when short enough for a link), a custom scenario grid, a fixed rule's maintenance
 // amount, minimum initial rate and leverage cap, and portfolio margin's days forward,
-// short-option minimum and extreme-move multiple.
+// short-option minimum and extreme-move multiple, each market's underlying (its risk unit) and
+// resting orders.
 // No DOM here, no formulas.
 // Every value read from outside (hash, file) is a string clipped to MAX_TEXT or a checked choice;
 // it is only ever written into form controls' `value` or `textContent`.
@@ -16,6 +17,7 @@ export const MAX_STRESS = 10;
 export const MAX_TIERS = 40;
 export const MAX_COLLATERAL = 10;
 export const MAX_SCENARIOS = 40;
+export const MAX_ORDERS = 20;
 /** The longest return or price series the page holds, in characters (about 80 000 prices). */
 export const MAX_SERIES = 1_000_000;
 /**
@@ -51,6 +53,7 @@ export const CHOICES = {
     ...NUMPY_METHODS, ...NUMPY_METHODS.map((m) => `pnl:${m}`),
   ],
   varEs: ['acerbiTasche', 'meanWorstCeil', 'meanWorstFloorPlusOne', 'meanLossAtLeastVar'],
+  orderSide: ['buy', 'sell'],
   priceUnit: ['relative', 'scanRange'],
   volUnit: ['literal', 'scanRange'],
   volConvention: ['additive', 'relative', 'dteScaled'],
@@ -85,6 +88,8 @@ const VAR_CHOICE_KEYS = { vf: ['format', 'varFormat'], vw: ['windows', 'varWindo
 const GRID_TEXT_KEYS = { gn: 'name', gmu: 'mdUnhedged', gmh: 'mdHedged', gim: 'imPer', gmm: 'mmPer' };
 const GRID_CHOICE_KEYS = { gpu: ['priceUnit', 'priceUnit'], gvu: ['volUnit', 'volUnit'], gvc: ['volConvention', 'volConvention'] };
 const SCENARIO_KEYS = { l: 'label', p: 'price', v: 'vol', w: 'weight' };
+/** Resting orders (v=4, `o{k}.*`): hash key → text field (the side, `o{k}.d`, is a choice). */
+const ORDER_KEYS = { s: 'symbol', z: 'size', p: 'price', l: 'leverage' };
 /** Date-time fields: `YYYY-MM-DDTHH:MM` (a datetime-local control's value), read as UTC. */
 const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?$/;
 
@@ -189,10 +194,33 @@ export function defaultState() {
     var: defaultVar(),
     // The custom scenario grid of portfolio mode (pmGrid 'custom').
     custom: defaultCustomGrid(),
+    // Resting orders on the book's markets: the margin they hold and each one's what-if fill.
+    orders: [],
   };
 }
 
 export const defaultStressRow = () => ({ name: '', move: '-5', vol: '0', days: '0' });
+
+/** A new order: on `p`'s market, adding its size (blank price: at the mark; blank leverage: the position's). */
+export const defaultOrderRow = (p) => ({ symbol: p?.symbol ?? '', side: p?.side === 'short' ? 'sell' : 'buy', size: p?.size ?? '1', price: '', leverage: '' });
+
+/** Whether an order's leverage is sent: not in portfolio mode, not on an option market. */
+export function orderTakesLeverage(state, o) {
+  if (state.marginMode === 'portfolio') return false;
+  const p = state.positions.find((x) => x.symbol === o.symbol);
+  return !p || p.kind !== 'option';
+}
+
+/** The engine's orders, or null when the book has none. */
+export function ordersOf(state) {
+  if (!state.orders?.length) return null;
+  return state.orders.map((o) => {
+    const row = { symbol: o.symbol, side: o.side, size: o.size };
+    if (!blank(o.price)) row.price = o.price;
+    if (!blank(o.leverage) && orderTakesLeverage(state, o)) row.leverage = o.leverage;
+    return row;
+  });
+}
 
 const clip = (v) => String(v ?? '').slice(0, MAX_TEXT);
 /** A row count from a link: a whole number in [0, max]. */
@@ -393,6 +421,8 @@ export function toRequest(state) {
       return row;
     });
   }
+  const orders = ordersOf(state);
+  if (orders) request.orders = orders;
   const v = varOf(state.var);
   if (v) request.var = v;
   return request;
@@ -462,6 +492,13 @@ export function toHash(state) {
     q.set('gsn', String(g.scenarios.length));
     g.scenarios.forEach((x, k) => {
       for (const [short, key] of Object.entries(SCENARIO_KEYS)) q.set(`g${k}.${short}`, x[key]);
+    });
+  }
+  if (state.orders?.length) {
+    q.set('on', String(state.orders.length));
+    state.orders.forEach((o, k) => {
+      q.set(`o${k}.d`, o.side);
+      for (const [short, key] of Object.entries(ORDER_KEYS)) if (key === 'symbol' || key === 'size' || !blank(o[key])) q.set(`o${k}.${short}`, o[key]);
     });
   }
   const v = state.var;
@@ -537,6 +574,12 @@ export function fromHash(hash) {
         for (const [short, key] of Object.entries(SCENARIO_KEYS)) row[key] = text(`g${k}.${short}`, '');
         g.scenarios.push(row);
       }
+    }
+    const no = count(q.get('on'), MAX_ORDERS);
+    for (let k = 0; k < no; k += 1) {
+      const row = { side: pick('orderSide', q.get(`o${k}.d`), 'buy') };
+      for (const [short, key] of Object.entries(ORDER_KEYS)) row[key] = text(`o${k}.${short}`, '');
+      s.orders.push(row);
     }
     for (const [short, key] of Object.entries(VAR_TEXT_KEYS)) s.var[key] = text(short, s.var[key]);
     for (const [short, [key, choice]] of Object.entries(VAR_CHOICE_KEYS)) s.var[key] = pick(choice, q.get(short), s.var[key]);
@@ -643,6 +686,17 @@ export function fromRequest(data) {
       windows: choose('varWindows', v.windows, d.windows), quantile: choose('varQuantile', v.quantile, d.quantile),
       es: choose('varEs', v.expectedShortfall, d.es),
     };
+  }
+  if (data.orders !== undefined && data.orders !== null) {
+    const rows = Array.isArray(data.orders) ? data.orders : [];
+    if (rows.length > MAX_ORDERS) throw new Error(`the page holds at most ${MAX_ORDERS} orders`);
+    s.orders = rows.map((raw, k) => {
+      const o = isObject(raw) ? raw : {};
+      only(o, ['symbol', 'side', 'size', 'price', 'leverage'], `order ${k + 1}`);
+      const side = { buy: 'buy', long: 'buy', sell: 'sell', short: 'sell' }[String(o.side ?? '').toLowerCase()];
+      if (!side) throw new Error(`order ${k + 1}: the side must be buy or sell`);
+      return { symbol: str(o.symbol), side, size: str(o.size), price: str(o.price), leverage: str(o.leverage) };
+    });
   }
   // The file's stress scenarios, exactly (none when it has none).
   const stress = Array.isArray(data.stress) ? data.stress : [];
