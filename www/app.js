@@ -590,15 +590,27 @@ function renderVarControls() {
   syncVarControls();
 }
 
+/** Non-blank text's line count, ignoring blank lines at either end (without copying a long text). */
+function lineCount(text) {
+  let start = 0;
+  let end = text.length;
+  while (start < end && /\s/.test(text[start])) start += 1;
+  while (end > start && /\s/.test(text[end - 1])) end -= 1;
+  if (start === end) return 0;
+  let n = 1;
+  for (let k = text.indexOf('\n', start); k !== -1 && k < end; k = text.indexOf('\n', k + 1)) n += 1;
+  return n;
+}
+
 /** What the series control says about itself: its size and whether the link carries it. */
 function syncVarControls() {
   const series = state.var.series;
-  const lines = series.trim() === '' ? 0 : series.trim().split('\n').length;
+  const lines = lineCount(series);
   $('varSeries-count').textContent = lines ? `(${lines} line${lines === 1 ? '' : 's'})` : '';
   let note = '';
-  if (state.seriesLeftOut && series.trim() === '') note = 'The link that opened this page did not carry its series (too long for a link): paste it, or import the JSON export.';
-  else if (series.trim() !== '' && !seriesFitsLink(series)) note = `This series is too long for a share link (over ${MAX_SERIES_IN_LINK} characters once encoded): the link keeps the VaR settings only; Export JSON carries the series.`;
-  else if (series.trim() !== '') note = 'The share link carries this series.';
+  if (state.seriesLeftOut && lines === 0) note = 'The link that opened this page did not carry its series (too long for a link): paste it, or import the JSON export.';
+  else if (lines && !seriesFitsLink(series)) note = `This series is too long for a share link (over ${MAX_SERIES_IN_LINK} characters once encoded): the link keeps the VaR settings only; Export JSON carries the series.`;
+  else if (lines) note = 'The share link carries this series.';
   $('varSeries-link').textContent = note;
 }
 
@@ -615,7 +627,7 @@ async function loadSeriesFile(event) {
     $('varSeries').value = text;
     syncVarControls();
     recompute();
-    status.textContent = `Loaded ${name} (${text.trim() === '' ? 0 : text.trim().split('\n').length} lines), read in this browser only.`;
+    status.textContent = `Loaded ${name} (${lineCount(text)} lines), read in this browser only.`;
   } catch (e) {
     status.textContent = `Could not load ${name}: ${e.message}.`;
   } finally {
@@ -1526,17 +1538,30 @@ function renderCollateral(result) {
   setFigure('out-col-ratio', c.collateralisationRatio, c.collateralisationRatio === null ? '– (no initial margin)' : `${fmt.leverage(c.collateralisationRatio)} (${fmt.ratioPercent(c.collateralisationRatio, 2)})`);
 }
 
-/** Historical VaR / ES and the conventions the engine used; `stale` keeps the last one shown. */
+/**
+ * Historical VaR / ES and the conventions the engine used. With `varErrors` the last VaR shown
+ * stays, marked stale; `pending`: a long series' VaR is being recomputed for new inputs (once
+ * typing pauses), and the last one stays marked stale until then — never shown as current.
+ */
 let lastVar = null;
-function renderVar(result, varErrors) {
+const VAR_OUT = ['var', 'es', 'confidence', 'horizon', 'observations', 'scenarios', 'tail', 'worst', 'varConvention', 'esConvention'];
+function renderVar(result, varErrors, pending = false) {
   const box = $('var-results');
-  const v = result.var ?? (varErrors ? lastVar : null);
-  box.hidden = !v;
-  box.classList.toggle('stale', Boolean(varErrors));
-  box.dataset.stale = String(Boolean(varErrors));
-  $('var-stale').textContent = varErrors ? 'The VaR input has an error (see the VaR fields): these figures are from the last valid series and settings.' : '';
+  const v = result.var ?? (varErrors || pending ? lastVar : null);
+  const stale = Boolean(varErrors) || pending;
+  box.hidden = !v && !pending;
+  box.classList.toggle('stale', stale);
+  box.dataset.stale = String(stale);
+  box.dataset.pending = String(pending);
+  $('var-stale').textContent = varErrors
+    ? 'The VaR input has an error (see the VaR fields): these figures are from the last valid series and settings.'
+    : pending
+      ? `Recomputing the VaR of this long series for the new inputs once typing pauses${v ? ': these figures are from the previous inputs' : ''}…`
+      : '';
   if (!v) {
-    lastVar = null;
+    if (!pending) lastVar = null;
+    for (const k of VAR_OUT) $(`out-var-${k}`).textContent = '–';
+    $('var-method').textContent = '';
     return;
   }
   if (result.var) lastVar = { ...result.var, unit: result.account.settlement === 'inverse' ? 'coin' : 'USDT' };
@@ -1660,14 +1685,14 @@ function markTiersInUse(result) {
   });
 }
 
-function renderResult(result, layerErrors = {}) {
+function renderResult(result, layerErrors = {}, varPending = false) {
   const unit = result.account.settlement === 'inverse' ? 'coin' : 'USDT';
   renderAccount(result.account);
   renderCollateral(result);
   renderBookLiquidation(result);
   renderPortfolio(result);
   renderStress(result);
-  renderVar(result, layerErrors.var ?? null);
+  renderVar(result, layerErrors.var ?? null, varPending);
   renderOrders(result, layerErrors.orders ?? null);
   markTiersInUse(result);
   const open = new Set([...document.querySelectorAll('#position-results details[open]')].map((d) => d.closest('article').id));
@@ -1678,7 +1703,7 @@ function renderResult(result, layerErrors = {}) {
   $('warnings-box').hidden = result.warnings.length === 0;
 }
 
-function summary(result) {
+function summary(result, varPending = false) {
   const unit = result.account.settlement === 'inverse' ? 'coin' : 'USDT';
   const portfolio = result.account.portfolioMargin;
   const liqs = portfolio ? [] : result.positions.filter((p) => !p.option)
@@ -1696,6 +1721,7 @@ function summary(result) {
   const stressed = result.stress?.scenarios.filter((x) => x.liquidated).length ?? 0;
   if (stressed) liqs.push(`liquidated in ${stressed} stress scenario${stressed === 1 ? '' : 's'}`);
   if (result.var) liqs.push(`VaR ${fmt.moneyNumber(result.var.var, unit)} at ${fmt.modelNumber(result.var.confidence * 100, 6)} %`);
+  else if (varPending) liqs.push('VaR being recomputed');
   const o = result.orders;
   if (o) {
     const n = o.orders.length;
@@ -2007,6 +2033,76 @@ async function importJson(event) {
 // ---------------------------------------------------------------------------------------------
 
 const isVarField = (field) => field === 'var' || field.startsWith('var.');
+
+/** Series longer than this (characters, about 2 000 prices) get their VaR once typing pauses. */
+const VAR_DEFER_CHARS = 20_000;
+/** How long typing must pause before a long series' VaR is recomputed. */
+const VAR_PAUSE_MS = 250;
+/**
+ * The VaRs of the last few sets of inputs (the book, the settings and the series), each its
+ * result or its errors: going back to earlier inputs (an edit undone) shows theirs at once.
+ */
+const varCache = new Map();
+const VAR_CACHE_SIZE = 4;
+function cachedVar(key, series) {
+  const hit = varCache.get(key);
+  return hit && hit.series === series ? hit : null;
+}
+function cacheVar(key, entry) {
+  varCache.delete(key);
+  varCache.set(key, entry);
+  while (varCache.size > VAR_CACHE_SIZE) varCache.delete(varCache.keys().next().value);
+}
+let varTimer = 0;
+let varJob = 0;
+let lastLayerErrors = {};
+
+/** The cache key of a VaR: the book request it is computed on and the VaR settings (the series is compared as is). */
+function varKey(book, v) {
+  const { series: _s, ...settings } = v;
+  return JSON.stringify([book, settings]);
+}
+
+/** The status line: the summary, and what to fix in the orders or the VaR input. */
+function statusLine(result, layerErrors, varPending) {
+  const errors = Object.values(layerErrors).flat();
+  const text = summary(result, varPending);
+  return errors.length ? `${text} Fix ${describe(errors[0].field)}: ${messageFor(errors[0])}.` : text;
+}
+
+/**
+ * Computes a long series' VaR once typing has paused for VAR_PAUSE_MS (an idle callback would
+ * add another ~300 ms in Chromium for no gain: the pause is the signal).
+ */
+function scheduleVar(job) {
+  clearTimeout(varTimer);
+  varJob += 1;
+  const id = varJob;
+  varTimer = setTimeout(() => { if (id === varJob) runVar(job); }, VAR_PAUSE_MS);
+}
+
+function cancelVar() {
+  clearTimeout(varTimer);
+  varJob += 1;
+}
+
+/** The deferred VaR: computed on the book shown, cached, and shown (or its errors next to the VaR fields). */
+function runVar(job) {
+  performance.mark('imr:var-start');
+  const out = calculate(job.request);
+  performance.mark('imr:var-computed');
+  let entry;
+  if (out.ok) entry = { series: job.series, var: out.result.var };
+  else if (out.errors.every((e) => isVarField(e.field))) entry = { series: job.series, errors: out.errors };
+  else return; // the engine restarted (a trap): its recompute schedules the VaR again
+  cacheVar(job.key, entry);
+  if (!lastGood) return;
+  const result = entry.var ? { ...lastGood, var: entry.var } : lastGood;
+  const layerErrors = entry.errors ? { ...lastLayerErrors, var: entry.errors } : lastLayerErrors;
+  renderVar(result, layerErrors.var ?? null);
+  if (entry.errors) showMessages(entry.errors, 'error');
+  announce(statusLine(result, layerErrors, false));
+}
 const isOrderField = (field) => field === 'orders' || field.startsWith('orders[');
 /** Request parts computed on top of the book, each with the error fields that belong to it. */
 const LAYERS = { var: isVarField, orders: isOrderField };
@@ -2016,16 +2112,24 @@ const LAYERS = { var: isVarField, orders: isOrderField };
 function recompute({ firstLoad = false } = {}) {
   if (!firstLoad) saveState();
   const request = toRequest(state);
-  let outcome = calculate(request);
+  // A long series' VaR costs far more than the book (about 1 µs a price): the book is computed
+  // now and the VaR once typing pauses (or from the cache when these inputs had one).
+  const deferVar = request.var !== undefined && request.var.series.length > VAR_DEFER_CHARS;
+  let computed = request;
+  if (deferVar) {
+    const { var: _later, ...book } = request;
+    computed = book;
+  }
+  let outcome = calculate(computed);
   // The VaR and the orders are analyses on top of the book: when only their inputs are wrong,
   // the book's figures are still computed (without them) and shown fresh; their errors sit next
   // to their fields and their last figures stay, marked stale.
   let layerErrors = {};
   if (!outcome.ok) {
-    const layers = Object.keys(LAYERS).filter((k) => request[k] !== undefined);
+    const layers = Object.keys(LAYERS).filter((k) => computed[k] !== undefined);
     const layerOf = (e) => layers.find((k) => LAYERS[k](e.field));
     if (layers.length && outcome.errors.every((e) => layerOf(e) !== undefined)) {
-      const book = { ...request };
+      const book = { ...computed };
       const found = {};
       for (const e of outcome.errors) (found[layerOf(e)] ??= []).push(e);
       for (const k of Object.keys(found)) delete book[k];
@@ -2033,25 +2137,34 @@ function recompute({ firstLoad = false } = {}) {
       if (retry.ok) {
         layerErrors = found;
         outcome = retry;
+        computed = book;
       }
     }
   }
-  const errorsOfLayers = Object.values(layerErrors).flat();
   chartJob += 1; // any chart being computed is for another book
   clearMessages();
   if (outcome.ok) {
     lastGood = outcome.result;
-    renderResult(outcome.result, layerErrors);
+    let shown = outcome.result;
+    let varJobNow = null;
+    if (deferVar) {
+      const key = varKey(computed, request.var);
+      const hit = cachedVar(key, request.var.series);
+      if (hit?.var) shown = { ...outcome.result, var: hit.var };
+      else if (hit?.errors) layerErrors = { ...layerErrors, var: hit.errors };
+      else varJobNow = { request: { ...computed, var: request.var }, key, series: request.var.series };
+    }
+    lastLayerErrors = layerErrors;
+    renderResult(shown, layerErrors, varJobNow !== null);
     showMessages(outcome.result.warnings, 'warn');
     setStale(false);
-    if (errorsOfLayers.length) {
-      showMessages(errorsOfLayers, 'error');
-      announce(`${summary(outcome.result)} Fix ${describe(errorsOfLayers[0].field)}: ${messageFor(errorsOfLayers[0])}.`);
-    } else {
-      announce(summary(outcome.result));
-    }
+    showMessages(Object.values(layerErrors).flat(), 'error');
+    announce(statusLine(shown, layerErrors, varJobNow !== null));
+    if (varJobNow) scheduleVar(varJobNow);
+    else cancelVar();
     scheduleChart();
   } else {
+    cancelVar();
     showMessages(outcome.errors, 'error');
     setStale(lastGood !== null);
     const first = outcome.errors[0];

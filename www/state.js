@@ -502,7 +502,9 @@ export function toHash(state) {
     });
   }
   const v = state.var;
-  if (!blank(v.series) || JSON.stringify(v) !== JSON.stringify(defaultVar())) {
+  const d = defaultVar();
+  // (Field by field: a long series is not copied on every edit.)
+  if (!blank(v.series) || Object.keys(d).some((k) => k !== 'series' && v[k] !== d[k])) {
     for (const [short, key] of Object.entries(VAR_TEXT_KEYS)) q.set(short, v[key]);
     for (const [short, [key]] of Object.entries(VAR_CHOICE_KEYS)) q.set(short, v[key]);
     if (seriesFitsLink(v.series)) q.set('vs', v.series);
@@ -513,7 +515,9 @@ export function toHash(state) {
 
 /** Whether a series is short enough to travel in a share link (see MAX_SERIES_IN_LINK). */
 export function seriesFitsLink(series) {
-  return encodeURIComponent(String(series ?? '')).length <= MAX_SERIES_IN_LINK;
+  const text = String(series ?? '');
+  // Encoding never shortens a text: a longer one is not encoded at all (it may be a megabyte).
+  return text.length <= MAX_SERIES_IN_LINK && encodeURIComponent(text).length <= MAX_SERIES_IN_LINK;
 }
 
 /** The book in a hash, or null when there is none (or an unknown version). */
