@@ -1431,6 +1431,13 @@ function renderPortfolio(result) {
     : document.createTextNode('none: this grid has no minimum delta charge'));
   setFigure('out-pm-shortOptionMinimum', String(pm.shortOptionMinimum), pm.shortOptionMinimum ? fmt.moneyNumber(pm.shortOptionMinimum, unit) : 'none');
   setFigure('out-pm-daysForward', String(pm.daysForward), `${fmt.modelNumber(pm.daysForward, 6)} day${pm.daysForward === 1 ? '' : 's'}`);
+  // Shown once used (the basic figures stay few).
+  const used = (id, on) => {
+    $(id).hidden = !on;
+    $(id).previousElementSibling.hidden = !on;
+  };
+  used('out-pm-shortOptionMinimum', pm.shortOptionMinimum !== 0 || state.pmShortMin.trim() !== '');
+  used('out-pm-daysForward', pm.daysForward !== 0 || state.pmDays.trim() !== '');
   renderRiskUnits(pm, units, largest, unit);
   $('pm-heat').replaceChildren(largest
     ? heatMap({ ...pm, dominant: largest.dominant, referencePrice: largest.referencePrice }, unit, 'pm-heatmap', ` for risk unit ${largest.underlying} (the largest requirement)`)

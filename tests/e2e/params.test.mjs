@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   serve, openPage, launch, exact, engine, fillAll, assertClean, shutdown, screenshot, WWW,
-  axeRoute, seriousViolations, exportedRequest, importRequest,
+  axeRoute, seriousViolations, exportedRequest, importRequest, assertFitsPhone,
 } from './harness.mjs';
 
 let server;
@@ -201,4 +201,39 @@ test('a v=4 link carries the fixed-rule and portfolio parameters and reproduces 
     assert.equal(await page.inputValue('#pmDays'), '14');
     assertClean(assert, again);
   } finally { await again.close(); }
+});
+
+test('axe-core: no serious or critical violations with the new parameters open (dark, with an error); nothing overflows at 360 px', async () => {
+  const hash = strangleHash({ pmd: '3', pms: '100', 'p2.symbol': 'BTC-PERP', 'p2.kind': 'perpetual', 'p2.side': 'long', 'p2.size': '0.5', 'p2.entryPrice': '60000', 'p2.markPrice': '60000', 'p2.leverage': '10', 'p2.rule': 'fixed', 'p2.mmr': '0.005', 'p2.ma': '5', 'p2.fml': '50' });
+  const b = await openPage(server.origin, `/?theme=dark#${hash}`, { colorScheme: 'dark' });
+  try {
+    const { page } = b;
+    await waitFresh(page);
+    assert.equal(await page.isVisible('#p2-mmAmount'), true);
+    assert.equal(await page.isVisible('#pmDays'), true);
+    assert.equal(await page.isVisible('#out-pm-daysForward'), true);
+    assert.deepEqual(await seriousViolations(page), []);
+    await page.fill('#pmShortMin', 'x');
+    await page.waitForFunction(() => document.querySelector('#pmShortMin-error').textContent !== '');
+    assert.deepEqual(await seriousViolations(page), []);
+    await screenshot(page, 'params-dark');
+    assertClean(assert, b);
+  } finally { await b.close(); }
+  const phone = await openPage(server.origin, `/#${hash}`, { viewport: { width: 360, height: 780 } });
+  try {
+    const { page } = phone;
+    await waitFresh(page);
+    await page.waitForSelector('#chart svg');
+    await assertFitsPhone(assert, page);
+    await screenshot(page, 'params-phone-360');
+    assertClean(assert, phone);
+  } finally { await phone.close(); }
+  // Unused, the new figures stay out of the way.
+  const plain = await openPage(server.origin, `/#${strangleHash()}`);
+  try {
+    await waitFresh(plain.page);
+    assert.equal(await plain.page.isVisible('#out-pm-daysForward'), false);
+    assert.equal(await plain.page.isVisible('#out-pm-shortOptionMinimum'), false);
+    assertClean(assert, plain);
+  } finally { await plain.close(); }
 });
