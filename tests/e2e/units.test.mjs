@@ -163,7 +163,8 @@ test('portfolio margin per risk unit: each unit\'s requirement, IM, MM, dominant
 });
 
 test('a v=4 link carries each market\'s underlying and reproduces the per-unit numbers; a JSON book with underlyings imports, and what the page cannot hold is refused by name', async () => {
-  const controls = (page) => page.$$eval('#calc input, #calc select', (els) => els.filter((e) => e.type !== 'file').map((e) => [e.id, e.type === 'checkbox' ? e.checked : e.value]));
+  // Every control but the hidden valuation time of a futures-only book (the minute it opened; not in its link).
+  const controls = (page) => page.$$eval('#calc input, #calc select', (els) => els.filter((e) => e.type !== 'file' && e.id !== 'valuationTime').map((e) => [e.id, e.type === 'checkbox' ? e.checked : e.value]));
   const shown = (page) => page.$$eval('#results dd, #book-liq-units td, #pm-units td, #pm-heatmap td', (els) => els.map((e) => e.textContent));
   const b = await openPage(server.origin, `/#${twoUnitHash()}`);
   let link;
