@@ -199,12 +199,38 @@ function optionExtras(p, i) {
         h('p', { class: 'error', id: `${id}-error` }))));
 }
 
+/**
+ * A collapsed section whose fields are built when it is first opened (open at once when
+ * `open`): optional parameters cost the first render nothing.
+ */
+function lazyDetails(id, summary, open, build) {
+  const box = h('details', { class: 'field wide option-extras', id, open }, summary);
+  const fill = () => {
+    if (box.dataset.built) return;
+    box.dataset.built = 'true';
+    box.append(build());
+  };
+  if (open) fill();
+  else box.addEventListener('toggle', () => { if (box.open) fill(); });
+  return box;
+}
+
+/** The market's underlying (its risk unit), collapsed unless named: most books have one. */
+function underlyingField(p, i) {
+  const named = p.underlying.trim() !== '';
+  return lazyDetails(`p${i}-unit-box`,
+    h('summary', {}, 'Risk unit: ', h('span', { id: `p${i}-unit-name`, text: named ? p.underlying : 'shared (no underlying named)' })),
+    named,
+    () => h('div', { class: 'fields' },
+      field(i, 'underlying', 'Underlying (risk unit)', textInput(p.underlying, 'text'),
+        'BTC, ETH… Markets naming one underlying move together; each underlying is its own risk unit, margined and liquidated per unit. Names match exactly (BTC and btc are two units). Blank: moves with the markets that name none.')));
+}
+
 /** The fixed rule's other parameters (maintenance amount, initial rate, leverage cap), collapsed unless one is set. */
 function fixedExtras(p, i) {
   const set = [p.mmAmount, p.fixedImr, p.fixedMaxLev].some((v) => String(v).trim() !== '');
-  return h('details', { class: 'field wide option-extras', id: `p${i}-fixed-extras`, open: set },
-    h('summary', { text: 'More fixed-rule parameters' }),
-    h('div', { class: 'fields' },
+  return lazyDetails(`p${i}-fixed-extras`, h('summary', { text: 'More fixed-rule parameters' }), set,
+    () => h('div', { class: 'fields' },
       field(i, 'mmAmount', 'Maintenance amount', textInput(p.mmAmount), 'Deducted: MM = notional × rate − this (settlement currency). Blank: 0.'),
       field(i, 'fixedImr', 'Initial margin rate (minimum)', textInput(p.fixedImr), 'The venue\'s floor on the initial rate (dYdX IMF): a fraction, at least the maintenance rate. Blank: none.'),
       field(i, 'fixedMaxLev', 'Max leverage (×)', textInput(p.fixedMaxLev), 'The venue\'s leverage cap. Blank: none.')));
@@ -334,8 +360,7 @@ function positionFieldset(p, i, count) {
       field(i, 'contractSize', inverse ? 'Contract face value (USD)' : 'Contract size (base units)', textInput(p.contractSize)),
     );
   }
-  fields.push(field(i, 'underlying', 'Underlying (risk unit)', textInput(p.underlying, 'text'),
-    'Optional: BTC, ETH… Markets naming one underlying move together; each underlying is its own risk unit (margined and liquidated per unit). Names match exactly (BTC and btc are two units). Blank: moves with the markets that name none.'));
+  fields.push(underlyingField(p, i));
   if (!isOption) fields.push(...imModelFields(p, i));
   const n = i + 1;
   return h('fieldset', { class: 'position', id: `p${i}` },
@@ -791,7 +816,10 @@ function onEdit(event) {
       if (other) other.value = t.type === 'range' ? t.value : ivSliderValue(t.value);
     }
     if (key === 'symbol') $(`p${t.dataset.i}-legend-symbol`).textContent = t.value ? ` — ${t.value}` : '';
-    if (key === 'underlying') syncAccountControls();
+    if (key === 'underlying') {
+      $(`p${t.dataset.i}-unit-name`).textContent = t.value.trim() !== '' ? t.value : 'shared (no underlying named)';
+      syncAccountControls();
+    }
     if (STRUCTURAL.has(key)) renderBook(t.id);
   } else if (t.dataset.sk !== undefined) {
     const row = state.stress[Number(t.dataset.s)];

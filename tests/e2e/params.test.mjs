@@ -158,6 +158,7 @@ test('a v=4 link carries the fixed-rule and portfolio parameters and reproduces 
     await page.click('#add-position');
     await page.waitForSelector('#p2-symbol');
     await page.click('#p2-fixed-extras summary');
+    await page.waitForSelector('#p2-mmAmount'); // built when first opened
     await page.click('#pm-more summary');
     await fillAll(page, { 'p2-symbol': 'BTC-PERP', 'p2-mmAmount': '5', 'p2-fixedImr': '0.05', 'p2-fixedMaxLev': '20', pmDays: '2', pmShortMin: '100', pmExtreme: '2.5' });
     await page.waitForFunction(() => location.hash.includes('pmx=2.5'));

@@ -73,7 +73,16 @@ test('a cross book of two underlyings: each market names its risk unit; each uni
     assert.equal(await page.isVisible('#book-liq-units'), false);
     let request = await exportedRequest(page);
     assert.equal('underlying' in request.markets[0], false);
+    // Collapsed until used (most books have one underlying); opened by keyboard.
+    assert.equal(await page.isVisible('#p0-underlying'), false);
+    assert.match(await page.textContent('#p0-unit-box summary'), /shared/);
+    await page.focus('#p0-unit-box summary');
+    await page.keyboard.press('Enter');
+    await page.click('#p1-unit-box summary');
+    await page.waitForSelector('#p0-underlying'); // built when first opened
+    await page.waitForSelector('#p1-underlying');
     await fillAll(page, { 'p0-underlying': 'BTC', 'p1-underlying': 'ETH' });
+    assert.equal(await page.textContent('#p1-unit-box summary'), 'Risk unit: ETH');
     request = await exportedRequest(page);
     assert.deepEqual(request.markets.map((m) => m.underlying), ['BTC', 'ETH']);
     const r = run(request);
