@@ -8,7 +8,8 @@ import { drawChart, drawCurve } from './chart.js';
 import {
   defaultState, defaultPosition, defaultStressRow, toRequest, toHash, fromHash, fromRequest, uniqueSymbol, hasOptions, nowMinute,
   shiftDecimal, defaultTiers, defaultCollateralRow, defaultScenarioRow, futuresRuleFrom, optionRuleFrom, seriesFitsLink,
-  MAX_POSITIONS, MAX_STRESS, MAX_TEXT, MAX_TIERS, MAX_COLLATERAL, MAX_SCENARIOS, MAX_SERIES, MAX_SERIES_IN_LINK,
+  defaultOrderRow, orderTakesLeverage,
+  MAX_POSITIONS, MAX_STRESS, MAX_TEXT, MAX_TIERS, MAX_COLLATERAL, MAX_SCENARIOS, MAX_SERIES, MAX_SERIES_IN_LINK, MAX_ORDERS,
 } from './state.js';
 
 const $ = (id) => document.getElementById(id);
@@ -198,6 +199,43 @@ function optionExtras(p, i) {
         h('p', { class: 'error', id: `${id}-error` }))));
 }
 
+/**
+ * A collapsed section whose fields are built when it is first opened (open at once when
+ * `open`): optional parameters cost the first render nothing.
+ */
+function lazyDetails(id, summary, open, build) {
+  const box = h('details', { class: 'field wide option-extras', id, open }, summary);
+  const fill = () => {
+    if (box.dataset.built) return;
+    box.dataset.built = 'true';
+    box.append(build());
+  };
+  if (open) fill();
+  else box.addEventListener('toggle', () => { if (box.open) fill(); });
+  return box;
+}
+
+/** The market's underlying (its risk unit), collapsed unless named: most books have one. */
+function underlyingField(p, i) {
+  const named = p.underlying.trim() !== '';
+  return lazyDetails(`p${i}-unit-box`,
+    h('summary', {}, 'Risk unit: ', h('span', { id: `p${i}-unit-name`, text: named ? p.underlying : 'shared (no underlying named)' })),
+    named,
+    () => h('div', { class: 'fields' },
+      field(i, 'underlying', 'Underlying (risk unit)', textInput(p.underlying, 'text'),
+        'BTC, ETH… Markets naming one underlying move together; each underlying is its own risk unit, margined and liquidated per unit. Names match exactly (BTC and btc are two units). Blank: moves with the markets that name none.')));
+}
+
+/** The fixed rule's other parameters (maintenance amount, initial rate, leverage cap), collapsed unless one is set. */
+function fixedExtras(p, i) {
+  const set = [p.mmAmount, p.fixedImr, p.fixedMaxLev].some((v) => String(v).trim() !== '');
+  return lazyDetails(`p${i}-fixed-extras`, h('summary', { text: 'More fixed-rule parameters' }), set,
+    () => h('div', { class: 'fields' },
+      field(i, 'mmAmount', 'Maintenance amount', textInput(p.mmAmount), 'Deducted: MM = notional × rate − this (settlement currency). Blank: 0.'),
+      field(i, 'fixedImr', 'Initial margin rate (minimum)', textInput(p.fixedImr), 'The venue\'s floor on the initial rate (dYdX IMF): a fraction, at least the maintenance rate. Blank: none.'),
+      field(i, 'fixedMaxLev', 'Max leverage (×)', textInput(p.fixedMaxLev), 'The venue\'s leverage cap. Blank: none.')));
+}
+
 /** "Start from preset": copies a bundled preset's parameters into the editable rule. */
 function copyFromPreset(p, i, offered) {
   if (offered.length === 0) return null;
@@ -313,7 +351,7 @@ function positionFieldset(p, i, count) {
         field(i, 'ssSlope', 'Slope per unit of size', textInput(p.ssSlope), 'Added to both rates per base unit: 0.00005 is 0.005 % per BTC.'),
       );
     } else {
-      fields.push(field(i, 'mmr', 'Maintenance margin rate', textInput(p.mmr), 'A fraction: 0.005 is 0.5 %.'));
+      fields.push(field(i, 'mmr', 'Maintenance margin rate', textInput(p.mmr), 'A fraction: 0.005 is 0.5 %.'), fixedExtras(p, i));
     }
     fields.push(
       copyFromPreset(p, i, offered),
@@ -322,6 +360,7 @@ function positionFieldset(p, i, count) {
       field(i, 'contractSize', inverse ? 'Contract face value (USD)' : 'Contract size (base units)', textInput(p.contractSize)),
     );
   }
+  fields.push(underlyingField(p, i));
   if (!isOption) fields.push(...imModelFields(p, i));
   const n = i + 1;
   return h('fieldset', { class: 'position', id: `p${i}` },
@@ -352,12 +391,88 @@ function renderBook(focusId) {
   form.elements.pmGrid.value = state.pmGrid;
   form.elements.pmPriceRange.value = state.pmPriceRange;
   form.elements.pmVolRange.value = state.pmVolRange;
+  for (const key of PM_EXTRA_FIELDS) form.elements[key].value = state[key];
   $('pm-custom').replaceChildren(); // rebuilt by syncAccountControls for a custom grid
   syncAccountControls();
   renderStressRows();
   renderCollateralRows();
+  renderOrderRows();
   renderVarControls();
   if (active && $(active)) $(active).focus();
+}
+
+/** The book's market symbols, in order, once each (what an order can be placed on). */
+const bookSymbols = () => [...new Set(state.positions.map((p) => p.symbol).filter((x) => x.trim() !== ''))];
+
+/** The market choices of an order: the book's symbols, and its own when no longer in the book. */
+function orderMarketOptions(o) {
+  const symbols = bookSymbols();
+  const options = symbols.map((x) => [x, x]);
+  if (!symbols.includes(o.symbol)) options.push([o.symbol, o.symbol ? `${o.symbol} (not in the book)` : '(choose a market)']);
+  return options;
+}
+
+/** Resting orders: one small fieldset each (market, side, size, price, leverage). */
+function renderOrderRows(focusId) {
+  const rows = state.orders.map((o, k) => {
+    const input = (key, labelText, opts) => rowInput(`o${k}-${key}`, labelText, o[key], { 'data-o': k, 'data-ok': key }, opts);
+    const choice = (key, labelText, options) => {
+      const id = `o${k}-${key}`;
+      const control = select(options, o[key]);
+      Object.assign(control, { id });
+      control.dataset.o = String(k);
+      control.dataset.ok = key;
+      control.setAttribute('aria-describedby', `${id}-error`);
+      return h('div', { class: 'field' }, h('label', { for: id, text: labelText }), control, h('p', { class: 'error', id: `${id}-error` }));
+    };
+    return h('fieldset', { class: 'stress-row order-row', id: `o${k}` },
+      h('legend', { text: `Order ${k + 1}` }),
+      h('div', { class: 'fields stress-fields' },
+        choice('symbol', 'Market', orderMarketOptions(o)),
+        choice('side', 'Side', [['buy', 'Buy'], ['sell', 'Sell']]),
+        input('size', 'Size (contracts)'),
+        input('price', 'Price', { hint: 'Blank: at the mark (an option\'s premium).' }),
+        input('leverage', 'Leverage (×)', { hint: 'Blank: the position\'s.' })),
+      h('p', { class: 'error', id: `o${k}-error` }),
+      h('div', { class: 'row-actions' },
+        h('button', { type: 'button', 'data-action': 'remove-order', 'data-o': k, 'aria-label': `Remove order ${k + 1}`, text: 'Remove' })));
+  });
+  $('order-rows').replaceChildren(...rows);
+  $('add-order').disabled = state.orders.length >= MAX_ORDERS || bookSymbols().length === 0;
+  const n = state.orders.length;
+  $('orders-count').textContent = n ? `(${n} order${n === 1 ? '' : 's'})` : '(none)';
+  if (n) $('orders-box').open = true;
+  syncOrderControls();
+  if (focusId && $(focusId)) $(focusId).focus();
+}
+
+/** Order controls that follow the book: market choices, and leverage (not used in portfolio mode or on options). */
+function syncOrderControls() {
+  state.orders.forEach((o, k) => {
+    const sel = $(`o${k}-symbol`);
+    if (!sel) return;
+    const options = orderMarketOptions(o);
+    if (sel.options.length !== options.length || options.some(([v], j) => sel.options[j].value !== v)) {
+      sel.replaceChildren(...options.map(([v, t]) => h('option', { value: v, text: t })));
+      sel.value = o.symbol;
+    }
+    const lev = $(`o${k}-leverage`);
+    lev.disabled = !orderTakesLeverage(state, o);
+    $(`o${k}-leverage-hint`).textContent = state.marginMode === 'portfolio'
+      ? 'Not used in portfolio mode (the grid sets the margin).'
+      : lev.disabled ? 'Options take no leverage.' : 'Blank: the position\'s.';
+  });
+  $('add-order').disabled = state.orders.length >= MAX_ORDERS || bookSymbols().length === 0;
+}
+
+function addOrder() {
+  if (state.orders.length >= MAX_ORDERS) return;
+  const last = state.orders.at(-1);
+  const p = state.positions.find((x) => x.symbol === last?.symbol) ?? state.positions.find((x) => x.symbol.trim() !== '');
+  state.orders.push(defaultOrderRow(p));
+  renderOrderRows(`o${state.orders.length - 1}-symbol`);
+  recompute();
+  announce(`Order ${state.orders.length} added. ${statusEl.textContent}`);
 }
 
 /**
@@ -370,14 +485,23 @@ function syncAccountControls() {
   const custom = state.pmGrid === 'custom';
   form.elements.pmPriceRange.disabled = !(span || (custom && state.custom.priceUnit === 'scanRange'));
   form.elements.pmVolRange.disabled = !(span || (custom && state.custom.volUnit === 'scanRange'));
+  const underlyings = new Set(state.positions.map((p) => p.underlying.trim()));
   $('pmPriceRange-hint').textContent = span
-    ? 'SPAN moves the reference underlying by ⅓, ⅔ and 1 of it (2× at 35 %).'
+    ? `SPAN moves the reference underlying by ⅓, ⅔ and 1 of it (2× at 35 %).${underlyings.size > 1 ? ' This book has several underlyings: the engine moves each risk unit by this same range, in its own price units.' : ''}`
     : custom
       ? 'Used by a custom grid whose price (or volatility) moves are in scan-range units.'
       : 'SPAN only: this grid moves prices and volatilities by fixed fractions.';
+  form.elements.pmExtreme.disabled = !span;
+  const extras = PM_EXTRA_FIELDS.filter((k) => String(state[k]).trim() !== '').length;
+  $('pm-more-count').textContent = extras ? `(${extras} set)` : '';
+  if (extras) $('pm-more').open = true;
   $('pm-custom').hidden = !custom;
   if (custom && !$('pm-custom').hasChildNodes()) renderCustomGrid();
+  if ($('order-rows').hasChildNodes()) syncOrderControls();
 }
+
+/** Portfolio-margin parameters beyond the grid and scan ranges (blank: the engine's default). */
+const PM_EXTRA_FIELDS = ['pmDays', 'pmShortMin', 'pmExtreme'];
 
 /** Other collateral assets: one small fieldset each (asset, amount, price, haircut). */
 function renderCollateralRows(focusId) {
@@ -491,15 +615,27 @@ function renderVarControls() {
   syncVarControls();
 }
 
+/** Non-blank text's line count, ignoring blank lines at either end (without copying a long text). */
+function lineCount(text) {
+  let start = 0;
+  let end = text.length;
+  while (start < end && /\s/.test(text[start])) start += 1;
+  while (end > start && /\s/.test(text[end - 1])) end -= 1;
+  if (start === end) return 0;
+  let n = 1;
+  for (let k = text.indexOf('\n', start); k !== -1 && k < end; k = text.indexOf('\n', k + 1)) n += 1;
+  return n;
+}
+
 /** What the series control says about itself: its size and whether the link carries it. */
 function syncVarControls() {
   const series = state.var.series;
-  const lines = series.trim() === '' ? 0 : series.trim().split('\n').length;
+  const lines = lineCount(series);
   $('varSeries-count').textContent = lines ? `(${lines} line${lines === 1 ? '' : 's'})` : '';
   let note = '';
-  if (state.seriesLeftOut && series.trim() === '') note = 'The link that opened this page did not carry its series (too long for a link): paste it, or import the JSON export.';
-  else if (series.trim() !== '' && !seriesFitsLink(series)) note = `This series is too long for a share link (over ${MAX_SERIES_IN_LINK} characters once encoded): the link keeps the VaR settings only; Export JSON carries the series.`;
-  else if (series.trim() !== '') note = 'The share link carries this series.';
+  if (state.seriesLeftOut && lines === 0) note = 'The link that opened this page did not carry its series (too long for a link): paste it, or import the JSON export.';
+  else if (lines && !seriesFitsLink(series)) note = `This series is too long for a share link (over ${MAX_SERIES_IN_LINK} characters once encoded): the link keeps the VaR settings only; Export JSON carries the series.`;
+  else if (lines) note = 'The share link carries this series.';
   $('varSeries-link').textContent = note;
 }
 
@@ -516,7 +652,7 @@ async function loadSeriesFile(event) {
     $('varSeries').value = text;
     syncVarControls();
     recompute();
-    status.textContent = `Loaded ${name} (${text.trim() === '' ? 0 : text.trim().split('\n').length} lines), read in this browser only.`;
+    status.textContent = `Loaded ${name} (${lineCount(text)} lines), read in this browser only.`;
   } catch (e) {
     status.textContent = `Could not load ${name}: ${e.message}.`;
   } finally {
@@ -663,6 +799,14 @@ function onEdit(event) {
       if (p.imModel && p.imFloor.trim() === '') p.imFloor = rate ?? '0.01';
     } else if (key === 'optPae') {
       p.optPae = t.checked;
+    } else if (key === 'symbol') {
+      // Orders on this market follow its new name (unless another position keeps the old one).
+      const old = p.symbol;
+      p.symbol = t.value;
+      if (old !== t.value && !state.positions.some((x) => x !== p && x.symbol === old)) {
+        for (const o of state.orders) if (o.symbol === old) o.symbol = t.value;
+      }
+      syncOrderControls();
     } else {
       p[key] = t.value;
     }
@@ -672,6 +816,10 @@ function onEdit(event) {
       if (other) other.value = t.type === 'range' ? t.value : ivSliderValue(t.value);
     }
     if (key === 'symbol') $(`p${t.dataset.i}-legend-symbol`).textContent = t.value ? ` — ${t.value}` : '';
+    if (key === 'underlying') {
+      $(`p${t.dataset.i}-unit-name`).textContent = t.value.trim() !== '' ? t.value : 'shared (no underlying named)';
+      syncAccountControls();
+    }
     if (STRUCTURAL.has(key)) renderBook(t.id);
   } else if (t.dataset.sk !== undefined) {
     const row = state.stress[Number(t.dataset.s)];
@@ -681,6 +829,12 @@ function onEdit(event) {
     const tier = state.positions[Number(t.dataset.i)]?.tiers[Number(t.dataset.t)];
     if (!tier) return;
     tier[t.dataset.tk] = t.value;
+  } else if (t.dataset.ok !== undefined) {
+    const o = state.orders[Number(t.dataset.o)];
+    if (!o) return;
+    if (t.tagName === 'SELECT' && event.type !== 'change') return;
+    o[t.dataset.ok] = t.value;
+    if (t.dataset.ok === 'symbol') syncOrderControls();
   } else if (t.dataset.ck !== undefined) {
     const row = state.collateral[Number(t.dataset.c)];
     if (!row) return;
@@ -724,7 +878,7 @@ function onEdit(event) {
     if (t.name === 'valuationTime') valuationTouched = true;
     if (t.name === 'pmPriceRange') scanRangeTouched = true;
     if (t.name === 'riskVol') $('riskVolSlider').value = sliderValue(t.value, RISK_VOL_MIN, RISK_VOL_MAX);
-    if (t.name === 'marginMode' || t.name === 'pmGrid') syncAccountControls();
+    if (t.name === 'marginMode' || t.name === 'pmGrid' || PM_EXTRA_FIELDS.includes(t.name)) syncAccountControls();
   } else {
     return;
   }
@@ -796,6 +950,14 @@ function onAction(event) {
     recompute();
     announce(`Collateral asset ${k + 1} removed. ${statusEl.textContent}`);
     return;
+  } else if (button.dataset.action === 'remove-order') {
+    const k = Number(button.dataset.o);
+    state.orders.splice(k, 1);
+    const next = Math.min(k, state.orders.length - 1);
+    renderOrderRows(next >= 0 ? `o${next}-symbol` : 'add-order');
+    recompute();
+    announce(`Order ${k + 1} removed. ${statusEl.textContent}`);
+    return;
   } else if (button.dataset.action === 'remove-scenario') {
     const k = Number(button.dataset.g);
     if (state.custom.scenarios.length <= 1) return;
@@ -836,14 +998,17 @@ const ACCOUNT_CONTROLS = { walletBalance: 'walletBalance', marginMode: 'marginMo
 const MARKET_KEYS = {
   symbol: 'symbol', kind: 'kind', settlement: 'settlement', contractSize: 'contractSize', markPrice: 'markPrice', marginBasis: 'marginBasis',
   optionType: 'optionType', strike: 'strike', expiry: 'expiry', underlyingPrice: 'underlyingPrice', impliedVolatility: 'iv',
+  underlying: 'underlying',
 };
 const OPTION_RULE_KEYS = {
   'margin.initialRate': 'imRate', 'margin.initialFloorRate': 'imFloorRate', 'margin.maintenanceRate': 'mmRate',
   'margin.maintenanceItmRate': 'optItm', 'margin.marginFactor': 'optMf', 'margin.maintenancePremiumMultiplier': 'optPm',
   'margin.liquidationFeeRate': 'optLf', 'margin.premiumAtLeastEntry': 'optPae',
 };
+const FIXED_RULE_KEYS = { 'margin.maintenanceMarginRate': 'mmr', 'margin.maintenanceAmount': 'mmAmount', 'margin.initialMarginRate': 'fixedImr', 'margin.maxLeverage': 'fixedMaxLev' };
 const SIZE_SCALED_RULE_KEYS = { 'margin.initialBaseRate': 'ssInitial', 'margin.maintenanceBaseRate': 'ssMaint', 'margin.slopePerUnit': 'ssSlope' };
 const TIER_FIELDS = { notionalFloor: 'floor', notionalCap: 'cap', maintenanceMarginRate: 'mmr', maxLeverage: 'lev', maintenanceAmount: 'amount' };
+const ORDER_FIELDS = { symbol: 'symbol', side: 'side', size: 'size', price: 'price', leverage: 'leverage' };
 const COLLATERAL_FIELDS = { asset: 'asset', amount: 'amount', price: 'price', haircut: 'haircut' };
 const VAR_FIELDS = {
   series: 'varSeries', seriesFormat: 'varFormat', column: 'varColumn', confidence: 'varConfidence', horizonDays: 'varHorizon',
@@ -868,6 +1033,12 @@ export function controlFor(path) {
   if (path === 'horizonDays') return ['riskHorizon', 'riskHorizon'];
   if (path === 'account.bookLiquidation') return ['marginMode', 'marginMode'];
   if (isVarField(path)) return placed(VAR_FIELDS[path.slice('var.'.length)] ?? 'varSeries', 'varSeries');
+  const om = /^orders(?:\[(\d+)\](?:\.(.*))?)?$/.exec(path);
+  if (om) {
+    if (om[1] === undefined) return [null, 'orders'];
+    const key = ORDER_FIELDS[om[2] ?? ''];
+    return placed(key ? `o${om[1]}-${key}` : '', `o${om[1]}`) ?? [null, 'orders'];
+  }
   const cm = /^account\.collateral(?:\[(\d+)\](?:\.(.*))?)?$/.exec(path);
   if (cm) {
     if (cm[1] === undefined) return [null, 'collateral'];
@@ -887,6 +1058,9 @@ export function controlFor(path) {
     const rest = path.slice('account.portfolioMargin'.length);
     if (rest === '.priceScanRange') return ['pmPriceRange', 'pmPriceRange'];
     if (rest === '.volScanRange') return ['pmVolRange', 'pmVolRange'];
+    if (rest === '.daysForward') return ['pmDays', 'pmDays'];
+    if (rest === '.shortOptionMinimum') return ['pmShortMin', 'pmShortMin'];
+    if (rest === '.extremeMultiple') return ['pmExtreme', 'pmExtreme'];
     return ['pmGrid', 'pmGrid'];
   }
   const sm = /^stress\[(\d+)\](?:\.(.*))?$/.exec(path);
@@ -935,7 +1109,7 @@ export function controlFor(path) {
   } else if (p.rule === 'sizeScaled' && rest.startsWith('margin')) {
     key = SIZE_SCALED_RULE_KEYS[rest] ?? 'rule';
   } else if (rest.startsWith('margin')) {
-    key = 'mmr';
+    key = FIXED_RULE_KEYS[rest] ?? 'mmr';
   }
   if (key && $(`p${i}-${key}`)) return [`p${i}-${key}`, `p${i}-${key}`];
   return [null, `p${i}`];
@@ -965,6 +1139,9 @@ function describe(path) {
   const sm = /^stress\[(\d+)\]/.exec(path);
   if (sm) return `stress scenario ${Number(sm[1]) + 1}`;
   if (isVarField(path)) return 'the VaR input';
+  const om = /^orders\[(\d+)\]/.exec(path);
+  if (om) return `order ${Number(om[1]) + 1}`;
+  if (path === 'orders') return 'the orders';
   if (path.startsWith('account.collateral')) return 'the collateral';
   return m ? `position ${Number(m[2]) + 1}` : 'account';
 }
@@ -1145,13 +1322,53 @@ function renderBookLiquidation(result) {
     $(`out-bookLiq-${side}Touch`).replaceChildren(model('touchProbability', fmt.probability));
   }
   const what = ref ? `${ref.symbol}'s underlying` : `${result.positions[0]?.symbol ?? 'the first position'}'s mark price`;
-  $('book-liq-ref').textContent = `Every market moves by the same relative amount as ${what}, now ${fmt.price(book.referencePrice)}${book.alreadyLiquidatable ? ' — the book is already at or below its maintenance margin' : ''}.`;
+  const units = book.byRiskUnit ?? [];
+  $('book-liq-ref').textContent = `${units.length ? `All ${units.length} risk units together: every` : 'Every'} market moves by the same relative amount as ${what}, now ${fmt.price(book.referencePrice)}${book.alreadyLiquidatable ? ' — the book is already at or below its maintenance margin' : ''}.`;
+  renderUnitLiquidations(units, result.account.marginMode === 'portfolio');
   $('book-liq-touch').textContent = Number.isFinite(book.volatility)
     ? `σ is ${fmt.modelNumber(book.volatility * 100, 4)} % a year; distances in σ of the ${fmt.modelNumber(book.horizonDays, 4)}-day move, and the probability of touching each price within ${fmt.modelNumber(book.horizonDays, 4)} day${book.horizonDays === 1 ? '' : 's'} (lognormal, no drift).`
     : '';
   $('book-liq-all').textContent = book.prices.length > 2
     ? `All liquidation prices (lowest first): ${book.prices.map((r) => fmt.price(r.price)).join(', ')}.`
     : '';
+}
+
+/**
+ * Books of several risk units: each unit's liquidation prices with that unit moving alone and
+ * every other unit held at its prices (the engine's `byRiskUnit`), one row per unit and side.
+ */
+function renderUnitLiquidations(units, portfolio) {
+  const box = $('book-liq-units');
+  box.hidden = units.length === 0;
+  if (!units.length) {
+    box.replaceChildren();
+    return;
+  }
+  const LABELS = ['Liquidation price', 'Distance', 'Distance in σ', touchLabel()];
+  const cell = (id, c, node) => h('td', { class: node instanceof Text ? 'num none' : 'num', id, role: 'cell', 'data-label': LABELS[c] }, node);
+  const model = (root, key, text) => (root && Number.isFinite(root[key]) ? figure(String(root[key]), text(root[key])) : document.createTextNode('–'));
+  const rows = units.flatMap((u, k) => ['below', 'above'].map((side) => {
+    const price = u[side];
+    const root = price === null ? null : u.prices.find((r) => r.price === price) ?? null;
+    const id = `out-bu-${k}-${side}`;
+    return h('tr', { role: 'row', 'data-underlying': u.underlying, 'data-side': side },
+      h('th', { scope: 'row', role: 'rowheader' }, `${u.underlying} ${side}`,
+        h('span', { class: 'units' }, 'now ', h('span', { id: `${id}-ref` }, figure(u.referencePrice, fmt.price(u.referencePrice))),
+          u.alreadyLiquidatable ? ' (already at or past its maintenance margin)' : '')),
+      cell(id, 0, price === null ? document.createTextNode('none in the searched range') : figure(price, fmt.price(price))),
+      cell(`${id}-distance`, 1, root ? figure(root.distancePercent, fmt.percent(root.distancePercent)) : document.createTextNode('–')),
+      cell(`${id}-sigmas`, 2, model(root, 'distanceSigmas', fmt.sigmas)),
+      cell(`${id}-touch`, 3, model(root, 'touchProbability', fmt.probability)));
+  }));
+  const more = units.filter((u) => u.prices.length > 2)
+    .map((u) => `${u.underlying}: ${u.prices.map((r) => fmt.price(r.price)).join(', ')}`);
+  box.replaceChildren(
+    h('h4', { id: 'book-liq-units-title', text: 'Each risk unit moving alone' }),
+    h('p', { class: 'hint', id: 'book-liq-units-hint', text: `Each underlying's liquidation prices when it alone moves (its markets by the same relative amount as its reference) and every other risk unit stays at its prices${portfolio ? ', counting the held units\' grid maintenance margin at those prices' : ''}.` }),
+    h('table', { id: 'book-liq-units-table', class: 'stackable', role: 'table', 'aria-labelledby': 'book-liq-units-title' },
+      h('thead', { role: 'rowgroup' }, h('tr', { role: 'row' }, ['Risk unit', ...LABELS].map((t) => h('th', { scope: 'col', role: 'columnheader', text: t })))),
+      h('tbody', { role: 'rowgroup' }, rows)),
+    ...(more.length ? [h('p', { class: 'hint', id: 'book-liq-units-all', text: `All liquidation prices, lowest first — ${more.join('; ')}.` })] : []));
 }
 
 /** The P&L of one scenario as a heat-map cell: value, weight, colour level, dominant mark. */
@@ -1178,7 +1395,7 @@ function heatLevel(v, max) {
  * columns the volatility shift (a plain list when two scenarios share both). The table is the
  * text alternative itself; colour only repeats the sign and size of each number shown.
  */
-function heatMap(pm, unit) {
+function heatMap(pm, unit, id = 'pm-heatmap', of = '') {
   const scen = pm.scenarios;
   const key = (x) => x.toFixed(6);
   const max = Math.max(...scen.map((x) => Math.abs(x.weightedPnl)), 0) || 1;
@@ -1195,18 +1412,18 @@ function heatMap(pm, unit) {
     return `${fmt.price(x.toFixed(2))} (${move >= 0 ? '+' : '−'}${fmt.modelNumber(Math.abs(Number(move.toFixed(4))), 4)} %)`;
   };
   const caption = h('caption', {},
-    `P&L of every scenario of the ${pm.gridName ?? pm.grid} grid, ${unit}`,
+    `P&L of every scenario of the ${pm.gridName ?? pm.grid} grid${of}, ${unit}`,
     h('span', { class: 'units', text: ' — losses red, gains green, darker is larger; the dominant scenario is outlined and labelled. A weighted scenario shows its P&L × weight.' }));
   const pairs = new Set(scen.map((x) => `${key(x.price)}|${key(x.volShift)}`));
   if (pairs.size !== scen.length) {
-    return h('table', { class: 'heat', id: 'pm-heatmap' }, caption,
+    return h('table', { class: 'heat', id }, caption,
       h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Scenario' }), h('th', { scope: 'col', text: 'P&L' }))),
       h('tbody', {}, scen.map((x) => h('tr', {}, h('th', { scope: 'row', text: x.label }), heatCell(x, heatLevel(x.weightedPnl, max), isDominant(x), unit)))));
   }
   const prices = [...new Map(scen.map((x) => [key(x.price), x.price])).values()].sort((a, b) => b - a);
   const vols = [...new Map(scen.map((x) => [key(x.volShift), x.volShift])).values()].sort((a, b) => a - b);
   const at = new Map(scen.map((x) => [`${key(x.price)}|${key(x.volShift)}`, x]));
-  return h('table', { class: 'heat', id: 'pm-heatmap' }, caption,
+  return h('table', { class: 'heat', id }, caption,
     h('thead', {}, h('tr', {}, h('th', { scope: 'col', text: 'Underlying price' }), vols.map((v) => h('th', { scope: 'col', text: volText(v) })))),
     h('tbody', {}, prices.map((price) => h('tr', {},
       h('th', { scope: 'row', text: priceText(price) }),
@@ -1226,7 +1443,12 @@ function renderPortfolio(result) {
   setFigure('out-pm-requirement', String(pm.requirement), fmt.moneyNumber(pm.requirement, unit));
   setFigure('out-pm-initialMargin', pm.initialMargin, fmt.money(pm.initialMargin, unit));
   setFigure('out-pm-maintenanceMargin', pm.maintenanceMargin, fmt.money(pm.maintenanceMargin, unit));
-  const scenario = pm.scenarios.find((x) => x.label === pm.dominant);
+  const units = pm.riskUnits ?? [];
+  // With several risk units the top-level scenario figures are those of the unit with the
+  // largest requirement; its dominant scenario is named "UNIT: label".
+  const largest = units.find((u) => pm.dominant === `${u.underlying}: ${u.dominant}`)
+    ?? units.reduce((a, u) => (a === null || u.requirement > a.requirement ? u : a), null);
+  const scenario = pm.scenarios.find((x) => x.label === (largest ? largest.dominant : pm.dominant));
   $('out-pm-dominant').replaceChildren(h('span', { id: 'out-pm-dominantLabel', text: pm.dominant }),
     scenario ? ` (scenario: P&L ${fmt.moneyNumber(scenario.weightedPnl, unit)})` : '');
   setFigure('out-pm-scanRisk', String(pm.scanRisk), `${fmt.moneyNumber(pm.scanRisk, unit)}${pm.worstScenario ? ` — ${pm.worstScenario}` : ''}`);
@@ -1235,8 +1457,62 @@ function renderPortfolio(result) {
     ? h('span', {}, figure(String(md.charge), fmt.moneyNumber(md.charge, unit)),
       h('span', { class: 'units', text: ` (net delta ${fmt.modelNumber(md.netDelta, 4)} × ${fmt.modelNumber(md.unhedgedFactor * 100, 3)} % + hedged delta ${fmt.modelNumber(md.hedgedDelta, 4)} × ${fmt.modelNumber(md.hedgedFactor * 100, 3)} %, of the reference price)` }))
     : document.createTextNode('none: this grid has no minimum delta charge'));
-  $('pm-heat').replaceChildren(heatMap(pm, unit));
+  setFigure('out-pm-shortOptionMinimum', String(pm.shortOptionMinimum), pm.shortOptionMinimum ? fmt.moneyNumber(pm.shortOptionMinimum, unit) : 'none');
+  setFigure('out-pm-daysForward', String(pm.daysForward), `${fmt.modelNumber(pm.daysForward, 6)} day${pm.daysForward === 1 ? '' : 's'}`);
+  // Shown once used (the basic figures stay few).
+  const used = (id, on) => {
+    $(id).hidden = !on;
+    $(id).previousElementSibling.hidden = !on;
+  };
+  used('out-pm-shortOptionMinimum', pm.shortOptionMinimum !== 0 || state.pmShortMin.trim() !== '');
+  used('out-pm-daysForward', pm.daysForward !== 0 || state.pmDays.trim() !== '');
+  renderRiskUnits(pm, units, largest, unit);
+  $('pm-heat').replaceChildren(largest
+    ? heatMap({ ...pm, dominant: largest.dominant, referencePrice: largest.referencePrice }, unit, 'pm-heatmap', ` for risk unit ${largest.underlying} (the largest requirement)`)
+    : heatMap(pm, unit));
   $('pm-notes').textContent = [pm.volConvention ? `Volatility: ${pm.volConvention}.` : '', `IM = ${fmt.modelNumber(pm.initialPerRequirement, 4)} × requirement, MM = ${fmt.modelNumber(pm.maintenancePerRequirement, 4)} × requirement.`, ...(pm.notes ?? [])].filter(Boolean).join(' ');
+}
+
+/**
+ * Portfolio margin of a book of several underlyings: each risk unit's requirement, IM, MM and
+ * dominant scenario (the account's are their sums), and each unit's scenarios on request.
+ */
+function renderRiskUnits(pm, units, largest, unit) {
+  const box = $('pm-units');
+  box.hidden = units.length === 0;
+  if (!units.length) {
+    box.replaceChildren();
+    return;
+  }
+  const open = new Set([...box.querySelectorAll('details[open]')].map((d) => d.dataset.underlying));
+  const LABELS = [`Requirement (${unit})`, `Initial margin (${unit})`, `Maint. margin (${unit})`, 'Dominant scenario'];
+  const bare = (text) => text.replace(/ \S+$/, '');
+  const cell = (id, c, node) => h('td', { class: c < 3 ? 'num' : null, id, role: 'cell', 'data-label': LABELS[c] }, node);
+  const rows = units.map((u, k) => h('tr', { role: 'row', 'data-underlying': u.underlying },
+    h('th', { scope: 'row', role: 'rowheader' }, u.underlying,
+      h('span', { class: 'units', text: ` ${u.symbols.join(', ')} · reference ${fmt.modelNumber(u.referencePrice, 10)}` })),
+    cell(`out-pu-${k}-requirement`, 0, figure(String(u.requirement), bare(fmt.moneyNumber(u.requirement, unit)))),
+    cell(`out-pu-${k}-initialMargin`, 1, figure(u.initialMargin, bare(fmt.money(u.initialMargin, unit)))),
+    cell(`out-pu-${k}-maintenanceMargin`, 2, figure(u.maintenanceMargin, bare(fmt.money(u.maintenanceMargin, unit)))),
+    cell(`out-pu-${k}-dominant`, 3, document.createTextNode(u.dominant))));
+  const details = units.map((u, k) => {
+    const md = u.minimumDelta;
+    return h('details', { class: 'unit-scenarios', id: `pm-unit-${k}`, 'data-underlying': u.underlying, open: open.has(u.underlying) },
+      h('summary', { text: `${u.underlying}: scan risk, minimum delta and every scenario (${u.scenarios.length})` }),
+      dl([
+        ['Scan risk (worst scenario)', `out-pu-${k}-scanRisk`, figure(String(u.scanRisk), `${fmt.moneyNumber(u.scanRisk, unit)}${u.worstScenario ? ` — ${u.worstScenario}` : ''}`)],
+        ['Minimum delta charge', `out-pu-${k}-minimumDelta`, md ? figure(String(md.charge), `${fmt.moneyNumber(md.charge, unit)} (net delta ${fmt.modelNumber(md.netDelta, 4)})`) : document.createTextNode('none: this grid has no minimum delta charge')],
+        ['Short-option minimum', `out-pu-${k}-shortOptionMinimum`, figure(String(u.shortOptionMinimum), u.shortOptionMinimum ? fmt.moneyNumber(u.shortOptionMinimum, unit) : 'none')],
+      ]),
+      heatMap({ ...pm, ...u }, unit, `pm-heatmap-u${k}`, ` for risk unit ${u.underlying}`));
+  });
+  box.replaceChildren(
+    h('h4', { id: 'pm-units-title', text: 'Risk units' }),
+    h('p', { class: 'hint', id: 'pm-units-hint', text: `The grid runs on each underlying separately, from its own reference price; the account's requirement, IM and MM are the sums over the ${units.length} units. The scan risk, minimum delta and heat map above are those of ${largest?.underlying ?? 'the unit with the largest requirement'}, the largest.` }),
+    h('table', { id: 'pm-units-table', class: 'stackable', role: 'table', 'aria-labelledby': 'pm-units-title' },
+      h('thead', { role: 'rowgroup' }, h('tr', { role: 'row' }, ['Risk unit', ...LABELS].map((t) => h('th', { scope: 'col', role: 'columnheader', text: t })))),
+      h('tbody', { role: 'rowgroup' }, rows)),
+    ...details);
 }
 
 /** Stress scenarios: P&L, equity, maintenance margin, margin ratio, liquidated or not. */
@@ -1297,17 +1573,30 @@ function renderCollateral(result) {
   setFigure('out-col-ratio', c.collateralisationRatio, c.collateralisationRatio === null ? '– (no initial margin)' : `${fmt.leverage(c.collateralisationRatio)} (${fmt.ratioPercent(c.collateralisationRatio, 2)})`);
 }
 
-/** Historical VaR / ES and the conventions the engine used; `stale` keeps the last one shown. */
+/**
+ * Historical VaR / ES and the conventions the engine used. With `varErrors` the last VaR shown
+ * stays, marked stale; `pending`: a long series' VaR is being recomputed for new inputs (once
+ * typing pauses), and the last one stays marked stale until then — never shown as current.
+ */
 let lastVar = null;
-function renderVar(result, varErrors) {
+const VAR_OUT = ['var', 'es', 'confidence', 'horizon', 'observations', 'scenarios', 'tail', 'worst', 'varConvention', 'esConvention'];
+function renderVar(result, varErrors, pending = false) {
   const box = $('var-results');
-  const v = result.var ?? (varErrors ? lastVar : null);
-  box.hidden = !v;
-  box.classList.toggle('stale', Boolean(varErrors));
-  box.dataset.stale = String(Boolean(varErrors));
-  $('var-stale').textContent = varErrors ? 'The VaR input has an error (see the VaR fields): these figures are from the last valid series and settings.' : '';
+  const v = result.var ?? (varErrors || pending ? lastVar : null);
+  const stale = Boolean(varErrors) || pending;
+  box.hidden = !v && !pending;
+  box.classList.toggle('stale', stale);
+  box.dataset.stale = String(stale);
+  box.dataset.pending = String(pending);
+  $('var-stale').textContent = varErrors
+    ? 'The VaR input has an error (see the VaR fields): these figures are from the last valid series and settings.'
+    : pending
+      ? `Recomputing the VaR of this long series for the new inputs once typing pauses${v ? ': these figures are from the previous inputs' : ''}…`
+      : '';
   if (!v) {
-    lastVar = null;
+    if (!pending) lastVar = null;
+    for (const k of VAR_OUT) $(`out-var-${k}`).textContent = '–';
+    $('var-method').textContent = '';
     return;
   }
   if (result.var) lastVar = { ...result.var, unit: result.account.settlement === 'inverse' ? 'coin' : 'USDT' };
@@ -1324,6 +1613,92 @@ function renderVar(result, varErrors) {
   $('out-var-varConvention').replaceChildren(h('span', { text: v.varConvention }), v.defaultConventions ? h('span', { class: 'units', text: ' (the default conventions)' }) : '');
   $('out-var-esConvention').textContent = v.esConvention;
   $('var-method').textContent = `How: ${v.method}. Reference price ${fmt.modelNumber(v.referencePrice, 8)}.`;
+}
+
+/**
+ * Open orders: the margin they hold (per market in cross and isolated mode) and each order's
+ * what-if fill as the engine returns it. `errors`: an order is invalid; the last figures stay,
+ * marked stale.
+ */
+let lastOrders = null;
+function renderOrders(result, errors) {
+  const box = $('orders-results');
+  const unitNow = result.account.settlement === 'inverse' ? 'coin' : 'USDT';
+  const shown = result.orders ? { orders: result.orders, unit: unitNow, portfolio: result.account.marginMode === 'portfolio' } : (errors ? lastOrders : null);
+  box.hidden = !shown || state.orders.length === 0;
+  box.classList.toggle('stale', Boolean(errors));
+  box.dataset.stale = String(Boolean(errors));
+  $('orders-stale').textContent = errors ? 'An order has an error (see the order fields): these figures are from the last valid orders.' : '';
+  lastOrders = shown;
+  if (!shown) return;
+  const { orders: o, unit, portfolio } = shown;
+  const money = (id, v) => setFigure(id, v, fmt.money(v, unit));
+  money('out-orders-initialMargin', o.initialMargin);
+  money('out-orders-initialMarginWithOrders', o.initialMarginWithOrders);
+  money('out-orders-availableBalanceWithOrders', o.availableBalanceWithOrders);
+  const ok = $('out-orders-allowed');
+  ok.textContent = o.allowed ? 'Yes' : 'No';
+  ok.dataset.allowed = String(o.allowed);
+  ok.classList.toggle('bad', !o.allowed);
+  // Per market (standard modes): position and order notionals, the exposure and the margin it holds.
+  const LABELS = ['Position notional', 'Buy orders', 'Sell orders', 'Exposure', 'IMR', `Held (${unit})`];
+  const KEYS = ['positionNotional', 'buyNotional', 'sellNotional', 'exposure', 'initialMarginRate', 'initialMargin'];
+  const bare = (v) => fmt.money(v, unit).replace(/ \S+$/, '');
+  $('orders-markets').replaceChildren(...(o.markets.length ? [h('table', { id: 'orders-markets-table', class: 'stackable', role: 'table' },
+    h('caption', { class: 'visually-hidden', text: `Initial margin held by the orders, per market, ${unit}` }),
+    h('thead', { role: 'rowgroup' }, h('tr', { role: 'row' }, ['Market', ...LABELS].map((t) => h('th', { scope: 'col', role: 'columnheader', text: t })))),
+    h('tbody', { role: 'rowgroup' }, o.markets.map((m, j) => h('tr', { role: 'row' },
+      h('th', { scope: 'row', role: 'rowheader', text: m.symbol }),
+      KEYS.map((key, c) => h('td', { class: 'num', id: `out-om-${j}-${key}`, role: 'cell', 'data-label': LABELS[c] },
+        figure(m[key], key === 'initialMarginRate' ? fmt.ratioPercent(m[key]) : bare(m[key])))))))),
+  ] : []));
+  $('orders-fills').replaceChildren(...o.orders.map((x, k) => orderFill(x, k, unit, portfolio)));
+  $('orders-notes').replaceChildren(...o.notes.map((n) => h('li', { text: n })));
+}
+
+/** One order's what-if fill: the new position, margins, liquidation prices, allowed or not. */
+function orderFill(x, k, unit, portfolio) {
+  const id = (key) => `out-o${k}-${key}`;
+  const money = (v) => figure(v, fmt.money(v, unit));
+  const title = `Order ${k + 1}: ${x.side} ${fmt.quantity(x.size)} ${x.symbol} @ ${fmt.price(x.price)}`;
+  const f = x.ifFilled;
+  if (!f) {
+    return h('article', { class: 'order-fill', id: `out-o${k}`, 'aria-labelledby': `out-o${k}-title` },
+      h('h4', { id: `out-o${k}-title`, text: title }),
+      h('p', { id: id('reason'), text: `Not simulated: ${x.reason ?? 'no reason given'}.` }));
+  }
+  const pos = f.position;
+  const rows = [
+    ['Notional', id('notional'), money(x.notional)],
+    ['Allowed if filled', id('allowed'), h('span', { class: f.allowed ? null : 'bad', 'data-allowed': String(f.allowed), text: f.allowed ? 'Yes' : 'No' })],
+    ['Position after the fill', id('position'), pos
+      ? h('span', {}, `${pos.side} ${fmt.quantity(pos.size)} @ `, figure(pos.entryPrice, fmt.price(pos.entryPrice)))
+      : document.createTextNode('none (the order closes the position)')],
+    ['Realised PnL', id('realizedPnl'), money(f.realizedPnl)],
+    ['Extra initial margin', id('incrementalInitialMargin'), money(f.incrementalInitialMargin)],
+    ['Account initial margin after', id('initialMargin'), money(f.initialMargin)],
+    ['Available balance after', id('availableBalance'), money(f.availableBalance)],
+  ];
+  if (portfolio) {
+    rows.push(
+      ['Maintenance margin after', id('maintenanceMargin'), money(f.maintenanceMargin)],
+      ['Equity after', id('equity'), money(f.equity)],
+      ['Margin ratio after', id('marginRatio'), figure(f.marginRatio, fmt.ratioPercent(f.marginRatio, 2))],
+      ['Dominant scenario after', id('dominantScenario'), document.createTextNode(f.dominantScenario ?? '–')],
+    );
+  } else if (pos) {
+    rows.push(
+      ['Position initial margin after', id('positionInitialMargin'), money(pos.initialMargin)],
+      ['Position maintenance margin after', id('positionMaintenanceMargin'), money(pos.maintenanceMargin)],
+    );
+  }
+  rows.push(['Liquidation prices after', id('liquidationPrices'), f.liquidationPrices.length
+    ? h('ul', { class: 'plain' }, f.liquidationPrices.map((l, j) => h('li', { id: `${id('liq')}-${j}`, 'data-symbol': l.symbol },
+      `${l.symbol}: `, l.price === null ? 'none' : figure(l.price, fmt.price(l.price)))))
+    : document.createTextNode(portfolio ? 'not recomputed per order in portfolio mode (the current book\'s are under Book liquidation)' : 'none')]);
+  return h('article', { class: 'order-fill', id: `out-o${k}`, 'aria-labelledby': `out-o${k}-title`, 'data-allowed': String(f.allowed) },
+    h('h4', { id: `out-o${k}-title`, text: title }),
+    dl(rows));
 }
 
 /** Marks, in each tier table, the tier the engine used now and at the liquidation price. */
@@ -1345,14 +1720,15 @@ function markTiersInUse(result) {
   });
 }
 
-function renderResult(result, varErrors = null) {
+function renderResult(result, layerErrors = {}, varPending = false) {
   const unit = result.account.settlement === 'inverse' ? 'coin' : 'USDT';
   renderAccount(result.account);
   renderCollateral(result);
   renderBookLiquidation(result);
   renderPortfolio(result);
   renderStress(result);
-  renderVar(result, varErrors);
+  renderVar(result, layerErrors.var ?? null, varPending);
+  renderOrders(result, layerErrors.orders ?? null);
   markTiersInUse(result);
   const open = new Set([...document.querySelectorAll('#position-results details[open]')].map((d) => d.closest('article').id));
   $('position-results').replaceChildren(...result.positions.map((p, i) => renderPosition(p, i, unit)));
@@ -1362,7 +1738,7 @@ function renderResult(result, varErrors = null) {
   $('warnings-box').hidden = result.warnings.length === 0;
 }
 
-function summary(result) {
+function summary(result, varPending = false) {
   const unit = result.account.settlement === 'inverse' ? 'coin' : 'USDT';
   const portfolio = result.account.portfolioMargin;
   const liqs = portfolio ? [] : result.positions.filter((p) => !p.option)
@@ -1371,11 +1747,22 @@ function summary(result) {
   if (book) {
     const side = (k) => (book[k] === null ? 'none' : fmt.price(book[k]));
     liqs.unshift(`book liquidation below ${side('below')}, above ${side('above')}`);
+    for (const [k, u] of (book.byRiskUnit ?? []).entries()) {
+      const at = (key) => (u[key] === null ? 'none' : fmt.price(u[key]));
+      liqs.splice(1 + k, 0, `${u.underlying} alone below ${at('below')}, above ${at('above')}`);
+    }
   }
   if (portfolio) liqs.unshift(`portfolio margin ${fmt.moneyNumber(portfolio.requirement, unit)}, dominated by ${portfolio.dominant}`);
   const stressed = result.stress?.scenarios.filter((x) => x.liquidated).length ?? 0;
   if (stressed) liqs.push(`liquidated in ${stressed} stress scenario${stressed === 1 ? '' : 's'}`);
   if (result.var) liqs.push(`VaR ${fmt.moneyNumber(result.var.var, unit)} at ${fmt.modelNumber(result.var.confidence * 100, 6)} %`);
+  else if (varPending) liqs.push('VaR being recomputed');
+  const o = result.orders;
+  if (o) {
+    const n = o.orders.length;
+    const allowed = o.orders.filter((x) => x.ifFilled?.allowed).length;
+    liqs.push(`${n} order${n === 1 ? '' : 's'} hold${n === 1 ? 's' : ''} ${fmt.money(o.initialMargin, unit)}; ${allowed} of ${n} fill${n === 1 ? '' : 's'} allowed`);
+  }
   return `Up to date. Equity ${fmt.money(result.account.equity, unit)}; ${liqs.join('; ')}.`;
 }
 
@@ -1411,6 +1798,7 @@ function chartRequest(from = state) {
   const r = toRequest(from);
   delete r.stress;
   delete r.var;
+  delete r.orders;
   delete r.volatility;
   delete r.horizonDays;
   delete r.account.bookLiquidation;
@@ -1681,39 +2069,137 @@ async function importJson(event) {
 
 const isVarField = (field) => field === 'var' || field.startsWith('var.');
 
+/** Series longer than this (characters, about 2 000 prices) get their VaR once typing pauses. */
+const VAR_DEFER_CHARS = 20_000;
+/** How long typing must pause before a long series' VaR is recomputed. */
+const VAR_PAUSE_MS = 250;
+/**
+ * The VaRs of the last few sets of inputs (the book, the settings and the series), each its
+ * result or its errors: going back to earlier inputs (an edit undone) shows theirs at once.
+ */
+const varCache = new Map();
+const VAR_CACHE_SIZE = 4;
+function cachedVar(key, series) {
+  const hit = varCache.get(key);
+  return hit && hit.series === series ? hit : null;
+}
+function cacheVar(key, entry) {
+  varCache.delete(key);
+  varCache.set(key, entry);
+  while (varCache.size > VAR_CACHE_SIZE) varCache.delete(varCache.keys().next().value);
+}
+let varTimer = 0;
+let varJob = 0;
+let lastLayerErrors = {};
+
+/** The cache key of a VaR: the book request it is computed on and the VaR settings (the series is compared as is). */
+function varKey(book, v) {
+  const { series: _s, ...settings } = v;
+  return JSON.stringify([book, settings]);
+}
+
+/** The status line: the summary, and what to fix in the orders or the VaR input. */
+function statusLine(result, layerErrors, varPending) {
+  const errors = Object.values(layerErrors).flat();
+  const text = summary(result, varPending);
+  return errors.length ? `${text} Fix ${describe(errors[0].field)}: ${messageFor(errors[0])}.` : text;
+}
+
+/**
+ * Computes a long series' VaR once typing has paused for VAR_PAUSE_MS (an idle callback would
+ * add another ~300 ms in Chromium for no gain: the pause is the signal).
+ */
+function scheduleVar(job) {
+  clearTimeout(varTimer);
+  varJob += 1;
+  const id = varJob;
+  varTimer = setTimeout(() => { if (id === varJob) runVar(job); }, VAR_PAUSE_MS);
+}
+
+function cancelVar() {
+  clearTimeout(varTimer);
+  varJob += 1;
+}
+
+/** The deferred VaR: computed on the book shown, cached, and shown (or its errors next to the VaR fields). */
+function runVar(job) {
+  performance.mark('imr:var-start');
+  const out = calculate(job.request);
+  performance.mark('imr:var-computed');
+  let entry;
+  if (out.ok) entry = { series: job.series, var: out.result.var };
+  else if (out.errors.every((e) => isVarField(e.field))) entry = { series: job.series, errors: out.errors };
+  else return; // the engine restarted (a trap): its recompute schedules the VaR again
+  cacheVar(job.key, entry);
+  if (!lastGood) return;
+  const result = entry.var ? { ...lastGood, var: entry.var } : lastGood;
+  const layerErrors = entry.errors ? { ...lastLayerErrors, var: entry.errors } : lastLayerErrors;
+  renderVar(result, layerErrors.var ?? null);
+  if (entry.errors) showMessages(entry.errors, 'error');
+  announce(statusLine(result, layerErrors, false));
+}
+const isOrderField = (field) => field === 'orders' || field.startsWith('orders[');
+/** Request parts computed on top of the book, each with the error fields that belong to it. */
+const LAYERS = { var: isVarField, orders: isOrderField };
+
 /** Recomputes and renders. `firstLoad`: the state came from the link (or the defaults), so the
  *  link is written after the first frame rather than before the first result. */
 function recompute({ firstLoad = false } = {}) {
   if (!firstLoad) saveState();
   const request = toRequest(state);
-  let outcome = calculate(request);
-  // The VaR is an analysis on top of the book: when only its inputs are wrong, the book's
-  // figures are still computed (without it) and shown fresh; the VaR errors sit next to the VaR
-  // fields and its last figures stay, marked stale.
-  let varErrors = null;
-  if (!outcome.ok && request.var && outcome.errors.every((e) => isVarField(e.field))) {
-    const { var: _ignored, ...book } = request;
-    const retry = calculate(book);
-    if (retry.ok) {
-      varErrors = outcome.errors;
-      outcome = retry;
+  // A long series' VaR costs far more than the book (about 1 µs a price): the book is computed
+  // now and the VaR once typing pauses (or from the cache when these inputs had one).
+  const deferVar = request.var !== undefined && request.var.series.length > VAR_DEFER_CHARS;
+  let computed = request;
+  if (deferVar) {
+    const { var: _later, ...book } = request;
+    computed = book;
+  }
+  let outcome = calculate(computed);
+  // The VaR and the orders are analyses on top of the book: when only their inputs are wrong,
+  // the book's figures are still computed (without them) and shown fresh; their errors sit next
+  // to their fields and their last figures stay, marked stale.
+  let layerErrors = {};
+  if (!outcome.ok) {
+    const layers = Object.keys(LAYERS).filter((k) => computed[k] !== undefined);
+    const layerOf = (e) => layers.find((k) => LAYERS[k](e.field));
+    if (layers.length && outcome.errors.every((e) => layerOf(e) !== undefined)) {
+      const book = { ...computed };
+      const found = {};
+      for (const e of outcome.errors) (found[layerOf(e)] ??= []).push(e);
+      for (const k of Object.keys(found)) delete book[k];
+      const retry = calculate(book);
+      if (retry.ok) {
+        layerErrors = found;
+        outcome = retry;
+        computed = book;
+      }
     }
   }
   chartJob += 1; // any chart being computed is for another book
   clearMessages();
   if (outcome.ok) {
     lastGood = outcome.result;
-    renderResult(outcome.result, varErrors);
+    let shown = outcome.result;
+    let varJobNow = null;
+    if (deferVar) {
+      const key = varKey(computed, request.var);
+      const hit = cachedVar(key, request.var.series);
+      if (hit?.var) shown = { ...outcome.result, var: hit.var };
+      else if (hit?.errors) layerErrors = { ...layerErrors, var: hit.errors };
+      else varJobNow = { request: { ...computed, var: request.var }, key, series: request.var.series };
+    }
+    lastLayerErrors = layerErrors;
+    renderResult(shown, layerErrors, varJobNow !== null);
     showMessages(outcome.result.warnings, 'warn');
     setStale(false);
-    if (varErrors) {
-      showMessages(varErrors, 'error');
-      announce(`${summary(outcome.result)} Fix the VaR input: ${messageFor(varErrors[0])}.`);
-    } else {
-      announce(summary(outcome.result));
-    }
+    showMessages(Object.values(layerErrors).flat(), 'error');
+    announce(statusLine(shown, layerErrors, varJobNow !== null));
+    if (varJobNow) scheduleVar(varJobNow);
+    else cancelVar();
     scheduleChart();
   } else {
+    cancelVar();
     showMessages(outcome.errors, 'error');
     setStale(lastGood !== null);
     const first = outcome.errors[0];
@@ -1784,6 +2270,7 @@ async function main() {
   $('add-position').addEventListener('click', addPosition);
   $('add-stress').addEventListener('click', addStress);
   $('add-collateral').addEventListener('click', addCollateral);
+  $('add-order').addEventListener('click', addOrder);
   $('varSeries').maxLength = MAX_SERIES;
   $('var-file-button').addEventListener('click', () => $('var-file').click());
   $('var-file').addEventListener('change', loadSeriesFile);

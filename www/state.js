@@ -2,7 +2,10 @@
 // (versioned, v=4; v=3, v=2 and v=1 links still open) and from an exported request (JSON import).
 // v=4 also carries, in keys older v=4 links simply lack: editable margin rules (tier tables,
 // size-scaled rates, every standard option parameter), multi-asset collateral, the VaR settings
-// and series (when short enough for a link), and a custom scenario grid.
+// and series (when short enough for a link), a custom scenario grid, a fixed rule's maintenance
+// amount, minimum initial rate and leverage cap, and portfolio margin's days forward,
+// short-option minimum and extreme-move multiple, each market's underlying (its risk unit) and
+// resting orders.
 // No DOM here, no formulas.
 // Every value read from outside (hash, file) is a string clipped to MAX_TEXT or a checked choice;
 // it is only ever written into form controls' `value` or `textContent`.
@@ -14,6 +17,7 @@ export const MAX_STRESS = 10;
 export const MAX_TIERS = 40;
 export const MAX_COLLATERAL = 10;
 export const MAX_SCENARIOS = 40;
+export const MAX_ORDERS = 20;
 /** The longest return or price series the page holds, in characters (about 80 000 prices). */
 export const MAX_SERIES = 1_000_000;
 /**
@@ -49,6 +53,7 @@ export const CHOICES = {
     ...NUMPY_METHODS, ...NUMPY_METHODS.map((m) => `pnl:${m}`),
   ],
   varEs: ['acerbiTasche', 'meanWorstCeil', 'meanWorstFloorPlusOne', 'meanLossAtLeastVar'],
+  orderSide: ['buy', 'sell'],
   priceUnit: ['relative', 'scanRange'],
   volUnit: ['literal', 'scanRange'],
   volConvention: ['additive', 'relative', 'dteScaled'],
@@ -68,6 +73,10 @@ const STRESS_KEYS = { n: 'name', m: 'move', v: 'vol', d: 'days' };
 const TIER_KEYS = { f: 'floor', c: 'cap', r: 'mmr', l: 'lev', a: 'amount' };
 /** Size-scaled rule (v=4): hash key → field. */
 const SIZE_SCALED_KEYS = { ssi: 'ssInitial', ssm: 'ssMaint', sss: 'ssSlope' };
+/** Fixed rule beyond its rate (v=4): hash key → field (blank: the engine's default). */
+const FIXED_EXTRA_KEYS = { ma: 'mmAmount', fim: 'fixedImr', fml: 'fixedMaxLev' };
+/** Portfolio margin beyond the grid and scan ranges (v=4): hash key → field (blank: the engine's default). */
+const PM_EXTRA_KEYS = { pmd: 'pmDays', pms: 'pmShortMin', pmx: 'pmExtreme' };
 /** Standard option rule beyond a, b, c (v=4): hash key → field (blank: the engine's default). */
 const OPTION_EXTRA_KEYS = { itm: 'optItm', mf: 'optMf', ppm: 'optPm', lf: 'optLf' };
 /** Collateral rows (v=4, `c{k}.*`): hash key → field. */
@@ -79,6 +88,8 @@ const VAR_CHOICE_KEYS = { vf: ['format', 'varFormat'], vw: ['windows', 'varWindo
 const GRID_TEXT_KEYS = { gn: 'name', gmu: 'mdUnhedged', gmh: 'mdHedged', gim: 'imPer', gmm: 'mmPer' };
 const GRID_CHOICE_KEYS = { gpu: ['priceUnit', 'priceUnit'], gvu: ['volUnit', 'volUnit'], gvc: ['volConvention', 'volConvention'] };
 const SCENARIO_KEYS = { l: 'label', p: 'price', v: 'vol', w: 'weight' };
+/** Resting orders (v=4, `o{k}.*`): hash key → text field (the side, `o{k}.d`, is a choice). */
+const ORDER_KEYS = { s: 'symbol', z: 'size', p: 'price', l: 'leverage' };
 /** Date-time fields: `YYYY-MM-DDTHH:MM` (a datetime-local control's value), read as UTC. */
 const DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?$/;
 
@@ -91,7 +102,13 @@ export function defaultPosition(overrides = {}) {
   return {
     symbol: 'BTCUSDT', side: 'long', size: '0.5', entryPrice: '60000', leverage: '20', markPrice: '60000',
     kind: 'perpetual', settlement: 'linear', contractSize: '1', marginBasis: 'mark',
+    // The underlying the market moves with ("BTC"): its risk unit. Blank: it moves with every
+    // market that names none.
+    underlying: '',
     rule: 'fixed', mmr: '0.004', preset: '',
+    // The fixed rule beyond its rate: a maintenance amount deducted from notional × rate, a
+    // minimum initial margin rate and a leverage cap (blank: none).
+    mmAmount: '', fixedImr: '', fixedMaxLev: '',
     // Options (kind 'option'): the contract, how it is priced (implied volatility in percent, or
     // the mark premium per unit) and the standard option rule's rates a, b, c.
     optionType: 'call', strike: '', expiry: '', underlyingPrice: '', pricing: 'iv', iv: '60', premium: '',
@@ -167,6 +184,9 @@ export function defaultState() {
     // Portfolio (scenario) margin: the grid; SPAN's price scan range (price units) and
     // volatility scan range (volatility points).
     pmGrid: 'span16', pmPriceRange: '6000', pmVolRange: '5',
+    // Days the book is aged in every scenario, SPAN's short-option minimum (per unit of
+    // underlying of short options) and its extreme-move multiple (blank: 0, 0 and 2).
+    pmDays: '', pmShortMin: '', pmExtreme: '',
     stress: defaultStress(),
     // Other collateral assets, counted at amount × price × (1 − haircut).
     collateral: [],
@@ -174,10 +194,33 @@ export function defaultState() {
     var: defaultVar(),
     // The custom scenario grid of portfolio mode (pmGrid 'custom').
     custom: defaultCustomGrid(),
+    // Resting orders on the book's markets: the margin they hold and each one's what-if fill.
+    orders: [],
   };
 }
 
 export const defaultStressRow = () => ({ name: '', move: '-5', vol: '0', days: '0' });
+
+/** A new order: on `p`'s market, adding its size (blank price: at the mark; blank leverage: the position's). */
+export const defaultOrderRow = (p) => ({ symbol: p?.symbol ?? '', side: p?.side === 'short' ? 'sell' : 'buy', size: p?.size ?? '1', price: '', leverage: '' });
+
+/** Whether an order's leverage is sent: not in portfolio mode, not on an option market. */
+export function orderTakesLeverage(state, o) {
+  if (state.marginMode === 'portfolio') return false;
+  const p = state.positions.find((x) => x.symbol === o.symbol);
+  return !p || p.kind !== 'option';
+}
+
+/** The engine's orders, or null when the book has none. */
+export function ordersOf(state) {
+  if (!state.orders?.length) return null;
+  return state.orders.map((o) => {
+    const row = { symbol: o.symbol, side: o.side, size: o.size };
+    if (!blank(o.price)) row.price = o.price;
+    if (!blank(o.leverage) && orderTakesLeverage(state, o)) row.leverage = o.leverage;
+    return row;
+  });
+}
 
 const clip = (v) => String(v ?? '').slice(0, MAX_TEXT);
 /** A row count from a link: a whole number in [0, max]. */
@@ -244,7 +287,11 @@ export function futuresRuleOf(p) {
   if (p.rule === 'sizeScaled') {
     return { type: 'sizeScaled', initialBaseRate: p.ssInitial, maintenanceBaseRate: p.ssMaint, slopePerUnit: p.ssSlope };
   }
-  return { type: 'fixed', maintenanceMarginRate: p.mmr };
+  const rule = { type: 'fixed', maintenanceMarginRate: p.mmr };
+  if (!blank(p.mmAmount)) rule.maintenanceAmount = p.mmAmount;
+  if (!blank(p.fixedImr)) rule.initialMarginRate = p.fixedImr;
+  if (!blank(p.fixedMaxLev)) rule.maxLeverage = p.fixedMaxLev;
+  return rule;
 }
 
 /** An option position's standard rule: a, b, c, and the other parameters when given. */
@@ -260,6 +307,12 @@ export function optionRuleOf(p) {
 
 /** The engine market of one position. */
 function marketOf(p, state) {
+  const m = bareMarketOf(p, state);
+  if (!blank(p.underlying)) m.underlying = p.underlying;
+  return m;
+}
+
+function bareMarketOf(p, state) {
   if (p.kind !== 'option') {
     const m = p.rule === 'preset'
       ? { symbol: p.symbol, preset: p.preset, markPrice: p.markPrice }
@@ -329,6 +382,10 @@ export function toRequest(state) {
     if (custom) account.portfolioMargin.customGrid = customGridOf(custom);
     if (state.pmGrid === 'span16' || custom?.priceUnit === 'scanRange') account.portfolioMargin.priceScanRange = state.pmPriceRange;
     if (state.pmGrid === 'span16' || custom?.volUnit === 'scanRange') account.portfolioMargin.volScanRange = shiftDecimal(state.pmVolRange, -2);
+    // The extreme multiple is SPAN's only; the engine refuses it on other grids.
+    if (state.pmGrid === 'span16' && !blank(state.pmExtreme)) account.portfolioMargin.extremeMultiple = state.pmExtreme;
+    if (!blank(state.pmDays)) account.portfolioMargin.daysForward = state.pmDays;
+    if (!blank(state.pmShortMin)) account.portfolioMargin.shortOptionMinimum = state.pmShortMin;
   }
   if (state.collateral?.length) {
     account.collateral = state.collateral.map((c) => {
@@ -364,6 +421,8 @@ export function toRequest(state) {
       return row;
     });
   }
+  const orders = ordersOf(state);
+  if (orders) request.orders = orders;
   const v = varOf(state.var);
   if (v) request.var = v;
   return request;
@@ -384,6 +443,7 @@ export function toHash(state) {
     q.set('pmg', state.pmGrid);
     q.set('pmp', state.pmPriceRange);
     q.set('pmv', state.pmVolRange);
+    for (const [short, key] of Object.entries(PM_EXTRA_KEYS)) if (!blank(state[key])) q.set(short, state[key]);
   }
   state.positions.forEach((p, i) => {
     const option = p.kind === 'option';
@@ -392,6 +452,7 @@ export function toHash(state) {
       if ((k === 'mmr' || k === 'imRate' || k === 'imFloorRate' || k === 'mmRate') && p.rule === 'preset') continue;
       q.set(`p${i}.${k}`, p[k]);
     }
+    if (!blank(p.underlying)) q.set(`p${i}.ul`, p.underlying);
     if (!option && p.imModel) {
       q.set(`p${i}.imModel`, '1');
       for (const k of IM_MODEL_TEXT) q.set(`p${i}.${k}`, p[k]);
@@ -404,6 +465,9 @@ export function toHash(state) {
     }
     if (!option && p.rule === 'sizeScaled') {
       for (const [short, key] of Object.entries(SIZE_SCALED_KEYS)) q.set(`p${i}.${short}`, p[key]);
+    }
+    if (!option && p.rule === 'fixed') {
+      for (const [short, key] of Object.entries(FIXED_EXTRA_KEYS)) if (!blank(p[key])) q.set(`p${i}.${short}`, p[key]);
     }
     if (option && p.rule !== 'preset') {
       for (const [short, key] of Object.entries(OPTION_EXTRA_KEYS)) if (!blank(p[key])) q.set(`p${i}.${short}`, p[key]);
@@ -430,8 +494,17 @@ export function toHash(state) {
       for (const [short, key] of Object.entries(SCENARIO_KEYS)) q.set(`g${k}.${short}`, x[key]);
     });
   }
+  if (state.orders?.length) {
+    q.set('on', String(state.orders.length));
+    state.orders.forEach((o, k) => {
+      q.set(`o${k}.d`, o.side);
+      for (const [short, key] of Object.entries(ORDER_KEYS)) if (key === 'symbol' || key === 'size' || !blank(o[key])) q.set(`o${k}.${short}`, o[key]);
+    });
+  }
   const v = state.var;
-  if (!blank(v.series) || JSON.stringify(v) !== JSON.stringify(defaultVar())) {
+  const d = defaultVar();
+  // (Field by field: a long series is not copied on every edit.)
+  if (!blank(v.series) || Object.keys(d).some((k) => k !== 'series' && v[k] !== d[k])) {
     for (const [short, key] of Object.entries(VAR_TEXT_KEYS)) q.set(short, v[key]);
     for (const [short, [key]] of Object.entries(VAR_CHOICE_KEYS)) q.set(short, v[key]);
     if (seriesFitsLink(v.series)) q.set('vs', v.series);
@@ -442,7 +515,9 @@ export function toHash(state) {
 
 /** Whether a series is short enough to travel in a share link (see MAX_SERIES_IN_LINK). */
 export function seriesFitsLink(series) {
-  return encodeURIComponent(String(series ?? '')).length <= MAX_SERIES_IN_LINK;
+  const text = String(series ?? '');
+  // Encoding never shortens a text: a longer one is not encoded at all (it may be a megabyte).
+  return text.length <= MAX_SERIES_IN_LINK && encodeURIComponent(text).length <= MAX_SERIES_IN_LINK;
 }
 
 /** The book in a hash, or null when there is none (or an unknown version). */
@@ -478,6 +553,7 @@ export function fromHash(hash) {
     s.pmGrid = pick('pmGrid', q.get('pmg'), s.pmGrid);
     s.pmPriceRange = text('pmp', s.pmPriceRange);
     s.pmVolRange = text('pmv', s.pmVolRange);
+    for (const [short, key] of Object.entries(PM_EXTRA_KEYS)) s[key] = text(short, '');
     const n = count(q.get('st'), MAX_STRESS);
     s.stress = [];
     for (let i = 0; i < n; i += 1) {
@@ -503,6 +579,12 @@ export function fromHash(hash) {
         g.scenarios.push(row);
       }
     }
+    const no = count(q.get('on'), MAX_ORDERS);
+    for (let k = 0; k < no; k += 1) {
+      const row = { side: pick('orderSide', q.get(`o${k}.d`), 'buy') };
+      for (const [short, key] of Object.entries(ORDER_KEYS)) row[key] = text(`o${k}.${short}`, '');
+      s.orders.push(row);
+    }
     for (const [short, key] of Object.entries(VAR_TEXT_KEYS)) s.var[key] = text(short, s.var[key]);
     for (const [short, [key, choice]] of Object.entries(VAR_CHOICE_KEYS)) s.var[key] = pick(choice, q.get(short), s.var[key]);
     s.var.series = String(q.get('vs') ?? '').slice(0, MAX_SERIES_IN_LINK);
@@ -516,6 +598,7 @@ export function fromHash(hash) {
     for (const k of new Set([...POSITION_TEXT, ...OPTION_TEXT])) p[k] = text(`p${i}.${k}`, k === 'preset' ? '' : p[k]);
     for (const k of new Set([...POSITION_CHOICE, ...OPTION_CHOICE])) p[k] = pick(k, q.get(`p${i}.${k}`), p[k]);
     if (v === '2' && p.kind === 'option') p.kind = 'perpetual';
+    if (v === HASH_VERSION) p.underlying = text(`p${i}.ul`, '');
     if (v === HASH_VERSION && p.kind !== 'option' && q.get(`p${i}.imModel`) === '1') {
       p.imModel = true;
       for (const k of IM_MODEL_TEXT) p[k] = text(`p${i}.${k}`, p[k]);
@@ -529,6 +612,9 @@ export function fromHash(hash) {
         p.tiers.push(t);
       }
       if (p.tiers.length === 0) p.tiers = defaultTiers();
+    }
+    if (v === HASH_VERSION && p.rule === 'fixed' && p.kind !== 'option') {
+      for (const [short, key] of Object.entries(FIXED_EXTRA_KEYS)) p[key] = text(`p${i}.${short}`, '');
     }
     if (v === HASH_VERSION && p.rule === 'sizeScaled') {
       for (const [short, key] of Object.entries(SIZE_SCALED_KEYS)) p[key] = text(`p${i}.${short}`, p[key]);
@@ -556,6 +642,9 @@ export function fromRequest(data) {
   const positions = Array.isArray(data.positions) ? data.positions : [];
   if (positions.length === 0) throw new Error('the file has no positions');
   if (positions.length > MAX_POSITIONS) throw new Error(`the page holds at most ${MAX_POSITIONS} positions`);
+  // What the page cannot show is refused by name rather than dropped (which would change the numbers).
+  only(data, ['account', 'markets', 'positions', 'orders', 'valuationTime', 'volatility', 'horizonDays', 'var', 'stress'], 'the request');
+  if (isObject(account)) only(account, ['walletBalance', 'marginMode', 'includeFees', 'takerFeeRate', 'bookLiquidation', 'portfolioMargin', 'collateral'], 'account');
   const str = (v, fallback = '') => (v === undefined || v === null ? fallback : clip(typeof v === 'object' ? '' : v));
   const s = defaultState();
   s.walletBalance = str(account.walletBalance);
@@ -569,11 +658,14 @@ export function fromRequest(data) {
     const pm = isObject(account.portfolioMargin) ? account.portfolioMargin : {};
     const grid = pm.grid === undefined && pm.customGrid !== undefined ? 'custom' : pm.grid;
     if (!CHOICES.pmGrid.includes(grid)) throw new Error('the page shows the SPAN 16, Paradex, OKX and custom grids only');
-    const extra = Object.keys(pm).filter((k) => !['grid', 'priceScanRange', 'volScanRange', ...(grid === 'custom' ? ['customGrid'] : [])].includes(k));
-    if (extra.length) throw new Error(`portfolio margin: the page does not edit ${extra.join(', ')}`);
+    only(pm, ['grid', 'priceScanRange', 'volScanRange', 'daysForward', 'shortOptionMinimum', 'extremeMultiple', ...(grid === 'custom' ? ['customGrid'] : [])], 'portfolio margin');
+    if (pm.extremeMultiple !== undefined && pm.extremeMultiple !== null && grid !== 'span16') throw new Error('portfolio margin: extremeMultiple applies to the span16 grid only');
     s.pmGrid = grid;
     if (pm.priceScanRange !== undefined) s.pmPriceRange = str(pm.priceScanRange);
     if (pm.volScanRange !== undefined) s.pmVolRange = shiftDecimal(str(pm.volScanRange), 2);
+    s.pmDays = str(pm.daysForward);
+    s.pmShortMin = str(pm.shortOptionMinimum);
+    s.pmExtreme = str(pm.extremeMultiple);
     if (grid === 'custom') s.custom = customGridFrom(pm.customGrid, str);
   }
   if (account.collateral !== undefined) {
@@ -599,6 +691,17 @@ export function fromRequest(data) {
       es: choose('varEs', v.expectedShortfall, d.es),
     };
   }
+  if (data.orders !== undefined && data.orders !== null) {
+    const rows = Array.isArray(data.orders) ? data.orders : [];
+    if (rows.length > MAX_ORDERS) throw new Error(`the page holds at most ${MAX_ORDERS} orders`);
+    s.orders = rows.map((raw, k) => {
+      const o = isObject(raw) ? raw : {};
+      only(o, ['symbol', 'side', 'size', 'price', 'leverage'], `order ${k + 1}`);
+      const side = { buy: 'buy', long: 'buy', sell: 'sell', short: 'sell' }[String(o.side ?? '').toLowerCase()];
+      if (!side) throw new Error(`order ${k + 1}: the side must be buy or sell`);
+      return { symbol: str(o.symbol), side, size: str(o.size), price: str(o.price), leverage: str(o.leverage) };
+    });
+  }
   // The file's stress scenarios, exactly (none when it has none).
   const stress = Array.isArray(data.stress) ? data.stress : [];
   if (stress.length > MAX_STRESS) throw new Error(`the page holds at most ${MAX_STRESS} stress scenarios`);
@@ -610,11 +713,15 @@ export function fromRequest(data) {
       days: str(x.daysForward),
     };
   });
+  const used = new Set();
   s.positions = positions.map((raw, i) => {
     const pos = raw && typeof raw === 'object' ? raw : {};
     const symbol = str(pos.symbol);
     const m = markets.find((x) => x && (x.symbol ?? '') === symbol) ?? (markets.length === positions.length ? markets[i] : null);
     if (!m || typeof m !== 'object') throw new Error(`position ${i + 1}: no market '${symbol}' in the file`);
+    only(pos, ['symbol', 'side', 'size', 'entryPrice', 'leverage'], `position ${i + 1}`);
+    only(m, MARKET_FIELDS, `market '${clip(m.symbol ?? symbol)}'`);
+    used.add(m);
     const p = defaultPosition({
       symbol: symbol || str(m.symbol),
       side: pick('side', String(pos.side ?? '').toLowerCase(), 'long'),
@@ -624,6 +731,7 @@ export function fromRequest(data) {
       settlement: pick('settlement', m.settlement, 'linear'),
       contractSize: str(m.contractSize, '1'),
       marginBasis: pick('marginBasis', m.marginBasis, 'mark'),
+      underlying: str(m.underlying),
     });
     if (m.initialMarginModel !== undefined) {
       const model = m.initialMarginModel;
@@ -667,8 +775,16 @@ export function fromRequest(data) {
     }
     return p;
   });
+  const spare = markets.find((m) => !used.has(m));
+  if (spare) throw new Error(`market '${clip(isObject(spare) ? spare.symbol ?? '' : '')}' has no position: the page holds one market per position`);
   return s;
 }
+
+/** Market fields the page edits (the rest are refused on import). */
+const MARKET_FIELDS = [
+  'symbol', 'preset', 'kind', 'settlement', 'contractSize', 'markPrice', 'marginBasis', 'margin', 'initialMarginModel',
+  'optionType', 'strike', 'expiry', 'underlyingPrice', 'impliedVolatility', 'underlying',
+];
 
 const isObject = (v) => Boolean(v) && typeof v === 'object' && !Array.isArray(v);
 
@@ -685,8 +801,11 @@ function only(obj, known, what) {
  */
 export function futuresRuleFrom(margin, str, what) {
   if (margin.type === 'fixed') {
-    only(margin, ['type', 'maintenanceMarginRate'], what);
-    return { rule: 'fixed', mmr: str(margin.maintenanceMarginRate) };
+    only(margin, ['type', 'maintenanceMarginRate', 'maintenanceAmount', 'initialMarginRate', 'maxLeverage'], what);
+    return {
+      rule: 'fixed', mmr: str(margin.maintenanceMarginRate),
+      mmAmount: str(margin.maintenanceAmount), fixedImr: str(margin.initialMarginRate), fixedMaxLev: str(margin.maxLeverage),
+    };
   }
   if (margin.type === 'sizeScaled') {
     only(margin, ['type', 'initialBaseRate', 'maintenanceBaseRate', 'slopePerUnit'], what);

@@ -400,9 +400,9 @@ test('a v=4 link carries the tier table, collateral, VaR settings and series and
     assert.equal(await page.textContent('#out-pm-dominantLabel'), r.account.portfolioMargin.dominant);
     // What the page cannot edit is refused with a message, the book untouched.
     const odd = structuredClone(other);
-    odd.account.portfolioMargin.daysForward = '2';
+    odd.markets[0].initialMarginModel = { type: 'sqrtSize', base: '0.01', k: '0.001' };
     await page.setInputFiles('#import-json', { name: 'odd.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(odd)) });
-    await page.waitForFunction(() => document.querySelector('#import-status').textContent.includes('does not edit daysForward'));
+    await page.waitForFunction(() => document.querySelector('#import-status').textContent.includes('volatility-scaled initial margins'));
     assert.equal(await page.inputValue('#c1-asset'), 'SOL');
     assertClean(assert, again);
   } finally { await again.close(); }

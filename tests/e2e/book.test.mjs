@@ -245,9 +245,9 @@ test('export the book as JSON and import it back; a bad file is reported, not th
     // Garbage in: a message, the book untouched.
     await page.setInputFiles('#import-json', { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"positions": [') });
     await page.waitForFunction(() => document.querySelector('#import-status').textContent.includes('not valid JSON'));
-    // A rule the page does not edit: refused with a message naming what.
-    await page.setInputFiles('#import-json', { name: 'rule.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ ...other, markets: [{ ...other.markets[0], margin: { type: 'fixed', maintenanceMarginRate: '0.005', initialMarginRate: '0.02' } }, other.markets[1]] })) });
-    await page.waitForFunction(() => document.querySelector('#import-status').textContent.includes('does not edit initialMarginRate'));
+    // A market field the page does not edit: refused with a message naming what.
+    await page.setInputFiles('#import-json', { name: 'rule.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ ...other, markets: [{ ...other.markets[0], tickSize: '0.5' }, other.markets[1]] })) });
+    await page.waitForFunction(() => document.querySelector('#import-status').textContent.includes('does not edit tickSize'));
     assert.equal(await page.inputValue('#p1-size'), '7');
     assertClean(assert, b);
   } finally { await b.close(); }

@@ -134,3 +134,48 @@ export function assertClean(assert, b) {
   assert.deepEqual(b.consoleErrors, [], 'console errors');
   assert.deepEqual(b.offOrigin, [], 'off-origin requests');
 }
+
+// Shared by the journeys of the later page sections (risk units, orders, parameters, typing).
+
+/** Where the test server serves axe-core (the page's CSP blocks inlined scripts, rightly). */
+export const AXE_URL = '/__test__/axe.min.js';
+
+/** The extra test-server route that serves axe-core next to the page. */
+export async function axeRoute() {
+  return { [AXE_URL]: ['text/javascript; charset=utf-8', await readFile(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'))] };
+}
+
+/** axe-core's serious and critical violations on the page, summarised. */
+export async function seriousViolations(page) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ url: AXE_URL });
+  const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/** The request the page sends to the engine (its JSON export, downloaded). */
+export async function exportedRequest(page) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+  return JSON.parse(await readFile(await download.path(), 'utf8'));
+}
+
+/** Nothing wider than a phone's screen, and touch-sized controls (of those shown). */
+export async function assertFitsPhone(assert, page) {
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
+  const tooWide = await page.$$eval('input, select, textarea, button, .figures, svg, table', (els) => els
+    .filter((e) => e.getClientRects().length > 0 && e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+    .map((e) => e.id || e.tagName));
+  assert.deepEqual(tooWide, []);
+  const small = await page.$$eval('#calc input:not([type=checkbox]), #calc select, #calc button', (els) => els
+    .filter((e) => e.getClientRects().length > 0 && e.getBoundingClientRect().height < 32).map((e) => e.id || e.textContent));
+  assert.deepEqual(small, []);
+}
+
+/** Imports `request` through the page's Import JSON control and waits for its status line. */
+export async function importRequest(page, request, name = 'book.json') {
+  await page.$eval('#import-status', (el) => { el.textContent = ''; });
+  await page.setInputFiles('#import-json', { name, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(request)) });
+  await page.waitForFunction(() => /^(Imported|Could not import)/.test(document.querySelector('#import-status').textContent));
+  return page.textContent('#import-status');
+}
