@@ -83,6 +83,11 @@ impl Rates {
     pub fn describe(&self, rule: &MarginRule) -> String {
         match (self.source, rule) {
             (RatesSource::Note(text), _) => text.to_string(),
+            (RatesSource::Fixed, MarginRule::Fixed { max_leverage: Some(l), .. }) => format!(
+                "fixed maintenance rate {}, max leverage {}",
+                Num(self.maintenance_margin_rate),
+                Num(*l)
+            ),
             (RatesSource::Fixed, _) => {
                 format!("fixed maintenance rate {}", Num(self.maintenance_margin_rate))
             }
@@ -145,7 +150,15 @@ impl MarginRule {
                 initial_margin_rate,
                 max_leverage,
             } => Rates {
-                initial_margin_rate: *initial_margin_rate,
+                // The leverage cap is an initial-rate floor `1 / maxLeverage` (margin-models.md
+                // §1: `IMR = 1 / leverage`), combined with the venue's own `IMF` floor if any.
+                initial_margin_rate: match (
+                    *initial_margin_rate,
+                    max_leverage.and_then(|l| Decimal::ONE.checked_div(l)),
+                ) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => a.or(b),
+                },
                 maintenance_margin_rate: *maintenance_margin_rate,
                 maintenance_amount: *maintenance_amount,
                 tier: None,
