@@ -96,7 +96,7 @@ pub fn calculate(request: &Request) -> Result<Response, InputErrors> {
                     },
                 )
             }
-            None => orders::evaluate(&book, &response, &orders),
+            None => orders::evaluate(&book, &response, &orders, &risk.imr),
         });
     }
     Ok(response)

@@ -33,6 +33,7 @@
 use crate::account;
 use crate::instrument::{Book, MarginMode, Market, Position, Settlement, Side};
 use crate::money::{self, round_margin, round_plain};
+use crate::portfolio::ImrSpec;
 use crate::request::check_size;
 use crate::response::{
     FillResult, LiquidationAfter, OrderMarginResult, OrderResult, OrdersResult, PositionAfter,
@@ -66,25 +67,40 @@ fn value(market: &Market, contracts: Decimal, price: Decimal) -> Option<Decimal>
     }
 }
 
-/// Initial margin rate and margin of an exposure of notional `n` in `market` at `leverage`.
+/// Initial margin rate and margin of an exposure of notional `n` in `market` at `leverage`:
+/// the rule's rate ([`account::initial_rate`]), raised to the market's dynamic model's rate at
+/// the exposure's size and the mark when that is higher (margin-models.md §3, as for positions).
 fn exposure_margin(
     market: &Market,
     n: Decimal,
     leverage: Option<Decimal>,
+    model: Option<&ImrSpec>,
 ) -> Option<(Decimal, Decimal)> {
     let size_base = match market.settlement {
         Settlement::Linear => n.checked_div(market.mark_price)?,
         Settlement::Inverse => n,
     };
     let rates = market.rule.rates(size_base, n);
-    let (rate, _) = account::initial_rate(&rates, leverage);
+    let (rule_rate, _) = account::initial_rate(&rates, leverage);
+    let model_rate = model
+        .and_then(|spec| spec.rate(money::to_f64(size_base), money::to_f64(market.mark_price)))
+        .and_then(|r| money::from_f64(r.rate));
+    let rate = match model_rate {
+        Some(m) if m > rule_rate => m,
+        _ => rule_rate,
+    };
     Some((rate, n.checked_mul(rate)?))
 }
 
 /// Margin held by the open orders of each market (OKX one-way form, see the module docs).
-fn order_margins(book: &Book, orders: &[Order]) -> Vec<OrderMarginResult> {
+fn order_margins(
+    book: &Book,
+    orders: &[Order],
+    models: &[Option<ImrSpec>],
+) -> Vec<OrderMarginResult> {
     let mut out = Vec::new();
     for (k, market) in book.markets.iter().enumerate() {
+        let model = models.get(k).and_then(Option::as_ref);
         let here: Vec<&Order> = orders.iter().filter(|o| o.market == k).collect();
         if here.is_empty() {
             continue;
@@ -105,9 +121,9 @@ fn order_margins(book: &Book, orders: &[Order]) -> Vec<OrderMarginResult> {
             .and_then(|p| p.leverage)
             .or_else(|| here.iter().find_map(|o| o.leverage));
         let (rate, with_orders) =
-            exposure_margin(market, exposure, leverage).unwrap_or((Decimal::ONE, exposure));
+            exposure_margin(market, exposure, leverage, model).unwrap_or((Decimal::ONE, exposure));
         let own = match position {
-            Some(p) => exposure_margin(market, signed.abs(), p.leverage)
+            Some(p) => exposure_margin(market, signed.abs(), p.leverage, model)
                 .map(|(_, im)| im)
                 .unwrap_or(Decimal::ZERO),
             None => Decimal::ZERO,
@@ -265,10 +281,16 @@ fn unclamped_available(response: &Response, mode: MarginMode) -> Decimal {
     }
 }
 
-/// Evaluates the open orders of a validated book whose positions gave `base`.
-pub fn evaluate(book: &Book, base: &Response, orders: &[Order]) -> OrdersResult {
+/// Evaluates the open orders of a validated book whose positions gave `base`, with the dynamic
+/// initial-margin models per market (`models[market index]`, as [`account::compute_with`]).
+pub fn evaluate(
+    book: &Book,
+    base: &Response,
+    orders: &[Order],
+    models: &[Option<ImrSpec>],
+) -> OrdersResult {
     let mode = book.account.margin_mode;
-    let markets = order_margins(book, orders);
+    let markets = order_margins(book, orders, models);
     let orders_margin: Decimal = markets.iter().map(|m| m.initial_margin).sum();
     let available_now = unclamped_available(base, mode);
     let with_orders = available_now - orders_margin;
@@ -280,7 +302,7 @@ pub fn evaluate(book: &Book, base: &Response, orders: &[Order]) -> OrdersResult 
             let notional = value(market, order.contracts, order.price).unwrap_or(Decimal::ZERO);
             let (if_filled, reason) = match fill(book, order) {
                 Ok((after, realized)) => {
-                    let r = account::compute(&after);
+                    let r = account::compute_with(&after, models);
                     let incremental = r.account.initial_margin - base.account.initial_margin;
                     let available = unclamped_available(&r, mode);
                     let position = after

@@ -1369,13 +1369,6 @@ pub fn validate(request: &Request, book: &Book) -> Result<RiskSpec, InputErrors>
         });
         imr.push(spec);
     }
-    if !request.orders.is_empty() && !portfolio_mode && imr.iter().any(Option::is_some) {
-        errors.push(FieldError::new(
-            "orders",
-            "unsupported",
-            "open orders and what-if fills are not computed with initialMarginModel outside portfolio mode yet",
-        ));
-    }
     errors.finish(RiskSpec {
         portfolio,
         book_liquidation,

@@ -118,3 +118,36 @@ fn order_errors_name_their_field() {
         ["orders[0].symbol", "orders[0].side", "orders[0].size"]
     );
 }
+
+#[test]
+fn orders_and_fills_use_the_markets_dynamic_initial_margin_model() {
+    // Square-root-of-size model (Drift form, margin-models.md §3): 0.1 at 1 BTC (the 10x
+    // leverage binds), 0.08 + 0.01·√100 = 0.18 at 100 BTC.
+    let mut request = account(json!([
+        {"symbol": "BTCUSDT", "side": "buy", "size": "99", "price": "20000"}]));
+    request["markets"][0]["initialMarginModel"] =
+        json!({"type": "sqrtSize", "base": "0.1", "k": "0.01"});
+    let r = run(&request);
+    let num = |v: &Value| {
+        v.as_str()
+            .and_then(|s| s.parse::<f64>().ok())
+            .expect("decimal string")
+    };
+    let m = &r["orders"]["markets"][0];
+    assert_eq!(m["exposure"], "2000000");
+    assert!((num(&m["initialMarginRate"]) - 0.18).abs() < 1e-12, "{m}");
+    // 2 000 000 · 0.18 − the position's own 20 000 · 0.1.
+    assert!((num(&m["initialMargin"]) - 358_000.0).abs() < 1e-6, "{m}");
+    let f = &r["orders"]["orders"][0]["ifFilled"];
+    assert_eq!(f["position"]["size"], "100");
+    assert!((num(&f["initialMargin"]) - 360_000.0).abs() < 1e-6, "{f}");
+    assert!(
+        (num(&f["incrementalInitialMargin"]) - 358_000.0).abs() < 1e-6,
+        "{f}"
+    );
+    assert_eq!(f["allowed"], false, "{f}");
+    // Without the model the rule's 10 % applies to the same exposure.
+    let plain = run(&account(json!([
+        {"symbol": "BTCUSDT", "side": "buy", "size": "99", "price": "20000"}])));
+    assert_eq!(plain["orders"]["markets"][0]["initialMargin"], "198000");
+}
