@@ -1269,6 +1269,27 @@ pub fn validate(request: &Request, book: &Book) -> Result<RiskSpec, InputErrors>
         }
         None
     };
+    // SPAN's scan range is an absolute price move of one underlying: it cannot shock a second
+    // risk unit priced in other units (BTC vs ETH), so such a book needs a relative grid.
+    if let Some(pm) = &portfolio {
+        let names = crate::options::unit_names(book);
+        if pm.grid.price_unit == PriceUnit::ScanRange && names.len() > 1 {
+            errors.push(FieldError::new(
+                "account.portfolioMargin.grid",
+                "unsupported",
+                format!(
+                    "the {} grid moves prices by priceScanRange, an absolute move of one underlying; this book holds {} risk units ({}), so pick a grid of relative moves (paradex, okx, deribit or custom)",
+                    pm.grid.id,
+                    names.len(),
+                    names
+                        .iter()
+                        .map(|n| n.as_deref().unwrap_or("unnamed"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+    }
     let book_liquidation = acc.book_liquidation.unwrap_or(false);
     if book_liquidation && book.account.margin_mode == MarginMode::Isolated {
         errors.push(FieldError::new(

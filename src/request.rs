@@ -942,7 +942,8 @@ fn market(
         None => Some(None),
         Some(u) => errors
             .take(text(&format!("{path}.underlying"), Some(u)))
-            .map(Some),
+            // Case does not name a different underlying: "btc" and "BTC" are one risk unit.
+            .map(|t| Some(t.to_uppercase())),
     };
     Some(Market {
         underlying: underlying?,

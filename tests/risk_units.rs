@@ -318,3 +318,49 @@ fn stress_and_what_if_sum_over_units() {
         filled["account"]["maintenanceMargin"]
     );
 }
+
+#[test]
+fn underlyings_differing_only_in_case_are_one_unit() {
+    let mut lower = request(&legs(), &today, true, portfolio(), json!({}));
+    for m in lower["markets"].as_array_mut().expect("markets") {
+        let u = m["underlying"].as_str().expect("named").to_lowercase();
+        m["underlying"] = json!(u);
+    }
+    // "btc"/"eth" for every market but the first, which keeps "BTC".
+    lower["markets"][0]["underlying"] = json!("BTC");
+    let upper = run(&request(&legs(), &today, true, portfolio(), json!({})));
+    let lower = run(&lower);
+    assert_eq!(lower["account"], upper["account"]);
+    let units = upper["account"]["portfolioMargin"]["riskUnits"]
+        .as_array()
+        .expect("two units");
+    assert_eq!(units.len(), 2);
+}
+
+#[test]
+fn span_scan_range_is_refused_for_several_risk_units() {
+    let span = json!({"marginMode": "portfolio", "portfolioMargin":
+        {"grid": "span16", "priceScanRange": "6000", "volScanRange": "0.05"}});
+    let out: Value = serde_json::from_str(&imr::calculate_json(
+        &request(&legs(), &today, true, span.clone(), json!({})).to_string(),
+    ))
+    .expect("JSON out");
+    assert_eq!(out["ok"], false, "{out}");
+    assert_eq!(
+        out["errors"][0]["field"], "account.portfolioMargin.grid",
+        "{out}"
+    );
+    assert_eq!(out["errors"][0]["code"], "unsupported", "{out}");
+    let message = out["errors"][0]["message"].as_str().expect("message");
+    assert!(
+        message.contains("BTC") && message.contains("ETH"),
+        "{message}"
+    );
+    // One unit (BTC alone) is margined by the same grid.
+    let btc: Vec<Leg> = legs()
+        .into_iter()
+        .filter(|l| l.underlying == "BTC")
+        .collect();
+    let r = run(&request(&btc, &today, true, span, json!({})));
+    assert!(num(&r["account"]["initialMargin"]) > 0.0, "{r}");
+}
