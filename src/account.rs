@@ -7,6 +7,7 @@ use crate::liquidation::{self, LiquidationInput};
 use crate::money::{
     decimal_string, from_f64, round_margin, round_plain, round_price_against, to_f64, Num,
 };
+use crate::money::{sum_of, DecimalOps};
 use crate::options::{self, OptionFigures};
 use crate::portfolio::ImrSpec;
 use crate::response::{
@@ -82,7 +83,7 @@ pub fn maintenance_at(
 /// maintenance margin; a leverage above `1 / MMR` is lowered and warned about). Returns the rate
 /// and the leverage actually applied.
 pub fn initial_rate(rates: &Rates, leverage: Option<Decimal>) -> (Decimal, Option<Decimal>) {
-    let from_leverage = leverage.and_then(|l| Decimal::ONE.checked_div(l));
+    let from_leverage = leverage.and_then(|l| Decimal::ONE.checked_over(l));
     let floor = match rates.initial_margin_rate {
         Some(r) => Some(r.max(rates.maintenance_margin_rate)),
         None if rates.maintenance_margin_rate > Decimal::ZERO => {
@@ -90,7 +91,7 @@ pub fn initial_rate(rates: &Rates, leverage: Option<Decimal>) -> (Decimal, Optio
         }
         None => None,
     };
-    let applied = |r: Decimal| Decimal::ONE.checked_div(r);
+    let applied = |r: Decimal| Decimal::ONE.checked_over(r);
     match (from_leverage, floor) {
         (Some(a), Some(b)) if b > a => (b, applied(b)),
         (Some(a), _) => (a, leverage),
@@ -108,7 +109,7 @@ pub fn price_against(value: Decimal, long: bool, tick: Option<Decimal>) -> Decim
     let Some(t) = tick.filter(|t| *t > Decimal::ZERO) else {
         return round_price_against(value, long, None);
     };
-    match value.checked_div(t) {
+    match value.checked_over(t) {
         Some(units) => {
             let nearest = units.round();
             if (units - nearest).abs() < Decimal::new(1, 12) {
@@ -155,7 +156,7 @@ fn option_basics(market: &Market, f: &OptionFigures) -> Basics {
         imr_source: None,
         initial_rate: f
             .initial_margin
-            .checked_div(f.notional)
+            .checked_over(f.notional)
             .unwrap_or(Decimal::ZERO),
         leverage: None,
         initial_margin: f.initial_margin,
@@ -184,7 +185,7 @@ fn rate_with_model(
                 let mut source = spec.source(&r, model_rate);
                 source.rule_rate = Some(round_plain(rule_rate));
                 if model_rate > rule_rate {
-                    let lev = Decimal::ONE.checked_div(model_rate);
+                    let lev = Decimal::ONE.checked_over(model_rate);
                     return (model_rate, lev, source);
                 }
                 source.rule = format!("{} (below the rule's rate: the rule binds)", source.rule);
@@ -193,7 +194,7 @@ fn rate_with_model(
             }
         }
     }
-    let from_leverage = position.leverage.and_then(|l| Decimal::ONE.checked_div(l));
+    let from_leverage = position.leverage.and_then(|l| Decimal::ONE.checked_over(l));
     let (kind, rule, formula) = if from_leverage == Some(rule_rate) {
         (
             "leverage",
@@ -360,16 +361,19 @@ pub fn compute_figures(
         .collect();
 
     let total_pnl: Decimal =
-        all.iter().map(|b| b.unrealized_pnl).sum::<Decimal>() + account.other_unrealized_pnl;
-    let total_im: Decimal = all.iter().map(|b| b.initial_margin).sum();
-    let total_mm: Decimal = all.iter().map(|b| b.maintenance_margin).sum::<Decimal>()
-        + account.other_maintenance_margin;
-    let gross: Decimal = all.iter().map(|b| b.notional.abs()).sum();
-    let equity = account.wallet_balance + total_pnl;
-    let isolated_total: Decimal = all.iter().map(|b| b.isolated_margin).sum();
+        sum_of(all.iter().map(|b| b.unrealized_pnl)).plus(account.other_unrealized_pnl);
+    let total_im = sum_of(all.iter().map(|b| b.initial_margin));
+    let total_mm =
+        sum_of(all.iter().map(|b| b.maintenance_margin)).plus(account.other_maintenance_margin);
+    let gross = sum_of(all.iter().map(|b| b.notional.abs()));
+    let equity = account.wallet_balance.plus(total_pnl);
+    let isolated_total = sum_of(all.iter().map(|b| b.isolated_margin));
     let available = match account.margin_mode {
-        MarginMode::Cross => (equity - total_im).max(Decimal::ZERO),
-        MarginMode::Isolated => (account.wallet_balance - isolated_total).max(Decimal::ZERO),
+        MarginMode::Cross => equity.minus(total_im).max(Decimal::ZERO),
+        MarginMode::Isolated => account
+            .wallet_balance
+            .minus(isolated_total)
+            .max(Decimal::ZERO),
     };
     if account.margin_mode == MarginMode::Isolated && isolated_total > account.wallet_balance {
         warnings.push(FieldError::new(
@@ -383,10 +387,10 @@ pub fn compute_figures(
         ));
     }
 
-    let cross_surplus: Decimal = all
-        .iter()
-        .map(|o| o.unrealized_pnl - o.maintenance_margin)
-        .sum();
+    let cross_surplus = sum_of(
+        all.iter()
+            .map(|o| o.unrealized_pnl.minus(o.maintenance_margin)),
+    );
     let mut positions = Vec::with_capacity(book.positions.len());
     for (i, (position, b)) in book.positions.iter().zip(&all).enumerate() {
         let market = &book.markets[position.market];
@@ -412,10 +416,12 @@ pub fn compute_figures(
             MarginMode::Cross => {
                 // Σ over the other positions = Σ over all − this one (exact in decimals),
                 // which keeps a large cross book linear rather than quadratic.
-                let others = cross_surplus - (b.unrealized_pnl - b.maintenance_margin);
-                account.wallet_balance - account.other_maintenance_margin
-                    + account.other_unrealized_pnl
-                    + others
+                let others = cross_surplus.minus(b.unrealized_pnl.minus(b.maintenance_margin));
+                account
+                    .wallet_balance
+                    .minus(account.other_maintenance_margin)
+                    .plus(account.other_unrealized_pnl)
+                    .plus(others)
             }
         };
         if let Some(f) = &option_figures[i] {
@@ -439,14 +445,14 @@ pub fn compute_figures(
         let bankruptcy = liquidation::bankruptcy_price(&input);
         let long = position.side.is_long();
         let mark = market.mark_price;
-        let equity_here = rest + b.unrealized_pnl;
+        let equity_here = rest.plus(b.unrealized_pnl);
         let already = equity_here <= b.maintenance_margin;
         let liq_price = liq.price.map(|p| price_against(p, long, market.tick_size));
         let distance = liq_price.and_then(|p| {
-            let adverse = if long { mark - p } else { p - mark };
+            let adverse = if long { mark.minus(p) } else { p.minus(mark) };
             adverse
-                .checked_div(mark)
-                .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
+                .checked_over(mark)
+                .and_then(|r| r.checked_times(Decimal::ONE_HUNDRED))
                 .map(round_plain)
         });
 
@@ -562,8 +568,8 @@ pub fn compute_figures(
             index_price: market.index_price,
             mark_index_basis_percent: market.index_price.and_then(|index| {
                 (mark - index)
-                    .checked_div(index)
-                    .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
+                    .checked_over(index)
+                    .and_then(|r| r.checked_times(Decimal::ONE_HUNDRED))
                     .map(round_plain)
             }),
             notional: round_plain(b.notional),
@@ -578,7 +584,7 @@ pub fn compute_figures(
             maintenance_amount: b.rates.maintenance_amount,
             maintenance_margin: round_margin(b.maintenance_margin),
             maintenance_margin_ratio: (equity_here > Decimal::ZERO)
-                .then(|| b.maintenance_margin.checked_div(equity_here))
+                .then(|| b.maintenance_margin.checked_over(equity_here))
                 .flatten()
                 .map(round_plain),
             tier: tier_used(&market.rule, b.rates.tier),
@@ -629,15 +635,15 @@ pub fn compute_figures(
             unrealized_pnl: round_plain(total_pnl),
             equity: round_plain(equity),
             initial_margin: round_margin(total_im),
-            initial_margin_ratio: total_im.checked_div(gross).map(round_plain),
+            initial_margin_ratio: total_im.checked_over(gross).map(round_plain),
             maintenance_margin: round_margin(total_mm),
             margin_ratio: positive_equity
-                .then(|| total_mm.checked_div(equity).map(round_plain))
+                .then(|| total_mm.checked_over(equity).map(round_plain))
                 .flatten(),
             available_balance: round_plain(available),
             gross_notional: round_plain(gross),
             effective_leverage: positive_equity
-                .then(|| gross.checked_div(equity).map(round_plain))
+                .then(|| gross.checked_over(equity).map(round_plain))
                 .flatten(),
             liquidation_fee_rate: account.liquidation_fee_rate,
             notes,
@@ -679,14 +685,14 @@ fn initial_margin_with(
     };
     let n = match market.settlement {
         Settlement::Linear => contracts
-            .checked_mul(market.contract_size)?
-            .checked_mul(price)?,
+            .checked_times(market.contract_size)?
+            .checked_times(price)?,
         Settlement::Inverse => contracts
-            .checked_mul(market.contract_size)?
-            .checked_div(price)?,
+            .checked_times(market.contract_size)?
+            .checked_over(price)?,
     };
     let size_base = match market.settlement {
-        Settlement::Linear => contracts.checked_mul(market.contract_size)?,
+        Settlement::Linear => contracts.checked_times(market.contract_size)?,
         Settlement::Inverse => n,
     };
     let rates = market.rule.rates(size_base, n);
@@ -695,7 +701,7 @@ fn initial_margin_with(
         Some(r) => from_f64(r.rate).map_or(rate, |m| m.max(rate)),
         None => rate,
     };
-    n.checked_mul(rate)
+    n.checked_times(rate)
 }
 
 /// Contracts that can still be added to the position, at its leverage, at the mark: the largest
@@ -725,10 +731,10 @@ fn max_additional_size(
         Settlement::Inverse => market.contract_size / price,
     } * b.initial_rate;
     let limit = crate::money::max_input()
-        .checked_div(market.contract_size)
+        .checked_over(market.contract_size)
         .unwrap_or(crate::money::max_input());
     let mut hi = available
-        .checked_div(per_contract)
+        .checked_over(per_contract)
         .unwrap_or(limit)
         .min(limit);
     if let (MarginRule::Tiered(table), Some(lev)) = (&market.rule, b.leverage) {
@@ -738,7 +744,7 @@ fn max_additional_size(
                 Settlement::Inverse => market.contract_size / price,
             };
             let room = cap
-                .checked_div(per_contract_notional)
+                .checked_over(per_contract_notional)
                 .map_or(hi, |c| (c - position.contracts).max(Decimal::ZERO));
             hi = hi.min(room);
         }
@@ -746,9 +752,9 @@ fn max_additional_size(
     let fits = |delta: Decimal| {
         position
             .contracts
-            .checked_add(delta)
+            .checked_plus(delta)
             .and_then(|c| initial_margin_with(market, position, c, price, model))
-            .and_then(|im| im.checked_sub(current))
+            .and_then(|im| im.checked_minus(current))
             .is_some_and(|inc| inc <= available)
     };
     // The answer is reported to 8 places: when the rate does not change with size (fixed rules,

@@ -8,6 +8,7 @@
 use crate::account::{maintenance_at, pnl, rates_at};
 use crate::fmath::DetMath;
 use crate::instrument::{MarginBasis, Market, Position, Settlement};
+use crate::money::DecimalOps;
 use crate::money::Num;
 use crate::rules::{MarginRule, Rates, RatesSource};
 use rust_decimal::{Decimal, MathematicalOps};
@@ -85,7 +86,7 @@ fn pieces(m: &Market, p: &Position) -> Vec<Piece> {
             ..
         } if *maintenance_amount > Decimal::ZERO && *maintenance_margin_rate > Decimal::ZERO => {
             let rates = rates_at(m, p, m.mark_price);
-            match maintenance_amount.checked_div(*maintenance_margin_rate) {
+            match maintenance_amount.checked_over(*maintenance_margin_rate) {
                 Some(knee) => vec![
                     Piece {
                         rates: zero_rates("maintenance floored at 0 (notional below amount / MMR)"),
@@ -126,30 +127,30 @@ fn solve_mark(input: &LiquidationInput, rates: &Rates) -> Option<Decimal> {
     let m = input.market;
     let p = input.position;
     let s = p.side.sign();
-    let mmr = rates.maintenance_margin_rate.checked_add(input.fee)?;
+    let mmr = rates.maintenance_margin_rate.checked_plus(input.fee)?;
     let cum = rates.maintenance_amount;
-    let size = p.contracts.checked_mul(m.contract_size)?;
+    let size = p.contracts.checked_times(m.contract_size)?;
     let price = match m.settlement {
         Settlement::Linear => {
-            let den = size.checked_mul(mmr)?.checked_sub(s * size)?;
+            let den = size.checked_times(mmr)?.checked_minus(s * size)?;
             if den.is_zero() {
                 return None;
             }
             let num = input
                 .rest
-                .checked_add(cum)?
-                .checked_sub(s * size.checked_mul(p.entry_price)?)?;
-            num.checked_div(den)?
+                .checked_plus(cum)?
+                .checked_minus(s * size.checked_times(p.entry_price)?)?;
+            num.checked_over(den)?
         }
         Settlement::Inverse => {
             let den = input
                 .rest
-                .checked_add(cum)?
-                .checked_add(s * size.checked_div(p.entry_price)?)?;
+                .checked_plus(cum)?
+                .checked_plus(s * size.checked_over(p.entry_price)?)?;
             if den.is_zero() {
                 return None;
             }
-            size.checked_mul(mmr + s)?.checked_div(den)?
+            size.checked_times(mmr + s)?.checked_over(den)?
         }
     };
     (price > Decimal::ZERO).then_some(price)
@@ -162,18 +163,18 @@ fn solve_entry(input: &LiquidationInput, mm_entry: Decimal) -> Option<Decimal> {
     let m = input.market;
     let p = input.position;
     let s = p.side.sign();
-    let size = p.contracts.checked_mul(m.contract_size)?;
-    let free = input.rest.checked_sub(mm_entry)?;
+    let size = p.contracts.checked_times(m.contract_size)?;
+    let free = input.rest.checked_minus(mm_entry)?;
     let price = match m.settlement {
-        Settlement::Linear => p.entry_price.checked_sub(s * free.checked_div(size)?)?,
+        Settlement::Linear => p.entry_price.checked_minus(s * free.checked_over(size)?)?,
         Settlement::Inverse => {
             let inv = Decimal::ONE
-                .checked_div(p.entry_price)?
-                .checked_add(s * free.checked_div(size)?)?;
+                .checked_over(p.entry_price)?
+                .checked_plus(s * free.checked_over(size)?)?;
             if inv <= Decimal::ZERO {
                 return None;
             }
-            Decimal::ONE.checked_div(inv)?
+            Decimal::ONE.checked_over(inv)?
         }
     };
     (price > Decimal::ZERO).then_some(price)
@@ -198,22 +199,24 @@ fn solve_size_scaled_inverse(input: &LiquidationInput) -> Vec<Decimal> {
     };
     let s = p.side.sign();
     let roots = || -> Option<Vec<Decimal>> {
-        let k = p.contracts.checked_mul(m.contract_size)?;
+        let k = p.contracts.checked_times(m.contract_size)?;
         let a = *slope_per_unit;
         let b = s
-            .checked_add(*maintenance_base_rate)?
-            .checked_add(input.fee)?;
-        let c = -(input.rest.checked_add(s * k.checked_div(p.entry_price)?)?);
+            .checked_plus(*maintenance_base_rate)?
+            .checked_plus(input.fee)?;
+        let c = -(input
+            .rest
+            .checked_plus(s * k.checked_over(p.entry_price)?)?);
         let xs = if a.is_zero() {
             if b.is_zero() {
                 vec![]
             } else {
-                vec![(-c).checked_div(b)?]
+                vec![(-c).checked_over(b)?]
             }
         } else {
             let disc = b
-                .checked_mul(b)?
-                .checked_sub(a.checked_mul(c)?.checked_mul(Decimal::from(4))?)?;
+                .checked_times(b)?
+                .checked_minus(a.checked_times(c)?.checked_times(Decimal::from(4))?)?;
             if disc < Decimal::ZERO {
                 return Some(vec![]);
             }
@@ -223,17 +226,17 @@ fn solve_size_scaled_inverse(input: &LiquidationInput) -> Vec<Decimal> {
             } else {
                 Decimal::ONE
             };
-            let q = -(b.checked_add(sign * root)?) / Decimal::TWO;
-            let mut v = vec![q.checked_div(a)?];
+            let q = -(b.checked_plus(sign * root)?) / Decimal::TWO;
+            let mut v = vec![q.checked_over(a)?];
             if !q.is_zero() {
-                v.push(c.checked_div(q)?);
+                v.push(c.checked_over(q)?);
             }
             v
         };
         Some(
             xs.into_iter()
                 .filter(|x| *x > Decimal::ZERO)
-                .filter_map(|x| k.checked_div(x))
+                .filter_map(|x| k.checked_over(x))
                 .filter(|price| *price > Decimal::ZERO)
                 .collect(),
         )
@@ -243,10 +246,10 @@ fn solve_size_scaled_inverse(input: &LiquidationInput) -> Vec<Decimal> {
 
 /// [`notional`] with checked arithmetic (candidate prices can be astronomically large).
 fn checked_notional(m: &Market, p: &Position, price: Decimal) -> Option<Decimal> {
-    let size = p.contracts.checked_mul(m.contract_size)?;
+    let size = p.contracts.checked_times(m.contract_size)?;
     match m.settlement {
-        Settlement::Linear => size.checked_mul(price),
-        Settlement::Inverse => size.checked_div(price),
+        Settlement::Linear => size.checked_times(price),
+        Settlement::Inverse => size.checked_over(price),
     }
 }
 

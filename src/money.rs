@@ -384,6 +384,73 @@ pub fn sub(a: Decimal, b: Decimal) -> Option<Decimal> {
     a.checked_sub(b)
 }
 
+/// `Decimal` arithmetic as out-of-line calls. `rust_decimal` marks its operators and `checked_*`
+/// methods `#[inline(always)]`, so every `a * b` on a `Decimal` pastes a whole 96-bit
+/// multiplication (about a kilobyte of wasm) into its caller; these methods keep one copy of
+/// each operation in the module, which matters for the download (issue #7) and costs a call
+/// per operation. Same results as the operators, bit for bit (they are the operators).
+pub trait DecimalOps: Sized {
+    /// `self · rhs`, `None` on overflow ([`Decimal::checked_mul`]).
+    fn checked_times(self, rhs: Decimal) -> Option<Decimal>;
+    /// `self + rhs`, `None` on overflow ([`Decimal::checked_add`]).
+    fn checked_plus(self, rhs: Decimal) -> Option<Decimal>;
+    /// `self − rhs`, `None` on overflow ([`Decimal::checked_sub`]).
+    fn checked_minus(self, rhs: Decimal) -> Option<Decimal>;
+    /// `self / rhs`, `None` on overflow or division by zero ([`Decimal::checked_div`]).
+    fn checked_over(self, rhs: Decimal) -> Option<Decimal>;
+    /// `self · rhs` (the `*` operator: panics on overflow, so only where the operands are
+    /// bounded by validation).
+    fn times(self, rhs: Decimal) -> Decimal;
+    /// `self + rhs` (the `+` operator; see [`DecimalOps::times`]).
+    fn plus(self, rhs: Decimal) -> Decimal;
+    /// `self − rhs` (the `-` operator; see [`DecimalOps::times`]).
+    fn minus(self, rhs: Decimal) -> Decimal;
+    /// `self / rhs` (the `/` operator; see [`DecimalOps::times`]).
+    fn over(self, rhs: Decimal) -> Decimal;
+}
+
+/// The sum of `values` through the out-of-line [`DecimalOps::plus`] (`Iterator::sum` on
+/// `Decimal` pastes a whole addition into every caller). Panics on overflow, as `sum` does, so
+/// only for validated, bounded amounts.
+pub fn sum_of<I: IntoIterator<Item = Decimal>>(values: I) -> Decimal {
+    values.into_iter().fold(Decimal::ZERO, DecimalOps::plus)
+}
+
+impl DecimalOps for Decimal {
+    #[inline(never)]
+    fn checked_times(self, rhs: Decimal) -> Option<Decimal> {
+        self.checked_mul(rhs)
+    }
+    #[inline(never)]
+    fn checked_plus(self, rhs: Decimal) -> Option<Decimal> {
+        self.checked_add(rhs)
+    }
+    #[inline(never)]
+    fn checked_minus(self, rhs: Decimal) -> Option<Decimal> {
+        self.checked_sub(rhs)
+    }
+    #[inline(never)]
+    fn checked_over(self, rhs: Decimal) -> Option<Decimal> {
+        self.checked_div(rhs)
+    }
+    #[inline(never)]
+    fn times(self, rhs: Decimal) -> Decimal {
+        self * rhs
+    }
+    #[inline(never)]
+    fn plus(self, rhs: Decimal) -> Decimal {
+        self + rhs
+    }
+    #[inline(never)]
+    fn minus(self, rhs: Decimal) -> Decimal {
+        self - rhs
+    }
+    #[inline(never)]
+    fn over(self, rhs: Decimal) -> Decimal {
+        self / rhs
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

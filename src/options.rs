@@ -15,6 +15,7 @@
 
 use crate::account::{maintenance_at, pnl};
 use crate::instrument::{Book, MarginBasis, Market, OptionSpec, Position, Settlement};
+use crate::money::DecimalOps;
 use crate::money::{self, from_f64, round_margin, round_plain, round_price_against, to_f64};
 use crate::portfolio::ImrSpec;
 use crate::pricing::{black76, black76_price, inverse_black76, PricingError};
@@ -99,13 +100,13 @@ pub fn figures_at(
         entry: position.entry_price,
         inverse,
     })?;
-    let q = position.contracts.checked_mul(market.contract_size)?;
-    let notional_usd = q.checked_mul(underlying)?;
+    let q = position.contracts.checked_times(market.contract_size)?;
+    let notional_usd = q.checked_times(underlying)?;
     Some(OptionFigures {
-        initial_margin: q.checked_mul(unit.initial)?,
-        maintenance_margin: q.checked_mul(unit.maintenance)?,
+        initial_margin: q.checked_times(unit.initial)?,
+        maintenance_margin: q.checked_times(unit.maintenance)?,
         unrealized_pnl: position.side.sign()
-            * q.checked_mul(mark.checked_sub(position.entry_price)?)?,
+            * q.checked_times(mark.checked_minus(position.entry_price)?)?,
         notional: if inverse { q } else { notional_usd },
         notional_usd,
         quantity: q,
@@ -226,7 +227,10 @@ pub fn apply_imr_model(
         )
     };
     f.initial_margin = im;
-    let ratio = |x: Decimal| x.checked_div(f.notional).map_or(Decimal::ZERO, round_plain);
+    let ratio = |x: Decimal| {
+        x.checked_over(f.notional)
+            .map_or(Decimal::ZERO, round_plain)
+    };
     let mut source = spec.source(&rate, Decimal::ZERO);
     let unit_price = match market.settlement {
         Settlement::Linear => o.underlying_price.to_string(),
@@ -308,7 +312,7 @@ fn max_additional_with_model(
     let mut hi = Decimal::ONE;
     while fits(hi) {
         lo = hi;
-        match hi.checked_mul(Decimal::TWO) {
+        match hi.checked_times(Decimal::TWO) {
             Some(h) if h <= limit => hi = h,
             _ => return limit.round_dp_with_strategy(8, rust_decimal::RoundingStrategy::ToZero),
         }
@@ -371,7 +375,7 @@ pub fn position_result(
         let mark_usd = match market.settlement {
             Settlement::Linear => mark,
             Settlement::Inverse => mark
-                .checked_mul(spec.underlying_price)
+                .checked_times(spec.underlying_price)
                 .unwrap_or(Decimal::MAX),
         };
         breakdown.push(Step {
@@ -468,21 +472,21 @@ pub fn position_result(
     let per_contract = f
         .unit
         .as_ref()
-        .and_then(|u| u.initial.checked_mul(market.contract_size));
+        .and_then(|u| u.initial.checked_times(market.contract_size));
     let max_additional = match (model, &f.unit) {
         (Some(spec), Some(u)) if !position.side.is_long() => {
             max_additional_with_model(market, position, u.initial, spec, available)
         }
         _ => per_contract
             .filter(|x| *x > Decimal::ZERO)
-            .and_then(|x| available.max(Decimal::ZERO).checked_div(x))
+            .and_then(|x| available.max(Decimal::ZERO).checked_over(x))
             .unwrap_or(Decimal::ZERO)
             .min(crate::money::max_input())
             .round_dp_with_strategy(8, rust_decimal::RoundingStrategy::ToZero)
             .normalize(),
     };
     // Margin as a fraction of notional, for display (the rule is not a rate on notional).
-    let ratio = |x: Decimal| x.checked_div(f.notional);
+    let ratio = |x: Decimal| x.checked_over(f.notional);
     PositionResult {
         symbol: market.symbol.clone(),
         side: position.side,
@@ -502,7 +506,7 @@ pub fn position_result(
         maintenance_amount: Decimal::ZERO,
         maintenance_margin: round_margin(f.maintenance_margin),
         maintenance_margin_ratio: (equity_here > Decimal::ZERO)
-            .then(|| f.maintenance_margin.checked_div(equity_here))
+            .then(|| f.maintenance_margin.checked_over(equity_here))
             .flatten()
             .map(round_plain),
         tier: None,
@@ -594,12 +598,12 @@ pub fn book_surplus_moving(
     let a = &book.account;
     let mut total = a
         .wallet_balance
-        .checked_sub(a.other_maintenance_margin)?
-        .checked_add(a.other_unrealized_pnl)?;
+        .checked_minus(a.other_maintenance_margin)?
+        .checked_plus(a.other_unrealized_pnl)?;
     for p in &book.positions {
         let m = &book.markets[p.market];
         let price = if moving.is_none_or(|u| *u == m.underlying) {
-            base_price(m).checked_mul(factor)?
+            base_price(m).checked_times(factor)?
         } else {
             base_price(m)
         };
@@ -611,13 +615,13 @@ pub fn book_surplus_moving(
                 let v = premium_at(spec, m.settlement, to_f64(price)).ok()?;
                 let mark = premium_decimal(v)?;
                 let f = figures_at(m, p, price, mark)?;
-                f.unrealized_pnl.checked_sub(f.maintenance_margin)?
+                f.unrealized_pnl.checked_minus(f.maintenance_margin)?
             }
             None => {
-                let size = p.contracts.checked_mul(m.contract_size)?;
+                let size = p.contracts.checked_times(m.contract_size)?;
                 let n = match m.settlement {
-                    Settlement::Linear => size.checked_mul(price)?,
-                    Settlement::Inverse => size.checked_div(price)?,
+                    Settlement::Linear => size.checked_times(price)?,
+                    Settlement::Inverse => size.checked_over(price)?,
                 };
                 if n > notional_limit() {
                     return None;
@@ -626,10 +630,10 @@ pub fn book_surplus_moving(
                     MarginBasis::Mark => maintenance_at(m, p, price, fee),
                     MarginBasis::Entry => maintenance_at(m, p, p.entry_price, fee),
                 };
-                pnl(m, p, price).checked_sub(mm)?
+                pnl(m, p, price).checked_minus(mm)?
             }
         };
-        total = total.checked_add(term)?;
+        total = total.checked_plus(term)?;
     }
     Some(total)
 }
@@ -770,8 +774,8 @@ fn book_liquidation_moving(
             let price = round_price_against(d, below, None);
             let distance = (price - reference)
                 .abs()
-                .checked_div(reference)?
-                .checked_mul(Decimal::ONE_HUNDRED)?;
+                .checked_over(reference)?
+                .checked_times(Decimal::ONE_HUNDRED)?;
             Some(BookLiquidationPrice {
                 price,
                 direction: if below { "below" } else { "above" }.to_string(),

@@ -32,6 +32,7 @@
 
 use crate::account;
 use crate::instrument::{Book, MarginMode, Market, Position, Settlement, Side};
+use crate::money::DecimalOps;
 use crate::money::{self, round_margin, round_plain};
 use crate::portfolio::ImrSpec;
 use crate::request::check_size;
@@ -60,10 +61,10 @@ pub struct Order {
 /// Notional of `contracts` at `price` in the settlement currency: linear `c · CS · P`, inverse
 /// `c · CS / P` (margin-models.md §1–2). `None` on overflow.
 fn value(market: &Market, contracts: Decimal, price: Decimal) -> Option<Decimal> {
-    let size = contracts.checked_mul(market.contract_size)?;
+    let size = contracts.checked_times(market.contract_size)?;
     match market.settlement {
-        Settlement::Linear => size.checked_mul(price),
-        Settlement::Inverse => size.checked_div(price),
+        Settlement::Linear => size.checked_times(price),
+        Settlement::Inverse => size.checked_over(price),
     }
 }
 
@@ -77,7 +78,7 @@ fn exposure_margin(
     model: Option<&ImrSpec>,
 ) -> Option<(Decimal, Decimal)> {
     let size_base = match market.settlement {
-        Settlement::Linear => n.checked_div(market.mark_price)?,
+        Settlement::Linear => n.checked_over(market.mark_price)?,
         Settlement::Inverse => n,
     };
     let rates = market.rule.rates(size_base, n);
@@ -89,7 +90,7 @@ fn exposure_margin(
         Some(m) if m > rule_rate => m,
         _ => rule_rate,
     };
-    Some((rate, n.checked_mul(rate)?))
+    Some((rate, n.checked_times(rate)?))
 }
 
 /// Margin held by the open orders of each market (OKX one-way form, see the module docs).
@@ -113,7 +114,7 @@ fn order_margins(
             here.iter()
                 .filter(|o| o.side == side)
                 .filter_map(|o| value(market, o.contracts, o.price))
-                .fold(Decimal::ZERO, |a, v| a.checked_add(v).unwrap_or(a))
+                .fold(Decimal::ZERO, |a, v| a.checked_plus(v).unwrap_or(a))
         };
         let (buys, sells) = (side_total(Side::Long), side_total(Side::Short));
         let exposure = (signed + buys).max(sells - signed);
@@ -190,22 +191,22 @@ fn fill(book: &Book, order: &Order) -> Result<(Book, Decimal), String> {
                 // of the contracts adds up).
                 let total = p
                     .contracts
-                    .checked_add(order.contracts)
+                    .checked_plus(order.contracts)
                     .ok_or_else(overflow)?;
                 let entry = match (market.option.is_some(), market.settlement) {
                     // Options: premiums per unit average arithmetically, linear or inverse.
                     (true, _) | (false, Settlement::Linear) => p
                         .contracts
-                        .checked_mul(p.entry_price)
-                        .and_then(|a| Some((a, order.contracts.checked_mul(order.price)?)))
-                        .and_then(|(a, b)| a.checked_add(b))
-                        .and_then(|sum| sum.checked_div(total)),
+                        .checked_times(p.entry_price)
+                        .and_then(|a| Some((a, order.contracts.checked_times(order.price)?)))
+                        .and_then(|(a, b)| a.checked_plus(b))
+                        .and_then(|sum| sum.checked_over(total)),
                     (false, Settlement::Inverse) => p
                         .contracts
-                        .checked_div(p.entry_price)
-                        .and_then(|a| Some((a, order.contracts.checked_div(order.price)?)))
-                        .and_then(|(a, b)| a.checked_add(b))
-                        .and_then(|coins| total.checked_div(coins)),
+                        .checked_over(p.entry_price)
+                        .and_then(|a| Some((a, order.contracts.checked_over(order.price)?)))
+                        .and_then(|(a, b)| a.checked_plus(b))
+                        .and_then(|coins| total.checked_over(coins)),
                 }
                 .ok_or_else(overflow)?;
                 let added_margin = p.isolated_margin.and_then(|m| {
@@ -214,7 +215,7 @@ fn fill(book: &Book, order: &Order) -> Result<(Book, Decimal), String> {
                         ..p.clone()
                     };
                     account::initial_margin_of(market, &probe, order.contracts, order.price)
-                        .and_then(|im| m.checked_add(im))
+                        .and_then(|im| m.checked_plus(im))
                 });
                 next.positions[j] = Position {
                     contracts: total,
@@ -232,13 +233,14 @@ fn fill(book: &Book, order: &Order) -> Result<(Book, Decimal), String> {
                 next.account.wallet_balance = next
                     .account
                     .wallet_balance
-                    .checked_add(realized)
+                    .checked_plus(realized)
                     .ok_or_else(overflow)?;
                 if order.contracts < p.contracts {
                     let left = p.contracts - order.contracts;
-                    let margin = p
-                        .isolated_margin
-                        .and_then(|m| m.checked_mul(left).and_then(|x| x.checked_div(p.contracts)));
+                    let margin = p.isolated_margin.and_then(|m| {
+                        m.checked_times(left)
+                            .and_then(|x| x.checked_over(p.contracts))
+                    });
                     next.positions[j] = Position {
                         contracts: left,
                         isolated_margin: margin,
@@ -465,7 +467,7 @@ pub fn evaluate_portfolio(
                             maintenance_margin: Some(g.maintenance_margin),
                             equity: Some(round_plain(equity)),
                             margin_ratio: (equity > Decimal::ZERO)
-                                .then(|| g.maintenance_margin.checked_div(equity))
+                                .then(|| g.maintenance_margin.checked_over(equity))
                                 .flatten()
                                 .map(round_plain),
                             dominant_scenario: Some(g.dominant),

@@ -37,6 +37,7 @@ use crate::account::{maintenance_at, pnl};
 use crate::error::{Collector, FieldError, InputErrors};
 use crate::fmath::DetMath;
 use crate::instrument::{Book, MarginBasis, MarginMode, Position, Settlement};
+use crate::money::DecimalOps;
 use crate::money::{
     from_f64, non_negative, parse_decimal, positive, rate, round_margin, round_plain,
     round_price_against, to_f64, NumberInput,
@@ -1006,7 +1007,7 @@ fn collateral_spec(
         Some(h) => errors.take(rate(&format!("{p}.haircut"), Some(h))),
     };
     let (asset, amount, price, haircut) = (asset?, amount?, price?, haircut?);
-    let value = amount.checked_mul(price).filter(|v| *v <= MAX_NOTIONAL);
+    let value = amount.checked_times(price).filter(|v| *v <= MAX_NOTIONAL);
     let Some(value) = value else {
         errors.push(FieldError::new(
             format!("{p}.amount"),
@@ -2062,15 +2063,15 @@ fn standard_state(book: &Book, model: &BookModel, fee: Decimal) -> Option<(Decim
                 let prem = option_premium(kind, strike, forward, log_moneyness, iv, years, inverse);
                 let mark = premium_decimal(prem)?;
                 let f = figures_at(m, p, from_f64(forward)?, mark)?;
-                mm = mm.checked_add(f.maintenance_margin)?;
-                total_pnl = total_pnl.checked_add(f.unrealized_pnl)?;
+                mm = mm.checked_plus(f.maintenance_margin)?;
+                total_pnl = total_pnl.checked_plus(f.unrealized_pnl)?;
             }
             LegKind::Linear { price } | LegKind::Inverse { price, .. } => {
                 let price = from_f64(price).filter(|x| *x > Decimal::ZERO)?;
-                let size = p.contracts.checked_mul(m.contract_size)?;
+                let size = p.contracts.checked_times(m.contract_size)?;
                 let n = match m.settlement {
-                    Settlement::Linear => size.checked_mul(price)?,
-                    Settlement::Inverse => size.checked_div(price)?,
+                    Settlement::Linear => size.checked_times(price)?,
+                    Settlement::Inverse => size.checked_over(price)?,
                 };
                 if n > limit {
                     return None;
@@ -2079,8 +2080,8 @@ fn standard_state(book: &Book, model: &BookModel, fee: Decimal) -> Option<(Decim
                     MarginBasis::Mark => price,
                     MarginBasis::Entry => p.entry_price,
                 };
-                mm = mm.checked_add(maintenance_at(m, p, basis, fee))?;
-                total_pnl = total_pnl.checked_add(pnl(m, p, price))?;
+                mm = mm.checked_plus(maintenance_at(m, p, basis, fee))?;
+                total_pnl = total_pnl.checked_plus(pnl(m, p, price))?;
             }
         }
     }
@@ -2294,8 +2295,8 @@ fn portfolio_book_liquidation(
             let price = round_price_against(from_f64(root.price)?, below, None);
             let distance = (price - reference_d)
                 .abs()
-                .checked_div(reference_d)?
-                .checked_mul(Decimal::ONE_HUNDRED)?;
+                .checked_over(reference_d)?
+                .checked_times(Decimal::ONE_HUNDRED)?;
             Some(BookLiquidationPrice {
                 price,
                 direction: if below { "below" } else { "above" }.to_string(),
@@ -2406,7 +2407,7 @@ pub fn extend(
             }
         }
         let total_mm = mm
-            .checked_add(book.account.other_maintenance_margin)
+            .checked_plus(book.account.other_maintenance_margin)
             .ok_or_else(range)?;
         let minimum_delta = min_delta_result(&units[k].model, m, pm);
         let mut notes = m.notes.clone();
@@ -2460,12 +2461,16 @@ pub fn extend(
         acc.margin_mode = AccountMarginMode::Portfolio;
         acc.initial_margin = im;
         acc.maintenance_margin = round_margin(total_mm);
-        acc.initial_margin_ratio = im.checked_div(acc.gross_notional).map(round_plain);
+        acc.initial_margin_ratio = im.checked_over(acc.gross_notional).map(round_plain);
         acc.margin_ratio = (equity > Decimal::ZERO)
-            .then(|| total_mm.checked_div(equity).map(round_plain))
+            .then(|| total_mm.checked_over(equity).map(round_plain))
             .flatten();
-        acc.available_balance =
-            round_plain(equity.checked_sub(im).ok_or_else(range)?.max(Decimal::ZERO));
+        acc.available_balance = round_plain(
+            equity
+                .checked_minus(im)
+                .ok_or_else(range)?
+                .max(Decimal::ZERO),
+        );
         acc.notes.push(format!(
             "Portfolio margin ({}): the account's initial and maintenance margin come from the scenario grid over the whole book, dominated by '{}'. Each position's own margin figures are its standalone standard margin, shown for reference only.",
             pm.grid.name, dominant
@@ -2542,7 +2547,7 @@ pub fn extend(
             value_after_haircuts: round_plain(value),
             total_collateral: round_plain(total),
             collateralisation_ratio: (acc.initial_margin > Decimal::ZERO)
-                .then(|| total.checked_div(acc.initial_margin).map(round_plain))
+                .then(|| total.checked_over(acc.initial_margin).map(round_plain))
                 .flatten(),
         });
         acc.notes.push("Collateral: other assets count at amount × price × (1 − haircut), added to the wallet balance in equity.".into());
@@ -2563,7 +2568,7 @@ pub fn extend(
             let field = format!("stress[{i}]");
             let x = 1.0 + s.scenario.price_move;
             let shifted = model.shifted(x, s.scenario.vol_shift, s.scenario.days_forward);
-            let eq = equity.checked_add(dec(&field, r.pnl)?).ok_or_else(|| {
+            let eq = equity.checked_plus(dec(&field, r.pnl)?).ok_or_else(|| {
                 FieldError::new(
                     field.clone(),
                     "out_of_range",
@@ -2596,7 +2601,7 @@ pub fn extend(
                 equity: round_plain(eq),
                 maintenance_margin: mm,
                 margin_ratio: (eq > Decimal::ZERO)
-                    .then(|| mm.checked_div(eq).map(round_plain))
+                    .then(|| mm.checked_over(eq).map(round_plain))
                     .flatten(),
                 liquidated: eq <= mm,
             });

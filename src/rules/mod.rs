@@ -4,6 +4,7 @@
 pub mod options;
 pub mod tiered;
 
+use crate::money::DecimalOps;
 use crate::money::Num;
 pub use options::{OptionRule, UnitInputs, UnitMargin};
 use rust_decimal::Decimal;
@@ -154,7 +155,7 @@ impl MarginRule {
                 // §1: `IMR = 1 / leverage`), combined with the venue's own `IMF` floor if any.
                 initial_margin_rate: match (
                     *initial_margin_rate,
-                    max_leverage.and_then(|l| Decimal::ONE.checked_div(l)),
+                    max_leverage.and_then(|l| Decimal::ONE.checked_over(l)),
                 ) {
                     (Some(a), Some(b)) => Some(a.max(b)),
                     (a, b) => a.or(b),
@@ -179,8 +180,8 @@ impl MarginRule {
                 // `IMR = min(1, …)` of margin-models.md §3. Checked: a huge size saturates.
                 let scaled = |base: Decimal| {
                     slope_per_unit
-                        .checked_mul(size)
-                        .and_then(|x| x.checked_add(base))
+                        .checked_times(size)
+                        .and_then(|x| x.checked_plus(base))
                         .map_or(Decimal::ONE, |r| r.min(Decimal::ONE))
                 };
                 Rates {

@@ -37,6 +37,7 @@
 //! premium"; Bybit: long options are not liquidated). The long's value backs itself and nothing
 //! else.
 
+use crate::money::DecimalOps;
 use crate::pricing::OptionKind;
 use rust_decimal::Decimal;
 
@@ -112,7 +113,7 @@ impl OptionRule {
     pub fn unit_margin(&self, x: &UnitInputs) -> Option<UnitMargin> {
         let otm_abs = otm_usd(x.kind, x.underlying, x.strike);
         let (u, otm) = if x.inverse {
-            (Decimal::ONE, otm_abs.checked_div(x.underlying)?)
+            (Decimal::ONE, otm_abs.checked_over(x.underlying)?)
         } else {
             (x.underlying, otm_abs)
         };
@@ -129,25 +130,25 @@ impl OptionRule {
         let mf = self.margin_factor;
         let unit = if x.inverse { "" } else { "·S" };
         // Maintenance.
-        let c_s = self.maintenance_rate.checked_mul(u)?;
+        let c_s = self.maintenance_rate.checked_times(u)?;
         let (base_mm, base_text) = match self.maintenance_itm_rate {
             Some(ci) => (
-                ci.checked_mul(u)?.checked_sub(otm)?.max(c_s),
+                ci.checked_times(u)?.checked_minus(otm)?.max(c_s),
                 format!(
                     "max({ci}{unit} − OTM {otm}, {}{unit})",
                     self.maintenance_rate
                 ),
             ),
             None => (
-                c_s.max(self.maintenance_rate.checked_mul(m)?),
+                c_s.max(self.maintenance_rate.checked_times(m)?),
                 format!("max({c}{unit}, {c}·mark)", c = self.maintenance_rate),
             ),
         };
-        let fee = self.liquidation_fee_rate.checked_mul(u)?;
+        let fee = self.liquidation_fee_rate.checked_times(u)?;
         let maintenance = mf
-            .checked_mul(base_mm)?
-            .checked_add(self.maintenance_premium_multiplier.checked_mul(m)?)?
-            .checked_add(fee)?;
+            .checked_times(base_mm)?
+            .checked_plus(self.maintenance_premium_multiplier.checked_times(m)?)?
+            .checked_plus(fee)?;
         let maintenance_formula = format!(
             "{}{base_text} + {}mark {m}{}, S = {} = {}",
             if mf == Decimal::ONE {
@@ -174,10 +175,10 @@ impl OptionRule {
         } else {
             m
         };
-        let a_s = self.initial_rate.checked_mul(u)?;
-        let b_s = self.initial_floor_rate.checked_mul(u)?;
-        let rate_part = a_s.checked_sub(otm)?.max(b_s);
-        let formula_im = mf.checked_mul(rate_part)?.checked_add(m_im)?;
+        let a_s = self.initial_rate.checked_times(u)?;
+        let b_s = self.initial_floor_rate.checked_times(u)?;
+        let rate_part = a_s.checked_minus(otm)?.max(b_s);
+        let formula_im = mf.checked_times(rate_part)?.checked_plus(m_im)?;
         let initial = formula_im.max(maintenance);
         let initial_formula = format!(
             "max({}max({a}{unit} − OTM {otm}, {b}{unit}) + {} {m_im}, MM {}), S = {} = {}",
