@@ -188,7 +188,8 @@ fn rate_with_model(
                     let lev = Decimal::ONE.checked_over(model_rate);
                     return (model_rate, lev, source);
                 }
-                source.rule = format!("{} (below the rule's rate: the rule binds)", source.rule);
+                source.rule =
+                    format!("{} (below the rule's rate: the rule binds)", source.rule).into();
                 source.rate = round_plain(rule_rate);
                 return (rule_rate, leverage, source);
             }
@@ -216,12 +217,12 @@ fn rate_with_model(
     };
     let mut inputs = std::collections::BTreeMap::new();
     if let Some(l) = position.leverage {
-        inputs.insert("leverage".to_string(), to_f64(l));
+        inputs.insert("leverage", to_f64(l));
     }
-    inputs.insert("notional".to_string(), to_f64(n));
-    inputs.insert("size".to_string(), to_f64(size));
+    inputs.insert("notional", to_f64(n));
+    inputs.insert("size", to_f64(size));
     inputs.insert(
-        "maintenanceMarginRate".to_string(),
+        "maintenanceMarginRate",
         to_f64(rates.maintenance_margin_rate),
     );
     (

@@ -236,7 +236,7 @@ pub fn apply_imr_model(
         Settlement::Linear => o.underlying_price.to_string(),
         Settlement::Inverse => "1 (coin-settled: the USD charge / S)".to_string(),
     };
-    source.rule = rule;
+    source.rule = rule.into();
     source.formula = format!(
         "{}; IM = max(rule IM {}, rate {} × |Δ| {} × Q {} × S {} + Q × mark {}) = max({}, {}) = {}",
         rate.formula,
@@ -255,7 +255,8 @@ pub fn apply_imr_model(
     source.source = format!(
         "margin-models.md §3 (delta-equivalent exposure |Δ|·N; the model's rate on the size |Δ|·Q) with {}; premium and standard rule margin-models.md §4",
         rate.source
-    );
+    )
+    .into();
     for (k, v) in [
         ("delta", delta),
         ("quantity", to_f64(f.quantity)),
@@ -270,7 +271,7 @@ pub fn apply_imr_model(
         ("modelInitialMargin", to_f64(model_im)),
         ("ruleInitialMargin", to_f64(rule_im)),
     ] {
-        source.inputs.insert(k.to_string(), v);
+        source.inputs.insert(k, v);
     }
     f.imr_source = Some(source);
 }
@@ -549,7 +550,6 @@ pub fn position_result(
                 ]
                 .into_iter()
                 .filter(|(_, v)| v.is_finite())
-                .map(|(k, v)| (k.to_string(), v))
                 .collect(),
                 source: "margin-models.md §4 (standard option margin, per unit of underlying)"
                     .into(),

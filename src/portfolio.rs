@@ -349,12 +349,12 @@ impl ImrSpec {
     /// The response block for a rate `r` applied as `rate`.
     pub fn source(&self, r: &ImrRate, rate: Decimal) -> ImrSource {
         ImrSource {
-            model: r.model.to_string(),
-            rule: r.rule.to_string(),
+            model: r.model.into(),
+            rule: r.rule.into(),
             formula: r.formula.clone(),
             rate: round_plain(rate),
-            inputs: r.inputs.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
-            source: r.source.to_string(),
+            inputs: r.inputs.iter().copied().collect(),
+            source: r.source.into(),
             rule_rate: None,
             volatility: self.volatility.clone(),
         }
@@ -2211,7 +2211,8 @@ fn fill_position_touch(positions: &mut [PositionResult], touch: Option<(f64, f64
                 label: format!(
                     "Probability of touching it within {h} day{}",
                     if h == 1.0 { "" } else { "s" }
-                ),
+                )
+                .into(),
                 formula: if already {
                     "already at or past the liquidation condition at the mark".into()
                 } else {

@@ -5,14 +5,15 @@ use crate::error::FieldError;
 use crate::instrument::{MarginMode, Settlement, Side, VolatilitySource};
 use rust_decimal::Decimal;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// One line of a breakdown: what was computed, how, and the value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Step {
-    /// What the number is.
-    pub label: String,
+    /// What the number is (mostly fixed text: borrowed, not allocated per position).
+    pub label: Cow<'static, str>,
     /// The formula with the inputs substituted.
     pub formula: String,
     /// The result.
@@ -166,18 +167,18 @@ pub struct ImrSource {
     /// size-scaled rate), `maintenance` (the maintenance rate, when above the others),
     /// `standardOption`, or a dynamic model: `size_linear`, `sqrt_size`, `sqrt_notional`,
     /// `open_interest`, `volatility`.
-    pub model: String,
+    pub model: Cow<'static, str>,
     /// The binding branch of the model (`floor`, `size premium`, `capped at 100%`, …).
-    pub rule: String,
+    pub rule: Cow<'static, str>,
     /// The formula with the numbers substituted.
     pub formula: String,
     /// The initial margin rate applied (options: initial margin / notional).
     #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub rate: Decimal,
     /// The inputs the rule used, by name.
-    pub inputs: BTreeMap<String, f64>,
+    pub inputs: BTreeMap<&'static str, f64>,
     /// Where the formula comes from.
-    pub source: String,
+    pub source: Cow<'static, str>,
     /// Dynamic models: the rate the market's margin rule alone would give.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[serde(serialize_with = "crate::money::serialize_optional_decimal")]
