@@ -94,6 +94,12 @@ pub fn parse_decimal(field: &str, input: &NumberInput) -> Result<Decimal, FieldE
                     "is not a decimal number (too long)",
                 ));
             }
+            // Plain decimal text (no letters: no NaN, infinity or exponent) parses directly;
+            // only text with letters is lower-cased and checked for the named cases.
+            if !t.bytes().any(|b| b.is_ascii_alphabetic()) {
+                let parsed = Decimal::from_str(t).map_err(|_| out_of_range_or_garbage(field, t))?;
+                return finish_decimal(field, input, parsed);
+            }
             let lower = t.to_ascii_lowercase();
             if lower.contains("nan") {
                 return Err(FieldError::new(
@@ -113,6 +119,12 @@ pub fn parse_decimal(field: &str, input: &NumberInput) -> Result<Decimal, FieldE
             parsed.map_err(|_| out_of_range_or_garbage(field, t))?
         }
     };
+    finish_decimal(field, input, value)
+}
+
+/// The checks every parsed input decimal passes: a zero that the text says is not zero (an
+/// underflow) is refused, as is anything beyond [`max_input`]; the value is normalised.
+fn finish_decimal(field: &str, input: &NumberInput, value: Decimal) -> Result<Decimal, FieldError> {
     if value.is_zero() {
         let text = match input {
             NumberInput::Number(x) => format!("{x}"),
