@@ -223,7 +223,7 @@ function underlyingField(p, i) {
     named,
     () => h('div', { class: 'fields' },
       field(i, 'underlying', 'Underlying (risk unit)', textInput(p.underlying, 'text'),
-        'BTC, ETH… Markets naming one underlying move together; each underlying is its own risk unit, margined and liquidated per unit. Names match exactly (BTC and btc are two units). Blank: moves with the markets that name none.')));
+        'BTC, ETH… Markets naming one underlying move together; each underlying is its own risk unit, margined and liquidated per unit. Names ignore case (btc is BTC). Blank: moves with the markets that name none.')));
 }
 
 /** The fixed rule's other parameters (maintenance amount, initial rate, leverage cap), collapsed unless one is set. */
@@ -485,9 +485,9 @@ function syncAccountControls() {
   const custom = state.pmGrid === 'custom';
   form.elements.pmPriceRange.disabled = !(span || (custom && state.custom.priceUnit === 'scanRange'));
   form.elements.pmVolRange.disabled = !(span || (custom && state.custom.volUnit === 'scanRange'));
-  const underlyings = new Set(state.positions.map((p) => p.underlying.trim()));
+  const underlyings = new Set(state.positions.map((p) => p.underlying.trim().toUpperCase()));
   $('pmPriceRange-hint').textContent = span
-    ? `SPAN moves the reference underlying by ⅓, ⅔ and 1 of it (2× at 35 %).${underlyings.size > 1 ? ' This book has several underlyings: the engine moves each risk unit by this same range, in its own price units.' : ''}`
+    ? `SPAN moves the reference underlying by ⅓, ⅔ and 1 of it (2× at 35 %).${underlyings.size > 1 ? ' This book has several underlyings: one absolute scan range cannot move them all, so the engine refuses SPAN here; pick a grid of relative moves.' : ''}`
     : custom
       ? 'Used by a custom grid whose price (or volatility) moves are in scan-range units.'
       : 'SPAN only: this grid moves prices and volatilities by fixed fractions.';

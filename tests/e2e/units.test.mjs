@@ -102,28 +102,28 @@ test('a cross book of two underlyings: each market names its risk unit; each uni
     request = await exportedRequest(page);
     assert.deepEqual(request.markets.map((m) => m.underlying), ['BTC', 'BTC', 'ETH']);
     await assertUnitLiquidations(page, run(request).account.bookLiquidation);
-    // Names match exactly: "btc" is a unit of its own, and the page shows it.
+    // Names ignore case: "btc" stays in the BTC unit, and the page shows the same figures.
     await page.fill('#p1-underlying', 'btc');
     request = await exportedRequest(page);
-    const three = run(request).account.bookLiquidation;
-    assert.deepEqual(three.byRiskUnit.map((u) => u.underlying), ['BTC', 'btc', 'ETH']);
-    await assertUnitLiquidations(page, three);
+    const same = run(request).account.bookLiquidation;
+    assert.deepEqual(same.byRiskUnit.map((u) => u.underlying), ['BTC', 'ETH']);
+    await assertUnitLiquidations(page, same);
     assertClean(assert, b);
   } finally { await b.close(); }
 });
 
-test('portfolio margin per risk unit: each unit\'s requirement, IM, MM, dominant scenario and scenarios are the engine\'s, the account\'s their sums; SPAN\'s one scan range is refused for the ETH unit next to the grid', async () => {
+test('portfolio margin per risk unit: each unit\'s requirement, IM, MM, dominant scenario and scenarios are the engine\'s, the account\'s their sums; SPAN (one absolute scan range) is refused for two units, next to the grid', async () => {
   const b = await openPage(server.origin, `/#${twoUnitHash()}`);
   try {
     const { page } = b;
     await waitFresh(page);
     assert.equal(await page.isVisible('#pm-units'), false);
     await page.selectOption('#marginMode', 'portfolio');
-    // SPAN moves every unit by the one price scan range (suggested from BTC: 6 000); ETH at
-    // 3 000 would go negative: the engine refuses, the page says so next to the grid.
+    // SPAN's scan range is an absolute move of one underlying (suggested from BTC: 6 000): it
+    // cannot shock ETH too, so the engine refuses the grid and the page says so next to it.
     await waitStale(page);
     assert.match(await page.textContent('#pmPriceRange-hint'), /several underlyings/);
-    assert.match(await page.textContent('#pmGrid-error'), /not positive/);
+    assert.match(await page.textContent('#pmGrid-error'), /2 risk units \(BTC, ETH\)/);
     assert.equal(await page.getAttribute('#pmGrid', 'aria-invalid'), 'true');
     await page.selectOption('#pmGrid', 'paradex');
     await waitFresh(page);
