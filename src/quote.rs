@@ -37,6 +37,19 @@ pub struct QuoteRequest {
     pub price: Option<NumberInput>,
 }
 
+// The wire reading of [`QuoteRequest`] ([`crate::wire`]).
+crate::wire::wire_struct!(QuoteRequest, "struct QuoteRequest", required = 0, seq_default = 0, {
+    0 "model" => model,
+    1 "optionType" => option_type,
+    2 "settlement" => settlement,
+    3 "underlying" => underlying,
+    4 "strike" => strike,
+    5 "timeYears" => time_years,
+    6 "rate" => rate,
+    7 "volatility" => volatility,
+    8 "price" => price,
+});
+
 /// Price and Greeks. Units: delta and gamma with respect to the underlying of the model
 /// (Black-76: the forward, discounted); vega per 1.00 of volatility (divide by 100 for one vol
 /// point); theta per year (`−∂V/∂T`, divide by 365 for one day); rho per 1.00 of rate.

@@ -15,6 +15,7 @@ use crate::pricing::{
     Field as PricingField, OptionKind, PricingError,
 };
 use crate::rules::{MarginRule, OptionRule, TierSpec, TierTable};
+use crate::wire;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -220,7 +221,7 @@ pub enum MarginRuleInput {
 }
 
 /// One tier as published.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TierInput {
     /// Lower notional bound.
@@ -253,6 +254,146 @@ pub struct PositionInput {
     pub leverage: Option<NumberInput>,
     /// Isolated margin allocated (default: initial margin at entry).
     pub isolated_margin: Option<NumberInput>,
+}
+
+// The wire reading of the inputs above ([`crate::wire`]): the JSON names, which fields an
+// object must have, and which an array form may leave out (`#[serde(default)]`).
+
+wire::wire_struct!(Request, "struct Request", required = 0, seq_default = 0x1FE, {
+    0 "account" => account,
+    1 "markets" => markets,
+    2 "positions" => positions,
+    3 "orders" => orders,
+    4 "valuationTime" => valuation_time,
+    5 "volatility" => volatility,
+    6 "horizonDays" => horizon_days,
+    7 "var" => var,
+    8 "stress" => stress,
+});
+
+wire::wire_struct!(OrderInput, "struct OrderInput", required = 0, seq_default = 0, {
+    0 "symbol" => symbol,
+    1 "side" => side,
+    2 "size" => size,
+    3 "price" => price,
+    4 "leverage" => leverage,
+});
+
+wire::wire_struct!(AccountInput, "struct AccountInput", required = 0, seq_default = 0x1C0, {
+    0 "walletBalance" => wallet_balance,
+    1 "marginMode" => margin_mode,
+    2 "includeFees" => include_fees,
+    3 "takerFeeRate" => taker_fee_rate,
+    4 "otherMaintenanceMargin" => other_maintenance_margin,
+    5 "otherUnrealizedPnl" => other_unrealized_pnl,
+    6 "portfolioMargin" => portfolio_margin,
+    7 "bookLiquidation" => book_liquidation,
+    8 "collateral" => collateral,
+});
+
+wire::wire_struct!(MarketInput, "struct MarketInput", required = 0, seq_default = 0x1FC00, {
+    0 "symbol" => symbol,
+    1 "preset" => preset,
+    2 "kind" => kind,
+    3 "settlement" => settlement,
+    4 "contractSize" => contract_size,
+    5 "markPrice" => mark_price,
+    6 "indexPrice" => index_price,
+    7 "tickSize" => tick_size,
+    8 "marginBasis" => margin_basis,
+    9 "margin" => margin,
+    10 "optionType" => option_type,
+    11 "strike" => strike,
+    12 "expiry" => expiry,
+    13 "underlyingPrice" => underlying_price,
+    14 "impliedVolatility" => implied_volatility,
+    15 "initialMarginModel" => initial_margin_model,
+    16 "underlying" => underlying,
+});
+
+wire::wire_struct!(PositionInput, "struct PositionInput", required = 0, seq_default = 0, {
+    0 "symbol" => symbol,
+    1 "side" => side,
+    2 "size" => size,
+    3 "entryPrice" => entry_price,
+    4 "leverage" => leverage,
+    5 "isolatedMargin" => isolated_margin,
+});
+
+impl wire::FromContent for TierInput {
+    fn from_content(c: wire::Content) -> Result<Self, String> {
+        wire::content_struct!(c, TierInput, "struct TierInput", required = 0, {
+            0 "notionalFloor" => notional_floor,
+            1 "notionalCap" => notional_cap,
+            2 "maintenanceMarginRate" => maintenance_margin_rate,
+            3 "maxLeverage" => max_leverage,
+            4 "maintenanceAmount" => maintenance_amount,
+            5 "bracket" => bracket,
+        })
+    }
+}
+
+type Opt = Option<NumberInput>;
+
+impl wire::Wire for MarginRuleInput {
+    fn read(r: &mut wire::Reader<'_>) -> wire::Result<Self> {
+        const VARIANTS: &[&str] = &["fixed", "tiered", "sizeScaled", "standardOption"];
+        let (variant, c) =
+            r.read_tagged("internally tagged enum MarginRuleInput", "type", VARIANTS)?;
+        let rule = match variant {
+            0 => wire::content_struct!(c, (Opt, Opt, Opt, Opt),
+                "struct variant MarginRuleInput::Fixed", required = 0, {
+                0 "maintenanceMarginRate" => 0,
+                1 "maintenanceAmount" => 1,
+                2 "initialMarginRate" => 2,
+                3 "maxLeverage" => 3,
+            })
+            .map(|v| MarginRuleInput::Fixed {
+                maintenance_margin_rate: v.0,
+                maintenance_amount: v.1,
+                initial_margin_rate: v.2,
+                max_leverage: v.3,
+            }),
+            1 => wire::content_struct!(c, (Vec<TierInput>,),
+                "struct variant MarginRuleInput::Tiered", required = 1, {
+                0 "tiers" => 0,
+            })
+            .map(|v| MarginRuleInput::Tiered { tiers: v.0 }),
+            2 => wire::content_struct!(c, (Opt, Opt, Opt),
+                "struct variant MarginRuleInput::SizeScaled", required = 0, {
+                0 "initialBaseRate" => 0,
+                1 "maintenanceBaseRate" => 1,
+                2 "slopePerUnit" => 2,
+            })
+            .map(|v| MarginRuleInput::SizeScaled {
+                initial_base_rate: v.0,
+                maintenance_base_rate: v.1,
+                slope_per_unit: v.2,
+            }),
+            _ => wire::content_struct!(c, (Opt, Opt, Opt, Opt, Opt, Opt, Opt, Option<bool>),
+                "struct variant MarginRuleInput::StandardOption", required = 0, {
+                0 "initialRate" => 0,
+                1 "initialFloorRate" => 1,
+                2 "maintenanceRate" => 2,
+                3 "maintenanceItmRate" => 3,
+                4 "marginFactor" => 4,
+                5 "maintenancePremiumMultiplier" => 5,
+                6 "liquidationFeeRate" => 6,
+                7 "premiumAtLeastEntry" => 7,
+            })
+            .map(|v| MarginRuleInput::StandardOption {
+                initial_rate: v.0,
+                initial_floor_rate: v.1,
+                maintenance_rate: v.2,
+                maintenance_itm_rate: v.3,
+                margin_factor: v.4,
+                maintenance_premium_multiplier: v.5,
+                liquidation_fee_rate: v.6,
+                premium_at_least_entry: v.7,
+            }),
+        };
+        rule.map_err(|m| r.data(m))
+    }
 }
 
 fn text(field: &str, value: Option<&String>) -> Result<String, FieldError> {

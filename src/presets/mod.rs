@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
 /// A bundled preset: a market's contract and margin parameters, with provenance.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Preset {
     /// Name used in requests (`markets[i].preset`).
@@ -25,6 +25,17 @@ pub struct Preset {
     /// The market fields the preset supplies.
     pub market: MarketInput,
 }
+
+// The wire reading of [`Preset`] ([`crate::wire`]): every field but `notes` is required.
+crate::wire::wire_struct!(Preset, "struct Preset", required = 0x5F, seq_default = 0x20, {
+    0 "name" => name,
+    1 "venue" => venue,
+    2 "symbol" => symbol,
+    3 "asOf" => as_of,
+    4 "source" => source,
+    5 "notes" => notes,
+    6 "market" => market,
+});
 
 /// The preset files, embedded in the binary.
 pub const SOURCES: &[&str] = &[
@@ -51,7 +62,7 @@ pub fn all() -> &'static [Preset] {
     PRESETS.get_or_init(|| {
         SOURCES
             .iter()
-            .filter_map(|s| serde_json::from_str(s).ok())
+            .filter_map(|s| crate::wire::parse(s).ok())
             .collect()
     })
 }
