@@ -222,39 +222,6 @@ pub fn parse_json<T: wire::Wire>(json: &str) -> Result<T, InputErrors> {
     })
 }
 
-/// The former serde reader (temporary, for the equivalence check).
-#[doc(hidden)]
-pub fn parse_json_serde<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, InputErrors> {
-    let mut deserializer = serde_json::Deserializer::from_str(json);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let message = e.inner().to_string();
-        if message.starts_with("recursion limit exceeded") {
-            InputErrors::one(FieldError::new(
-                "request",
-                "too_deep",
-                "is nested too deeply (or is cyclic)",
-            ))
-        } else if e.inner().is_syntax() || e.inner().is_eof() {
-            InputErrors::one(FieldError::new("request", "invalid_json", message))
-        } else {
-            InputErrors::one(deserialize_error(&e.path().to_string(), &message))
-        }
-    })?;
-    deserializer
-        .end()
-        .map_err(|e| InputErrors::one(FieldError::new("request", "invalid_json", e.to_string())))?;
-    Ok(value)
-}
-
-/// [`calculate_json`] through the former serde reader (temporary, for the equivalence check).
-#[doc(hidden)]
-pub fn calculate_json_serde(json: &str) -> String {
-    let outcome: Outcome<Response> = parse_json_serde::<Request>(json)
-        .and_then(|r| calculate(&r))
-        .into();
-    outcome_json(&outcome)
-}
-
 /// The bundled presets (name, venue, date, source and parameters).
 pub fn list_presets() -> &'static [presets::Preset] {
     presets::all()

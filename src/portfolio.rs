@@ -70,7 +70,7 @@ use crate::risk::volatility::{
 use crate::risk::{RiskError, DAYS_PER_YEAR};
 use crate::wire;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::borrow::Cow;
 
 /// Most stress scenarios, collateral assets or custom grid scenarios one request may hold.
@@ -84,8 +84,8 @@ pub const MAX_VAR_WORK: usize = 20_000_000;
 // ---------------------------------------------------------------------------------------------
 
 /// `account.portfolioMargin`: which scenario grid and its market inputs.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PortfolioMarginInput {
     /// `"span16"`, `"paradex"`, `"okx"` or `"custom"` (then `customGrid`).
     pub grid: Option<String>,
@@ -104,8 +104,8 @@ pub struct PortfolioMarginInput {
 }
 
 /// An inline scenario grid.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct GridInput {
     /// Display name.
     pub name: Option<String>,
@@ -117,7 +117,6 @@ pub struct GridInput {
     /// 0.30 / 0.13).
     pub vol_convention: Option<String>,
     /// The scenarios.
-    #[serde(default)]
     pub scenarios: Vec<ScenarioInput>,
     /// Minimum delta charge, if any.
     pub min_delta: Option<MinDeltaInput>,
@@ -128,8 +127,8 @@ pub struct GridInput {
 }
 
 /// One scenario of an inline grid.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ScenarioInput {
     /// Name (default `scenario N`).
     pub label: Option<String>,
@@ -142,8 +141,8 @@ pub struct ScenarioInput {
 }
 
 /// Minimum delta charge factors.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct MinDeltaInput {
     /// Factor on the net delta.
     pub unhedged: Option<NumberInput>,
@@ -152,8 +151,8 @@ pub struct MinDeltaInput {
 }
 
 /// `var`: historical-simulation VaR / ES of the whole book.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct VarInput {
     /// Pasted text (CSV/TSV/whitespace), one observation per line, oldest first.
     pub series: Option<String>,
@@ -174,8 +173,8 @@ pub struct VarInput {
 }
 
 /// One stress scenario.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct StressInput {
     /// Name (default `scenario N`).
     pub name: Option<String>,
@@ -188,8 +187,8 @@ pub struct StressInput {
 }
 
 /// One collateral asset.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CollateralInput {
     /// Asset name.
     pub asset: Option<String>,
@@ -204,8 +203,8 @@ pub struct CollateralInput {
 /// A dynamic initial-margin-rate model (margin-models.md §3): on a perpetual or future the rate
 /// applies to the position's notional; on an option market to its delta-equivalent exposure
 /// `|Δ|·Q·S` ([`crate::options::apply_imr_model`]).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
 pub enum ImrModelInput {
     /// `IMR = base + slopePerUnit · size` (Deribit).
     #[serde(rename_all = "camelCase")]

@@ -9,11 +9,11 @@ use crate::pricing::{
     black76, black_scholes, implied_vol_black76, implied_vol_black_scholes, implied_vol_inverse,
     inverse_black76, Field, Model, OptionKind, PricingError,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// A quote request: `volatility` for a price, `price` for an implied volatility.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct QuoteRequest {
     /// `"black76"` (default: forward/futures price, what crypto venues quote IV against) or
     /// `"blackScholes"` (spot, no dividends).
@@ -321,7 +321,7 @@ mod tests {
     use super::*;
 
     fn req(json: &str) -> QuoteRequest {
-        serde_json::from_str(json).unwrap()
+        crate::parse_json(json).unwrap()
     }
 
     #[test]

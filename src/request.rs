@@ -17,7 +17,7 @@ use crate::pricing::{
 use crate::rules::{MarginRule, OptionRule, TierSpec, TierTable};
 use crate::wire;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
 /// Most positions one request may hold.
@@ -26,43 +26,41 @@ pub const MAX_POSITIONS: usize = 5_000;
 pub const MAX_TEXT: usize = 64;
 
 /// A margin calculation request.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Request {
     /// The account (collateral, margin mode, fees).
     pub account: Option<AccountInput>,
     /// Markets the positions trade in.
-    #[serde(default)]
     pub markets: Vec<MarketInput>,
     /// The positions.
-    #[serde(default)]
     pub positions: Vec<PositionInput>,
     /// Open orders: resting orders and/or a new one to try before placing it (what-if).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub orders: Vec<OrderInput>,
     /// The instant the book is valued at, ISO 8601 UTC (`2025-06-01T12:00:00Z`). Required when
     /// any market is an option (time to expiry is measured from it; the engine has no clock).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub valuation_time: Option<String>,
     /// Annualised volatility assumption of the underlying (decimal, 0.6 = 60 %) used for the
     /// book liquidation distance in standard deviations and the touch probability.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub volatility: Option<NumberInput>,
     /// Horizon in calendar days for the distance in standard deviations and the touch
     /// probability (default 1 when `volatility` is given).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub horizon_days: Option<NumberInput>,
     /// Historical-simulation VaR / ES of the whole book ([`crate::portfolio`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub var: Option<crate::portfolio::VarInput>,
     /// Stress scenarios ([`crate::portfolio`]).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub stress: Vec<crate::portfolio::StressInput>,
 }
 
 /// An open order: resting on the book, or about to be placed.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct OrderInput {
     /// Symbol of its market.
     pub symbol: Option<String>,
@@ -80,8 +78,8 @@ pub struct OrderInput {
 pub const MAX_ORDERS: usize = 500;
 
 /// Account inputs.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AccountInput {
     /// Wallet balance (collateral) in the settlement currency.
     pub wallet_balance: Option<NumberInput>,
@@ -96,20 +94,20 @@ pub struct AccountInput {
     /// Unrealised PnL of other cross positions not listed (Binance `UPNL1`).
     pub other_unrealized_pnl: Option<NumberInput>,
     /// Portfolio (scenario) margin settings, used when `marginMode` is `"portfolio"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub portfolio_margin: Option<crate::portfolio::PortfolioMarginInput>,
     /// Report the liquidation price(s) of the whole book also when it holds no option
     /// (cross mode; books with options always get them).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub book_liquidation: Option<bool>,
     /// Other collateral assets, valued after haircuts, added to equity.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub collateral: Vec<crate::portfolio::CollateralInput>,
 }
 
 /// Market inputs. With `preset`, missing fields are taken from the preset.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct MarketInput {
     /// Symbol positions refer to (defaults to the preset's symbol).
     pub symbol: Option<String>,
@@ -133,40 +131,40 @@ pub struct MarketInput {
     /// The margin rule.
     pub margin: Option<MarginRuleInput>,
     /// Options: `"call"` or `"put"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub option_type: Option<String>,
     /// Options: strike, USD per unit of underlying (> 0).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub strike: Option<NumberInput>,
     /// Options: expiry, ISO 8601 UTC (`2025-06-27T08:00:00Z`). An option whose expiry is at or
     /// before `valuationTime` is refused with code `expired`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiry: Option<String>,
     /// Options: the underlying forward/index price the option is priced on (Black-76), USD.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub underlying_price: Option<NumberInput>,
     /// Options: Black-76 implied volatility as a decimal (0.6 = 60 %). Give this or the
     /// option's `markPrice` (premium per unit: USD linear, coin inverse), not both.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub implied_volatility: Option<NumberInput>,
     /// A dynamic initial-margin-rate model (margin-models.md §3), applied on top of the margin
     /// rule: perpetuals and futures `IMR = max(rule's IMR, model's IMR)`; options on their
     /// delta-equivalent exposure `|Δ|·Q·S`, a short option's `IM = max(standard rule's IM,
     /// rate(|Δ|·Q)·|Δ|·Q·S + Q·mark)` (long options keep their premium).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub initial_margin_model: Option<crate::portfolio::ImrModelInput>,
     /// The underlying this market moves with (`"BTC"`, `"ETH"`): its **risk unit** in
     /// portfolio margin and whole-book risk. Markets with the same underlying form one unit and
     /// move together; different units move independently (OKX: "derivatives are grouped into
     /// risk units based on their underlyings"). Markets without one share a single unit; when
     /// no market names one, the whole book is one unit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub underlying: Option<String>,
 }
 
 /// Margin rule inputs, tagged by `type`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
 pub enum MarginRuleInput {
     /// One maintenance rate for every size.
     #[serde(rename_all = "camelCase")]
@@ -221,8 +219,8 @@ pub enum MarginRuleInput {
 }
 
 /// One tier as published.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TierInput {
     /// Lower notional bound.
     pub notional_floor: Option<NumberInput>,
@@ -239,8 +237,8 @@ pub struct TierInput {
 }
 
 /// Position inputs.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PositionInput {
     /// Symbol of its market.
     pub symbol: Option<String>,
