@@ -58,6 +58,7 @@ pub mod risk;
 pub mod rules;
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
+pub mod wire;
 
 pub use error::{FieldError, InputErrors};
 pub use request::Request;
@@ -135,13 +136,10 @@ impl<T: Serialize> From<Result<T, InputErrors>> for Outcome<T> {
     }
 }
 
-/// Turns a deserialisation error into a field error: the path is where it happened, the code
-/// says whether a field was unknown, missing, or of the wrong type.
-pub fn deserialize_error<E: std::fmt::Display>(
-    path: &serde_path_to_error::Path,
-    error: &E,
-) -> FieldError {
-    let message = error.to_string();
+/// Turns a data error of the request reader into a field error: `path` is where it happened
+/// (`.` for the whole request), the code says whether a field was unknown, missing, or of the
+/// wrong type (from serde's wording, which [`wire`] keeps).
+pub fn deserialize_error(path: &str, message: &str) -> FieldError {
     let mut field = path.to_string();
     if field == "." {
         field = String::new();
@@ -170,7 +168,7 @@ pub fn deserialize_error<E: std::fmt::Display>(
     let message = message
         .split(" at line ")
         .next()
-        .unwrap_or(&message)
+        .unwrap_or(message)
         .to_string();
     FieldError::new(
         if field.is_empty() {
@@ -210,28 +208,18 @@ pub fn parse_json_request(json: &str) -> Result<Request, InputErrors> {
     parse_json(json)
 }
 
-/// Deserialises any request type from JSON text, naming the field path of any error
-/// (`invalid_json` for text that is not JSON at all).
-pub fn parse_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, InputErrors> {
-    let mut deserializer = serde_json::Deserializer::from_str(json);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let message = e.inner().to_string();
-        if message.starts_with("recursion limit exceeded") {
-            InputErrors::one(FieldError::new(
-                "request",
-                "too_deep",
-                "is nested too deeply (or is cyclic)",
-            ))
-        } else if e.inner().is_syntax() || e.inner().is_eof() {
-            InputErrors::one(FieldError::new("request", "invalid_json", message))
-        } else {
-            InputErrors::one(deserialize_error(e.path(), e.inner()))
-        }
-    })?;
-    deserializer
-        .end()
-        .map_err(|e| InputErrors::one(FieldError::new("request", "invalid_json", e.to_string())))?;
-    Ok(value)
+/// Reads any request type from JSON text ([`wire`]), naming the field path of any error
+/// (`invalid_json` for text that is not JSON at all, `too_deep` past 127 levels of nesting).
+pub fn parse_json<T: wire::Wire>(json: &str) -> Result<T, InputErrors> {
+    wire::parse(json).map_err(|e| {
+        InputErrors::one(match *e {
+            wire::Error::TooDeep => {
+                FieldError::new("request", "too_deep", "is nested too deeply (or is cyclic)")
+            }
+            wire::Error::Syntax(message) => FieldError::new("request", "invalid_json", message),
+            wire::Error::Data { path, message } => deserialize_error(&path, &message),
+        })
+    })
 }
 
 /// The bundled presets (name, venue, date, source and parameters).

@@ -4,7 +4,7 @@
 use crate::error::FieldError;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::str::FromStr;
 
 /// A numeric input as it arrives on the wire: a decimal string (preferred, exact)
@@ -16,37 +16,6 @@ pub enum NumberInput {
     Number(f64),
     /// A decimal string such as `"60000.5"`.
     Text(String),
-}
-
-/// Reads a number or a string directly. (Derived `untagged` deserialisation buffers the value
-/// and tries each variant in turn, building and discarding an error message for every decimal
-/// string: a fifth of the parsing time of a large book.)
-impl<'de> Deserialize<'de> for NumberInput {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct NumberOrText;
-        impl serde::de::Visitor<'_> for NumberOrText {
-            type Value = NumberInput;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a number or a decimal string")
-            }
-            fn visit_f64<E>(self, x: f64) -> Result<NumberInput, E> {
-                Ok(NumberInput::Number(x))
-            }
-            fn visit_i64<E>(self, x: i64) -> Result<NumberInput, E> {
-                Ok(NumberInput::Number(x as f64))
-            }
-            fn visit_u64<E>(self, x: u64) -> Result<NumberInput, E> {
-                Ok(NumberInput::Number(x as f64))
-            }
-            fn visit_str<E>(self, s: &str) -> Result<NumberInput, E> {
-                Ok(NumberInput::Text(s.to_string()))
-            }
-            fn visit_string<E>(self, s: String) -> Result<NumberInput, E> {
-                Ok(NumberInput::Text(s))
-            }
-        }
-        deserializer.deserialize_any(NumberOrText)
-    }
 }
 
 /// Absurd-size guard for every money input (sizes, prices, balances): 1e12. Products of two

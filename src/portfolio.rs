@@ -69,8 +69,9 @@ use crate::risk::volatility::{
     DEFAULT_LAMBDA,
 };
 use crate::risk::{RiskError, DAYS_PER_YEAR};
+use crate::wire;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::borrow::Cow;
 
 /// Most stress scenarios, collateral assets or custom grid scenarios one request may hold.
@@ -84,8 +85,8 @@ pub const MAX_VAR_WORK: usize = 20_000_000;
 // ---------------------------------------------------------------------------------------------
 
 /// `account.portfolioMargin`: which scenario grid and its market inputs.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PortfolioMarginInput {
     /// `"span16"`, `"paradex"`, `"okx"` or `"custom"` (then `customGrid`).
     pub grid: Option<String>,
@@ -104,8 +105,8 @@ pub struct PortfolioMarginInput {
 }
 
 /// An inline scenario grid.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct GridInput {
     /// Display name.
     pub name: Option<String>,
@@ -117,7 +118,6 @@ pub struct GridInput {
     /// 0.30 / 0.13).
     pub vol_convention: Option<String>,
     /// The scenarios.
-    #[serde(default)]
     pub scenarios: Vec<ScenarioInput>,
     /// Minimum delta charge, if any.
     pub min_delta: Option<MinDeltaInput>,
@@ -128,8 +128,8 @@ pub struct GridInput {
 }
 
 /// One scenario of an inline grid.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ScenarioInput {
     /// Name (default `scenario N`).
     pub label: Option<String>,
@@ -142,8 +142,8 @@ pub struct ScenarioInput {
 }
 
 /// Minimum delta charge factors.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct MinDeltaInput {
     /// Factor on the net delta.
     pub unhedged: Option<NumberInput>,
@@ -152,8 +152,8 @@ pub struct MinDeltaInput {
 }
 
 /// `var`: historical-simulation VaR / ES of the whole book.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct VarInput {
     /// Pasted text (CSV/TSV/whitespace), one observation per line, oldest first.
     pub series: Option<String>,
@@ -174,8 +174,8 @@ pub struct VarInput {
 }
 
 /// One stress scenario.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct StressInput {
     /// Name (default `scenario N`).
     pub name: Option<String>,
@@ -188,8 +188,8 @@ pub struct StressInput {
 }
 
 /// One collateral asset.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CollateralInput {
     /// Asset name.
     pub asset: Option<String>,
@@ -204,8 +204,8 @@ pub struct CollateralInput {
 /// A dynamic initial-margin-rate model (margin-models.md §3): on a perpetual or future the rate
 /// applies to the position's notional; on an option market to its delta-equivalent exposure
 /// `|Δ|·Q·S` ([`crate::options::apply_imr_model`]).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
 pub enum ImrModelInput {
     /// `IMR = base + slopePerUnit · size` (Deribit).
     #[serde(rename_all = "camelCase")]
@@ -265,6 +265,146 @@ pub enum ImrModelInput {
         /// EWMA decay λ (default 0.94).
         lambda: Option<NumberInput>,
     },
+}
+
+// The wire reading of the inputs above ([`crate::wire`]).
+
+wire::wire_struct!(PortfolioMarginInput, "struct PortfolioMarginInput", required = 0, seq_default = 0, {
+    0 "grid" => grid,
+    1 "customGrid" => custom_grid,
+    2 "priceScanRange" => price_scan_range,
+    3 "volScanRange" => vol_scan_range,
+    4 "extremeMultiple" => extreme_multiple,
+    5 "daysForward" => days_forward,
+    6 "shortOptionMinimum" => short_option_minimum,
+});
+
+wire::wire_struct!(GridInput, "struct GridInput", required = 0, seq_default = 0x10, {
+    0 "name" => name,
+    1 "priceUnit" => price_unit,
+    2 "volUnit" => vol_unit,
+    3 "volConvention" => vol_convention,
+    4 "scenarios" => scenarios,
+    5 "minDelta" => min_delta,
+    6 "initialPerRequirement" => initial_per_requirement,
+    7 "maintenancePerRequirement" => maintenance_per_requirement,
+});
+
+wire::wire_struct!(ScenarioInput, "struct ScenarioInput", required = 0, seq_default = 0, {
+    0 "label" => label,
+    1 "priceMove" => price_move,
+    2 "volMove" => vol_move,
+    3 "weight" => weight,
+});
+
+wire::wire_struct!(MinDeltaInput, "struct MinDeltaInput", required = 0, seq_default = 0, {
+    0 "unhedged" => unhedged,
+    1 "hedged" => hedged,
+});
+
+wire::wire_struct!(VarInput, "struct VarInput", required = 0, seq_default = 0, {
+    0 "series" => series,
+    1 "seriesFormat" => series_format,
+    2 "column" => column,
+    3 "confidence" => confidence,
+    4 "horizonDays" => horizon_days,
+    5 "windows" => windows,
+    6 "quantile" => quantile,
+    7 "expectedShortfall" => expected_shortfall,
+});
+
+wire::wire_struct!(StressInput, "struct StressInput", required = 0, seq_default = 0, {
+    0 "name" => name,
+    1 "priceMovePercent" => price_move_percent,
+    2 "volMove" => vol_move,
+    3 "daysForward" => days_forward,
+});
+
+wire::wire_struct!(CollateralInput, "struct CollateralInput", required = 0, seq_default = 0, {
+    0 "asset" => asset,
+    1 "amount" => amount,
+    2 "price" => price,
+    3 "haircut" => haircut,
+});
+
+type Opt = Option<NumberInput>;
+
+impl wire::Wire for ImrModelInput {
+    fn read(r: &mut wire::Reader<'_>) -> wire::Result<Self> {
+        const VARIANTS: &[&str] = &[
+            "sizeLinear",
+            "sqrtSize",
+            "sqrtNotional",
+            "openInterest",
+            "volatility",
+        ];
+        let (variant, c) =
+            r.read_tagged("internally tagged enum ImrModelInput", "type", VARIANTS)?;
+        let model = match variant {
+            0 => wire::content_struct!(c, (Opt, Opt),
+                "struct variant ImrModelInput::SizeLinear", required = 0, {
+                0 "base" => 0,
+                1 "slopePerUnit" => 1,
+            })
+            .map(|v| ImrModelInput::SizeLinear {
+                base: v.0,
+                slope_per_unit: v.1,
+            }),
+            1 => wire::content_struct!(c, (Opt, Opt),
+                "struct variant ImrModelInput::SqrtSize", required = 0, {
+                0 "base" => 0,
+                1 "k" => 1,
+            })
+            .map(|v| ImrModelInput::SqrtSize { base: v.0, k: v.1 }),
+            2 => wire::content_struct!(c, (Opt, Opt),
+                "struct variant ImrModelInput::SqrtNotional", required = 0, {
+                0 "base" => 0,
+                1 "baseNotional" => 1,
+            })
+            .map(|v| ImrModelInput::SqrtNotional {
+                base: v.0,
+                base_notional: v.1,
+            }),
+            3 => wire::content_struct!(c, (Opt, Opt, Opt, Opt),
+                "struct variant ImrModelInput::OpenInterest", required = 0, {
+                0 "base" => 0,
+                1 "lowerCap" => 1,
+                2 "upperCap" => 2,
+                3 "openInterest" => 3,
+            })
+            .map(|v| ImrModelInput::OpenInterest {
+                base: v.0,
+                lower_cap: v.1,
+                upper_cap: v.2,
+                open_interest: v.3,
+            }),
+            _ => wire::content_struct!(c,
+                (Opt, Opt, Opt, Opt, Opt, Option<String>, Option<String>, Option<String>, Opt),
+                "struct variant ImrModelInput::Volatility", required = 0, {
+                0 "floor" => 0,
+                1 "confidence" => 1,
+                2 "horizonDays" => 2,
+                3 "multiplier" => 3,
+                4 "volatility" => 4,
+                5 "series" => 5,
+                6 "seriesFormat" => 6,
+                7 "estimator" => 7,
+                8 "lambda" => 8,
+            })
+            .map(|v| ImrModelInput::Volatility {
+                floor: v.0,
+                confidence: v.1,
+                horizon_days: v.2,
+                multiplier: v.3,
+                volatility: v.4,
+                series: v.5,
+                series_format: v.6,
+                estimator: v.7,
+                lambda: v.8,
+            }),
+        };
+        model.map_err(|m| r.data(m))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,11 +9,11 @@ use crate::pricing::{
     black76, black_scholes, implied_vol_black76, implied_vol_black_scholes, implied_vol_inverse,
     inverse_black76, Field, Model, OptionKind, PricingError,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// A quote request: `volatility` for a price, `price` for an implied volatility.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct QuoteRequest {
     /// `"black76"` (default: forward/futures price, what crypto venues quote IV against) or
     /// `"blackScholes"` (spot, no dividends).
@@ -36,6 +36,19 @@ pub struct QuoteRequest {
     /// Premium (coin for inverse), for an implied volatility.
     pub price: Option<NumberInput>,
 }
+
+// The wire reading of [`QuoteRequest`] ([`crate::wire`]).
+crate::wire::wire_struct!(QuoteRequest, "struct QuoteRequest", required = 0, seq_default = 0, {
+    0 "model" => model,
+    1 "optionType" => option_type,
+    2 "settlement" => settlement,
+    3 "underlying" => underlying,
+    4 "strike" => strike,
+    5 "timeYears" => time_years,
+    6 "rate" => rate,
+    7 "volatility" => volatility,
+    8 "price" => price,
+});
 
 /// Price and Greeks. Units: delta and gamma with respect to the underlying of the model
 /// (Black-76: the forward, discounted); vega per 1.00 of volatility (divide by 100 for one vol
@@ -308,7 +321,7 @@ mod tests {
     use super::*;
 
     fn req(json: &str) -> QuoteRequest {
-        serde_json::from_str(json).unwrap()
+        crate::parse_json(json).unwrap()
     }
 
     #[test]

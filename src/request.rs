@@ -15,8 +15,9 @@ use crate::pricing::{
     Field as PricingField, OptionKind, PricingError,
 };
 use crate::rules::{MarginRule, OptionRule, TierSpec, TierTable};
+use crate::wire;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
 /// Most positions one request may hold.
@@ -25,43 +26,41 @@ pub const MAX_POSITIONS: usize = 5_000;
 pub const MAX_TEXT: usize = 64;
 
 /// A margin calculation request.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Request {
     /// The account (collateral, margin mode, fees).
     pub account: Option<AccountInput>,
     /// Markets the positions trade in.
-    #[serde(default)]
     pub markets: Vec<MarketInput>,
     /// The positions.
-    #[serde(default)]
     pub positions: Vec<PositionInput>,
     /// Open orders: resting orders and/or a new one to try before placing it (what-if).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub orders: Vec<OrderInput>,
     /// The instant the book is valued at, ISO 8601 UTC (`2025-06-01T12:00:00Z`). Required when
     /// any market is an option (time to expiry is measured from it; the engine has no clock).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub valuation_time: Option<String>,
     /// Annualised volatility assumption of the underlying (decimal, 0.6 = 60 %) used for the
     /// book liquidation distance in standard deviations and the touch probability.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub volatility: Option<NumberInput>,
     /// Horizon in calendar days for the distance in standard deviations and the touch
     /// probability (default 1 when `volatility` is given).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub horizon_days: Option<NumberInput>,
     /// Historical-simulation VaR / ES of the whole book ([`crate::portfolio`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub var: Option<crate::portfolio::VarInput>,
     /// Stress scenarios ([`crate::portfolio`]).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub stress: Vec<crate::portfolio::StressInput>,
 }
 
 /// An open order: resting on the book, or about to be placed.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct OrderInput {
     /// Symbol of its market.
     pub symbol: Option<String>,
@@ -79,8 +78,8 @@ pub struct OrderInput {
 pub const MAX_ORDERS: usize = 500;
 
 /// Account inputs.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct AccountInput {
     /// Wallet balance (collateral) in the settlement currency.
     pub wallet_balance: Option<NumberInput>,
@@ -95,20 +94,20 @@ pub struct AccountInput {
     /// Unrealised PnL of other cross positions not listed (Binance `UPNL1`).
     pub other_unrealized_pnl: Option<NumberInput>,
     /// Portfolio (scenario) margin settings, used when `marginMode` is `"portfolio"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub portfolio_margin: Option<crate::portfolio::PortfolioMarginInput>,
     /// Report the liquidation price(s) of the whole book also when it holds no option
     /// (cross mode; books with options always get them).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub book_liquidation: Option<bool>,
     /// Other collateral assets, valued after haircuts, added to equity.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub collateral: Vec<crate::portfolio::CollateralInput>,
 }
 
 /// Market inputs. With `preset`, missing fields are taken from the preset.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct MarketInput {
     /// Symbol positions refer to (defaults to the preset's symbol).
     pub symbol: Option<String>,
@@ -132,40 +131,40 @@ pub struct MarketInput {
     /// The margin rule.
     pub margin: Option<MarginRuleInput>,
     /// Options: `"call"` or `"put"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub option_type: Option<String>,
     /// Options: strike, USD per unit of underlying (> 0).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub strike: Option<NumberInput>,
     /// Options: expiry, ISO 8601 UTC (`2025-06-27T08:00:00Z`). An option whose expiry is at or
     /// before `valuationTime` is refused with code `expired`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expiry: Option<String>,
     /// Options: the underlying forward/index price the option is priced on (Black-76), USD.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub underlying_price: Option<NumberInput>,
     /// Options: Black-76 implied volatility as a decimal (0.6 = 60 %). Give this or the
     /// option's `markPrice` (premium per unit: USD linear, coin inverse), not both.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub implied_volatility: Option<NumberInput>,
     /// A dynamic initial-margin-rate model (margin-models.md §3), applied on top of the margin
     /// rule: perpetuals and futures `IMR = max(rule's IMR, model's IMR)`; options on their
     /// delta-equivalent exposure `|Δ|·Q·S`, a short option's `IM = max(standard rule's IM,
     /// rate(|Δ|·Q)·|Δ|·Q·S + Q·mark)` (long options keep their premium).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub initial_margin_model: Option<crate::portfolio::ImrModelInput>,
     /// The underlying this market moves with (`"BTC"`, `"ETH"`): its **risk unit** in
     /// portfolio margin and whole-book risk. Markets with the same underlying form one unit and
     /// move together; different units move independently (OKX: "derivatives are grouped into
     /// risk units based on their underlyings"). Markets without one share a single unit; when
     /// no market names one, the whole book is one unit.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub underlying: Option<String>,
 }
 
 /// Margin rule inputs, tagged by `type`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
 pub enum MarginRuleInput {
     /// One maintenance rate for every size.
     #[serde(rename_all = "camelCase")]
@@ -220,8 +219,8 @@ pub enum MarginRuleInput {
 }
 
 /// One tier as published.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct TierInput {
     /// Lower notional bound.
     pub notional_floor: Option<NumberInput>,
@@ -238,8 +237,8 @@ pub struct TierInput {
 }
 
 /// Position inputs.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PositionInput {
     /// Symbol of its market.
     pub symbol: Option<String>,
@@ -253,6 +252,146 @@ pub struct PositionInput {
     pub leverage: Option<NumberInput>,
     /// Isolated margin allocated (default: initial margin at entry).
     pub isolated_margin: Option<NumberInput>,
+}
+
+// The wire reading of the inputs above ([`crate::wire`]): the JSON names, which fields an
+// object must have, and which an array form may leave out (`#[serde(default)]`).
+
+wire::wire_struct!(Request, "struct Request", required = 0, seq_default = 0x1FE, {
+    0 "account" => account,
+    1 "markets" => markets,
+    2 "positions" => positions,
+    3 "orders" => orders,
+    4 "valuationTime" => valuation_time,
+    5 "volatility" => volatility,
+    6 "horizonDays" => horizon_days,
+    7 "var" => var,
+    8 "stress" => stress,
+});
+
+wire::wire_struct!(OrderInput, "struct OrderInput", required = 0, seq_default = 0, {
+    0 "symbol" => symbol,
+    1 "side" => side,
+    2 "size" => size,
+    3 "price" => price,
+    4 "leverage" => leverage,
+});
+
+wire::wire_struct!(AccountInput, "struct AccountInput", required = 0, seq_default = 0x1C0, {
+    0 "walletBalance" => wallet_balance,
+    1 "marginMode" => margin_mode,
+    2 "includeFees" => include_fees,
+    3 "takerFeeRate" => taker_fee_rate,
+    4 "otherMaintenanceMargin" => other_maintenance_margin,
+    5 "otherUnrealizedPnl" => other_unrealized_pnl,
+    6 "portfolioMargin" => portfolio_margin,
+    7 "bookLiquidation" => book_liquidation,
+    8 "collateral" => collateral,
+});
+
+wire::wire_struct!(MarketInput, "struct MarketInput", required = 0, seq_default = 0x1FC00, {
+    0 "symbol" => symbol,
+    1 "preset" => preset,
+    2 "kind" => kind,
+    3 "settlement" => settlement,
+    4 "contractSize" => contract_size,
+    5 "markPrice" => mark_price,
+    6 "indexPrice" => index_price,
+    7 "tickSize" => tick_size,
+    8 "marginBasis" => margin_basis,
+    9 "margin" => margin,
+    10 "optionType" => option_type,
+    11 "strike" => strike,
+    12 "expiry" => expiry,
+    13 "underlyingPrice" => underlying_price,
+    14 "impliedVolatility" => implied_volatility,
+    15 "initialMarginModel" => initial_margin_model,
+    16 "underlying" => underlying,
+});
+
+wire::wire_struct!(PositionInput, "struct PositionInput", required = 0, seq_default = 0, {
+    0 "symbol" => symbol,
+    1 "side" => side,
+    2 "size" => size,
+    3 "entryPrice" => entry_price,
+    4 "leverage" => leverage,
+    5 "isolatedMargin" => isolated_margin,
+});
+
+impl wire::FromContent for TierInput {
+    fn from_content(c: wire::Content) -> Result<Self, String> {
+        wire::content_struct!(c, TierInput, "struct TierInput", required = 0, {
+            0 "notionalFloor" => notional_floor,
+            1 "notionalCap" => notional_cap,
+            2 "maintenanceMarginRate" => maintenance_margin_rate,
+            3 "maxLeverage" => max_leverage,
+            4 "maintenanceAmount" => maintenance_amount,
+            5 "bracket" => bracket,
+        })
+    }
+}
+
+type Opt = Option<NumberInput>;
+
+impl wire::Wire for MarginRuleInput {
+    fn read(r: &mut wire::Reader<'_>) -> wire::Result<Self> {
+        const VARIANTS: &[&str] = &["fixed", "tiered", "sizeScaled", "standardOption"];
+        let (variant, c) =
+            r.read_tagged("internally tagged enum MarginRuleInput", "type", VARIANTS)?;
+        let rule = match variant {
+            0 => wire::content_struct!(c, (Opt, Opt, Opt, Opt),
+                "struct variant MarginRuleInput::Fixed", required = 0, {
+                0 "maintenanceMarginRate" => 0,
+                1 "maintenanceAmount" => 1,
+                2 "initialMarginRate" => 2,
+                3 "maxLeverage" => 3,
+            })
+            .map(|v| MarginRuleInput::Fixed {
+                maintenance_margin_rate: v.0,
+                maintenance_amount: v.1,
+                initial_margin_rate: v.2,
+                max_leverage: v.3,
+            }),
+            1 => wire::content_struct!(c, (Vec<TierInput>,),
+                "struct variant MarginRuleInput::Tiered", required = 1, {
+                0 "tiers" => 0,
+            })
+            .map(|v| MarginRuleInput::Tiered { tiers: v.0 }),
+            2 => wire::content_struct!(c, (Opt, Opt, Opt),
+                "struct variant MarginRuleInput::SizeScaled", required = 0, {
+                0 "initialBaseRate" => 0,
+                1 "maintenanceBaseRate" => 1,
+                2 "slopePerUnit" => 2,
+            })
+            .map(|v| MarginRuleInput::SizeScaled {
+                initial_base_rate: v.0,
+                maintenance_base_rate: v.1,
+                slope_per_unit: v.2,
+            }),
+            _ => wire::content_struct!(c, (Opt, Opt, Opt, Opt, Opt, Opt, Opt, Option<bool>),
+                "struct variant MarginRuleInput::StandardOption", required = 0, {
+                0 "initialRate" => 0,
+                1 "initialFloorRate" => 1,
+                2 "maintenanceRate" => 2,
+                3 "maintenanceItmRate" => 3,
+                4 "marginFactor" => 4,
+                5 "maintenancePremiumMultiplier" => 5,
+                6 "liquidationFeeRate" => 6,
+                7 "premiumAtLeastEntry" => 7,
+            })
+            .map(|v| MarginRuleInput::StandardOption {
+                initial_rate: v.0,
+                initial_floor_rate: v.1,
+                maintenance_rate: v.2,
+                maintenance_itm_rate: v.3,
+                margin_factor: v.4,
+                maintenance_premium_multiplier: v.5,
+                liquidation_fee_rate: v.6,
+                premium_at_least_entry: v.7,
+            }),
+        };
+        rule.map_err(|m| r.data(m))
+    }
 }
 
 fn text(field: &str, value: Option<&String>) -> Result<String, FieldError> {

@@ -60,7 +60,7 @@ fn from_js(value: JsValue) -> Result<Request, InputErrors> {
     from_js_as(value)
 }
 
-fn from_js_as<T: serde::de::DeserializeOwned>(value: JsValue) -> Result<T, InputErrors> {
+fn from_js_as<T: crate::wire::Wire>(value: JsValue) -> Result<T, InputErrors> {
     if value.is_undefined() || value.is_null() {
         return Err(InputErrors::one(FieldError::new(
             "request",

@@ -2,12 +2,12 @@
 //! add the JSON here and one line to [`SOURCES`].
 
 use crate::request::MarketInput;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::sync::OnceLock;
 
 /// A bundled preset: a market's contract and margin parameters, with provenance.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Preset {
     /// Name used in requests (`markets[i].preset`).
     pub name: String,
@@ -20,11 +20,21 @@ pub struct Preset {
     /// Where they come from.
     pub source: String,
     /// Remarks.
-    #[serde(default)]
     pub notes: String,
     /// The market fields the preset supplies.
     pub market: MarketInput,
 }
+
+// The wire reading of [`Preset`] ([`crate::wire`]): every field but `notes` is required.
+crate::wire::wire_struct!(Preset, "struct Preset", required = 0x5F, seq_default = 0x20, {
+    0 "name" => name,
+    1 "venue" => venue,
+    2 "symbol" => symbol,
+    3 "asOf" => as_of,
+    4 "source" => source,
+    5 "notes" => notes,
+    6 "market" => market,
+});
 
 /// The preset files, embedded in the binary.
 pub const SOURCES: &[&str] = &[
@@ -51,7 +61,7 @@ pub fn all() -> &'static [Preset] {
     PRESETS.get_or_init(|| {
         SOURCES
             .iter()
-            .filter_map(|s| serde_json::from_str(s).ok())
+            .filter_map(|s| crate::wire::parse(s).ok())
             .collect()
     })
 }
@@ -70,7 +80,7 @@ mod tests {
     #[test]
     fn every_preset_file_parses_and_names_are_unique() {
         for s in SOURCES {
-            let p: Result<Preset, _> = serde_json::from_str(s);
+            let p: Result<Preset, _> = crate::wire::parse(s);
             assert!(p.is_ok(), "{p:?}");
         }
         let names: Vec<_> = all().iter().map(|p| p.name.to_lowercase()).collect();
