@@ -355,14 +355,14 @@ pub fn closed_form(input: &LiquidationInput) -> ClosedForm {
     }
 
     if m.settlement == Settlement::Inverse && matches!(m.rule, MarginRule::SizeScaled { .. }) {
-        let mut candidates: Vec<Decimal> = solve_size_scaled_inverse(input)
+        // The root nearest the mark on the adverse side is where the position is liquidated
+        // (the first of equally near ones; a minimum, not a sort: one less sort in the module).
+        let nearest = solve_size_scaled_inverse(input)
             .into_iter()
             .filter(|price| adverse_side(p, m.mark_price, *price))
-            .collect();
-        // The root nearest the mark on the adverse side is where the position is liquidated.
-        candidates.sort_by_key(|price| (*price - m.mark_price).abs());
-        return match candidates.first() {
-            Some(&price) => {
+            .min_by_key(|price| price.minus(m.mark_price).abs());
+        return match nearest {
+            Some(price) => {
                 let rates = rates_at(m, p, price);
                 let text = format!(
                     "slope·x² + (s + base{}) ·x − (R {} + s·K/EP) = 0, x = K/P: P = {}",

@@ -424,8 +424,10 @@ pub fn var_from_pnls(pnls: &[f64], alpha: f64, method: VarMethod) -> Result<f64,
 }
 
 fn losses_desc(pnls: &[f64]) -> Vec<f64> {
-    let mut l: Vec<f64> = pnls.iter().map(|p| -p).collect();
-    l.sort_by(|a, b| b.total_cmp(a));
+    // Ascending then reversed: the same order as a descending sort (elements equal under
+    // `total_cmp` are bit-identical), with the one ascending sort the module already holds.
+    let mut l = sorted(pnls.iter().map(|p| -p));
+    l.reverse();
     l
 }
 
