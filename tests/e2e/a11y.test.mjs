@@ -1,29 +1,17 @@
 // End-to-end: accessibility (axe-core), themes, small screens, screenshots, embedding.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { stat, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { serve, openPage, launch, screenshot, assertClean, shutdown, ROOT, WWW } from './harness.mjs';
+import { stat } from 'node:fs/promises';
+import { serve, openPage, launch, screenshot, assertClean, shutdown, WWW, axeRoute, seriousViolations } from './harness.mjs';
 
-const AXE = join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
 const PRESET = 'binance-btcusdt-perp-2024-10';
 
 let server;
 let host;
 // axe-core is served by the test server next to the page: `addScriptTag({ path })` would inline
 // it, which the page's CSP (no 'unsafe-inline') rightly blocks, and the CSP stays on in tests.
-const AXE_URL = '/__test__/axe.min.js';
-before(async () => { server = await serve(WWW, { [AXE_URL]: ['text/javascript; charset=utf-8', await readFile(AXE)] }); });
+before(async () => { server = await serve(WWW, await axeRoute()); });
 after(async () => { await shutdown(); await server?.close(); await host?.close(); });
-
-/** Runs axe-core in the page; returns the serious and critical violations, summarised. */
-async function seriousViolations(page) {
-  await page.addScriptTag({ url: AXE_URL });
-  const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 /** A book with two positions (one on a preset), a warning and an open breakdown: most of the UI. */
 async function busyBook(page) {

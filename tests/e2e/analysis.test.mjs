@@ -5,40 +5,19 @@
 // compared with the engine itself (harness `engine()`) on the request the page exported.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serve, openPage, launch, exact, engine, fillAll, assertClean, shutdown, screenshot, ROOT, WWW } from './harness.mjs';
+import { serve, openPage, launch, exact, engine, fillAll, assertClean, shutdown, screenshot, WWW, waitFresh, waitStale, resultOf, exportedRequest, axeRoute, seriousViolations } from './harness.mjs';
 
-const AXE_URL = '/__test__/axe.min.js';
 let server;
 let imr;
 before(async () => {
-  const axe = await readFile(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'));
-  server = await serve(WWW, { [AXE_URL]: ['text/javascript; charset=utf-8', axe] });
+  server = await serve(WWW, await axeRoute());
   imr = await engine();
 });
 after(async () => { await shutdown(); await server?.close(); });
 
-const waitFresh = (page) => page.waitForFunction(() => document.querySelector('#results').dataset.stale === 'false');
-const waitStale = (page) => page.waitForFunction(() => document.querySelector('#results').dataset.stale === 'true');
 
-async function exported(page) {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
-  return JSON.parse(await readFile(await download.path(), 'utf8'));
-}
-
-function run(request) {
-  const out = imr.calculate(request);
-  assert.equal(out.ok, true, JSON.stringify(out.errors));
-  return out.result;
-}
-
-async function serious(page) {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ url: AXE_URL });
-  const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
+const run = (request) => resultOf(imr, request);
 
 /** `n` daily closes of a seeded random walk around 60 000 (2 dp), oldest first. */
 function prices(n, seed = 7) {
@@ -88,7 +67,7 @@ test('VaR from a pasted price series: VaR, ES, observations and the conventions 
     await page.click('#var-box summary');
     const series = prices(250).join('\n');
     await page.fill('#varSeries', series);
-    let request = await exported(page);
+    let request = await exportedRequest(page);
     assert.deepEqual(request.var, { series, seriesFormat: 'prices', confidence: '0.99', horizonDays: '1', windows: 'sqrtTime', quantile: 'empirical', expectedShortfall: 'acerbiTasche' });
     let v = run(request).var;
     assert.equal(v.observations, 249);
@@ -98,19 +77,19 @@ test('VaR from a pasted price series: VaR, ES, observations and the conventions 
     assert.match(await page.textContent('#status'), /VaR [\d,.]+ USDT at 99 %/);
     // Another confidence, quantile, ES convention, horizon and window method.
     await fillAll(page, { varConfidence: '0.95', varQuantile: 'hazen', varEs: 'meanLossAtLeastVar', varHorizon: '10', varWindows: 'overlapping' });
-    request = await exported(page);
+    request = await exportedRequest(page);
     assert.deepEqual({ ...request.var, series: '' }, { series: '', seriesFormat: 'prices', confidence: '0.95', horizonDays: '10', windows: 'overlapping', quantile: 'hazen', expectedShortfall: 'meanLossAtLeastVar' });
     const v10 = run(request).var;
     assert.equal(v10.defaultConventions, false);
     assert.notEqual(v10.var, v.var);
     await assertVarShown(page, v10);
     await fillAll(page, { varQuantile: 'pnl:linear', varWindows: 'sqrtTime' });
-    await assertVarShown(page, run(await exported(page)).var);
+    await assertVarShown(page, run(await exportedRequest(page)).var);
     // Log returns, and a CSV with a date column, named by its header.
     const closes = prices(120, 11);
     const returns = closes.slice(1).map((p, k) => String(Math.log(Number(p) / Number(closes[k]))));
     await fillAll(page, { varFormat: 'logReturns', varSeries: returns.join('\n'), varHorizon: '1' });
-    request = await exported(page);
+    request = await exportedRequest(page);
     v = run(request).var;
     assert.equal(v.observations, 119);
     await assertVarShown(page, v);
@@ -120,7 +99,7 @@ test('VaR from a pasted price series: VaR, ES, observations and the conventions 
     await page.setInputFiles('#var-file', { name: 'btc.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
     await page.waitForFunction(() => document.querySelector('#var-file-status').textContent.startsWith('Loaded btc.csv'));
     assert.equal(await page.inputValue('#varSeries'), csv);
-    request = await exported(page);
+    request = await exportedRequest(page);
     assert.equal(request.var.series, csv);
     assert.equal(request.var.column, 'close');
     v = run(request).var;
@@ -142,9 +121,9 @@ test('VaR from a pasted price series: VaR, ES, observations and the conventions 
     assert.equal(await exact(page, '#out-var-var'), String(v.var), 'the last VaR stays');
     assert.match(await page.textContent('#status'), /Fix the VaR input/);
     await page.fill('#walletBalance', '3000');
-    const { var: _ignored, ...book } = await exported(page);
+    const { var: _ignored, ...book } = await exportedRequest(page);
     await page.waitForFunction((x) => document.querySelector('#out-equity data')?.value === x, run(book).account.equity);
-    assert.deepEqual(await serious(page), []);
+    assert.deepEqual(await seriousViolations(page), []);
     await page.fill('#varSeries', csv);
     await page.waitForFunction(() => document.querySelector('#var-results').dataset.stale === 'false');
     assert.equal(await page.$$eval('#calc [aria-invalid]', (els) => els.length), 0);
@@ -165,7 +144,7 @@ test('a short series travels in the share link; a long one is left out of it (th
     await page.fill('#varSeries', short);
     shortLink = await page.inputValue('#share-url');
     assert.match(await page.textContent('#varSeries-link'), /share link carries this series/);
-    shortVar = run(await exported(page)).var;
+    shortVar = run(await exportedRequest(page)).var;
     // Pasted (page.fill stalls on a text this long: the browser's own paste, as a user does it).
     const long = prices(2000).join('\n');
     await paste(page, '#varSeries', long);
@@ -173,7 +152,7 @@ test('a short series travels in the share link; a long one is left out of it (th
     assert.match(await page.textContent('#varSeries-link'), /too long for a share link/);
     assert.ok(longLink.length < shortLink.length + 200, `the long link stays short (${longLink.length} characters)`);
     assert.match(longLink, /vsx=1/);
-    assert.equal((await exported(page)).var.series, long);
+    assert.equal((await exportedRequest(page)).var.series, long);
     assertClean(assert, b);
   } finally { await b.close(); }
   const again = await launch(server.origin);
@@ -198,7 +177,7 @@ test('multi-asset collateral: each asset\'s value after haircut, the totals and 
   try {
     const { page } = b;
     await fillAll(page, { marginMode: 'cross', walletBalance: '500', 'p0-leverage': '50' });
-    const bare = run(await exported(page));
+    const bare = run(await exportedRequest(page));
     assert.equal(await page.isVisible('#collateral-results'), false);
     await page.click('#collateral-box summary');
     await page.click('#add-collateral');
@@ -208,7 +187,7 @@ test('multi-asset collateral: each asset\'s value after haircut, the totals and 
     await page.keyboard.press('Enter');
     await page.waitForSelector('#c1-asset');
     await fillAll(page, { 'c0-amount': '2', 'c0-price': '3000', 'c0-haircut': '0.15', 'c1-asset': 'USDC', 'c1-amount': '1500', 'c1-price': '1', 'c1-haircut': '0.02' });
-    let request = await exported(page);
+    let request = await exportedRequest(page);
     assert.deepEqual(request.account.collateral, [
       { asset: 'ETH', amount: '2', price: '3000', haircut: '0.15' },
       { asset: 'USDC', amount: '1500', price: '1', haircut: '0.02' },
@@ -241,12 +220,12 @@ test('multi-asset collateral: each asset\'s value after haircut, the totals and 
     assert.equal(await page.getAttribute('#c1-haircut', 'aria-invalid'), 'true');
     assert.equal(await exact(page, '#out-equity'), r.account.equity);
     assert.match(await page.textContent('#status'), /Fix the collateral/);
-    assert.deepEqual(await serious(page), []);
+    assert.deepEqual(await seriousViolations(page), []);
     // Removing the bad asset: one left, fresh, the engine's equity.
     await page.click('[data-action="remove-collateral"][data-c="1"]');
     await waitFresh(page);
     assert.equal(await page.evaluate(() => document.activeElement.id), 'c0-asset');
-    request = await exported(page);
+    request = await exportedRequest(page);
     assert.equal(request.account.collateral.length, 1);
     r = run(request);
     assert.equal(await exact(page, '#out-equity'), r.account.equity);
@@ -265,7 +244,7 @@ test('a custom scenario grid in portfolio mode: scenarios, units, min delta and 
     await page.selectOption('#pmGrid', 'custom');
     await page.waitForSelector('#g0-label');
     const assertGrid = async () => {
-      const request = await exported(page);
+      const request = await exportedRequest(page);
       const pm = run(request).account.portfolioMargin;
       await page.waitForFunction((x) => document.querySelector('#out-pm-requirement data')?.value === x, String(pm.requirement));
       assert.equal(await page.textContent('#out-pm-dominantLabel'), pm.dominant);
@@ -322,7 +301,7 @@ test('a custom scenario grid in portfolio mode: scenarios, units, min delta and 
     assert.equal(await page.getAttribute('#g1-price', 'aria-invalid'), 'true');
     assert.equal(await page.textContent('#out-pm-dominantLabel'), pm.dominant, 'the last figures stay');
     assert.match(await page.textContent('#status'), /Fix portfolio margin/);
-    assert.deepEqual(await serious(page), []);
+    assert.deepEqual(await seriousViolations(page), []);
     await page.fill('#g1-price', '-0.05');
     await waitFresh(page);
     // Removing a scenario.
@@ -369,7 +348,7 @@ test('a v=4 link carries the tier table, collateral, VaR settings and series and
     link = await page.inputValue('#share-url');
     assert.match(link, /#v=4&/);
     for (const key of ['p0.tn=3', 'p0.t1.a=50', 'cn=1', 'gsn=7', 'g2.l=Vol+spike', 'va=0.975', 'vs=']) assert.ok(link.includes(key), key);
-    request = await exported(page);
+    request = await exportedRequest(page);
     const r = run(request);
     assert.equal(await exact(page, '#out-var-var'), String(r.var.var));
     inputs = await controls(page);
@@ -383,7 +362,7 @@ test('a v=4 link carries the tier table, collateral, VaR settings and series and
     await page.waitForSelector('body[data-ready="true"]');
     assert.deepEqual(await controls(page), inputs);
     assert.deepEqual(await shown(page), figures);
-    assert.deepEqual(await exported(page), request);
+    assert.deepEqual(await exportedRequest(page), request);
     // The export imports back, with changes the page then shows.
     const other = structuredClone(request);
     other.account.collateral.push({ asset: 'SOL', amount: '10', price: '150', haircut: '0.3' });
@@ -393,7 +372,7 @@ test('a v=4 link carries the tier table, collateral, VaR settings and series and
     await page.setInputFiles('#import-json', { name: 'rich.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(other)) });
     await page.waitForFunction(() => document.querySelector('#import-status').textContent.startsWith('Imported 1 position'));
     assert.deepEqual([await page.inputValue('#c1-asset'), await page.inputValue('#p0-t0-lev'), await page.inputValue('#varEs'), await page.inputValue('#g0-weight')], ['SOL', '120', 'meanWorstCeil', '0.5']);
-    assert.deepEqual(await exported(page), other);
+    assert.deepEqual(await exportedRequest(page), other);
     const r = run(other);
     await page.waitForFunction((x) => document.querySelector('#out-col-total data')?.value === x, r.account.collateral.totalCollateral);
     assert.equal(await exact(page, '#out-var-es'), String(r.var.expectedShortfall));
@@ -415,10 +394,10 @@ test('axe-core: no serious or critical violations with the rule editors, collate
       const { page } = b;
       await richBook(page);
       await page.click('#result-p0 summary');
-      assert.deepEqual(await serious(page), []);
+      assert.deepEqual(await seriousViolations(page), []);
       await page.fill('#c0-price', 'x');
       await page.waitForFunction(() => document.querySelector('#c0-price-error').textContent !== '');
-      assert.deepEqual(await serious(page), []);
+      assert.deepEqual(await seriousViolations(page), []);
       await page.fill('#c0-price', '3000');
       await waitFresh(page);
       await screenshot(page, theme === 'dark' ? 'analysis-dark' : 'analysis-desktop');

@@ -5,6 +5,7 @@ import { readFile, mkdir } from 'node:fs/promises';
 import { join, normalize, extname, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
 
 export const ROOT = normalize(join(dirname(fileURLToPath(import.meta.url)), '..', '..'));
 export const WWW = join(ROOT, 'www');
@@ -178,4 +179,28 @@ export async function importRequest(page, request, name = 'book.json') {
   await page.setInputFiles('#import-json', { name, mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(request)) });
   await page.waitForFunction(() => /^(Imported|Could not import)/.test(document.querySelector('#import-status').textContent));
   return page.textContent('#import-status');
+}
+
+/** Resolves once the page's results are fresh (computed for the inputs on screen). */
+export const waitFresh = (page) => page.waitForFunction(() => document.querySelector('#results').dataset.stale === 'false');
+
+/** Resolves once the page's results are marked stale (an input is invalid or being recomputed). */
+export const waitStale = (page) => page.waitForFunction(() => document.querySelector('#results').dataset.stale === 'true');
+
+/** The engine's result for `request`, asserting it succeeded: the figure the page must show. */
+export function resultOf(imr, request) {
+  const out = imr.calculate(request);
+  assert.equal(out.ok, true, JSON.stringify(out.errors));
+  return out.result;
+}
+
+/** Share-link parameters of position `i`: one short linear option (fixed rule 0.15/0.1/0.075,
+ * 60 % IV, underlying 60 000, expiring 2025-06-27 08:00) — the journeys' option legs. */
+export function shortOptionLeg(i, symbol, optionType, strike, entry) {
+  return {
+    [`p${i}.symbol`]: symbol, [`p${i}.kind`]: 'option', [`p${i}.side`]: 'short', [`p${i}.size`]: '1', [`p${i}.entryPrice`]: entry,
+    [`p${i}.optionType`]: optionType, [`p${i}.strike`]: strike, [`p${i}.expiry`]: '2025-06-27T08:00', [`p${i}.underlyingPrice`]: '60000',
+    [`p${i}.pricing`]: 'iv', [`p${i}.iv`]: '60', [`p${i}.rule`]: 'fixed', [`p${i}.imRate`]: '0.15', [`p${i}.imFloorRate`]: '0.1',
+    [`p${i}.mmRate`]: '0.075', [`p${i}.settlement`]: 'linear', [`p${i}.contractSize`]: '1',
+  };
 }

@@ -4,15 +4,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { serve, openPage, launch, exact, engine, fillAll, assertClean, shutdown, screenshot, ROOT, WWW } from './harness.mjs';
+import { serve, openPage, launch, exact, engine, fillAll, assertClean, shutdown, screenshot, WWW, waitFresh, axeRoute, seriousViolations } from './harness.mjs';
 
-const AXE_URL = '/__test__/axe.min.js';
 let server;
 let imr;
 before(async () => {
-  const axe = await readFile(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'));
-  server = await serve(WWW, { [AXE_URL]: ['text/javascript; charset=utf-8', axe] });
+  server = await serve(WWW, await axeRoute());
   imr = await engine();
 });
 after(async () => { await shutdown(); await server?.close(); });
@@ -66,7 +63,6 @@ function bookHash(overrides = {}) {
 }
 
 const figures = (page) => page.$$eval('#results dd, #results .greeks td', (els) => els.map((d) => d.textContent));
-const waitFresh = (page) => page.waitForFunction(() => document.querySelector('#results').dataset.stale === 'false');
 
 /** Asserts the page shows the engine's option figures and book liquidation for `expected`. */
 async function assertShows(page, expected, i = 0) {
@@ -305,14 +301,10 @@ test('axe-core finds no serious or critical violations with an option row (and w
       await waitFresh(page);
       await page.click('#result-p0 summary');
       await page.waitForSelector('#chart [data-book-liquidation]', { timeout: 15_000 });
-      await page.addScriptTag({ url: AXE_URL });
-      const serious = async () => (await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] })))
-        .violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-      assert.deepEqual(await serious(), []);
+      assert.deepEqual(await seriousViolations(page), []);
       await page.fill('#p0-expiry', '2025-05-01T08:00');
       await page.waitForFunction(() => document.querySelector('#p0-expiry-error').textContent !== '');
-      assert.deepEqual(await serious(), []);
+      assert.deepEqual(await seriousViolations(page), []);
       assertClean(assert, b);
     } finally { await b.close(); }
   }

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import {
   serve, openPage, launch, exact, engine, fillAll, assertClean, shutdown, screenshot, WWW,
   axeRoute, seriousViolations, exportedRequest, importRequest, assertFitsPhone,
+  waitFresh, waitStale, resultOf, shortOptionLeg,
 } from './harness.mjs';
 
 let server;
@@ -15,28 +16,16 @@ let imr;
 before(async () => { server = await serve(WWW, await axeRoute()); imr = await engine(); });
 after(async () => { await shutdown(); await server?.close(); });
 
-const waitFresh = (page) => page.waitForFunction(() => document.querySelector('#results').dataset.stale === 'false');
-const waitStale = (page) => page.waitForFunction(() => document.querySelector('#results').dataset.stale === 'true');
 
-function run(request) {
-  const out = imr.calculate(request);
-  assert.equal(out.ok, true, JSON.stringify(out.errors));
-  return out.result;
-}
+const run = (request) => resultOf(imr, request);
 
 const VT = '2025-06-01T08:00';
 
 /** A short strangle and a BTC perpetual in portfolio mode on SPAN 16, as a v=4 link. */
 function strangleHash(extra = {}) {
-  const option = (i, symbol, optionType, strike, entry) => ({
-    [`p${i}.symbol`]: symbol, [`p${i}.kind`]: 'option', [`p${i}.side`]: 'short', [`p${i}.size`]: '1', [`p${i}.entryPrice`]: entry,
-    [`p${i}.optionType`]: optionType, [`p${i}.strike`]: strike, [`p${i}.expiry`]: '2025-06-27T08:00', [`p${i}.underlyingPrice`]: '60000',
-    [`p${i}.pricing`]: 'iv', [`p${i}.iv`]: '60', [`p${i}.rule`]: 'fixed', [`p${i}.imRate`]: '0.15', [`p${i}.imFloorRate`]: '0.1',
-    [`p${i}.mmRate`]: '0.075', [`p${i}.settlement`]: 'linear', [`p${i}.contractSize`]: '1',
-  });
   return new URLSearchParams({
     v: '4', wallet: '20000', mode: 'portfolio', fees: '0', fee: '0.0005', vt: VT, rv: '60', rh: '1', pmg: 'span16', pmp: '6000', pmv: '5',
-    ...option(0, 'C65', 'call', '65000', '1500'), ...option(1, 'P55', 'put', '55000', '1200'), st: '0', ...extra,
+    ...shortOptionLeg(0, 'C65', 'call', '65000', '1500'), ...shortOptionLeg(1, 'P55', 'put', '55000', '1200'), st: '0', ...extra,
   }).toString();
 }
 

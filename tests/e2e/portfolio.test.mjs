@@ -5,16 +5,12 @@
 // exported.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { serve, openPage, launch, exact, engine, fillAll, assertClean, shutdown, screenshot, ROOT, WWW } from './harness.mjs';
+import { serve, openPage, launch, exact, engine, fillAll, assertClean, shutdown, screenshot, WWW, waitFresh, resultOf, exportedRequest, shortOptionLeg, axeRoute, seriousViolations } from './harness.mjs';
 
-const AXE_URL = '/__test__/axe.min.js';
 let server;
 let imr;
 before(async () => {
-  const axe = await readFile(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'));
-  server = await serve(WWW, { [AXE_URL]: ['text/javascript; charset=utf-8', axe] });
+  server = await serve(WWW, await axeRoute());
   imr = await engine();
 });
 after(async () => { await shutdown(); await server?.close(); });
@@ -55,32 +51,15 @@ const STRANGLE = {
 
 /** The same book as an older (v=3) share link: it opens with the default risk inputs and stress. */
 function strangleHash() {
-  const option = (i, symbol, optionType, strike, entry) => ({
-    [`p${i}.symbol`]: symbol, [`p${i}.kind`]: 'option', [`p${i}.side`]: 'short', [`p${i}.size`]: '1', [`p${i}.entryPrice`]: entry,
-    [`p${i}.optionType`]: optionType, [`p${i}.strike`]: strike, [`p${i}.expiry`]: '2025-06-27T08:00', [`p${i}.underlyingPrice`]: '60000',
-    [`p${i}.pricing`]: 'iv', [`p${i}.iv`]: '60', [`p${i}.rule`]: 'fixed', [`p${i}.imRate`]: '0.15', [`p${i}.imFloorRate`]: '0.1',
-    [`p${i}.mmRate`]: '0.075', [`p${i}.settlement`]: 'linear', [`p${i}.contractSize`]: '1',
-  });
   return new URLSearchParams({
     v: '3', wallet: '20000', mode: 'cross', fees: '0', fee: '0.0005', vt: VT,
-    ...option(0, CALL, 'call', '65000', '1500'), ...option(1, PUT, 'put', '55000', '1200'),
+    ...shortOptionLeg(0, CALL, 'call', '65000', '1500'), ...shortOptionLeg(1, PUT, 'put', '55000', '1200'),
   }).toString();
 }
 
-const waitFresh = (page) => page.waitForFunction(() => document.querySelector('#results').dataset.stale === 'false');
-
-/** The request the page sends (its JSON export). */
-async function exported(page) {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
-  return JSON.parse(await readFile(await download.path(), 'utf8'));
-}
 
 /** The engine's result for `request` (which must be valid). */
-function run(request) {
-  const out = imr.calculate(request);
-  assert.equal(out.ok, true, JSON.stringify(out.errors));
-  return out.result;
-}
+const run = (request) => resultOf(imr, request);
 
 /** The heat map's scenario cells: label, P&L and whether marked dominant. */
 const heatCells = (page) => page.$$eval('#pm-heatmap td[data-scenario]', (tds) => tds.map((td) => ({
@@ -132,7 +111,7 @@ test('portfolio margin (SPAN 16) on a short strangle: requirement, IM/MM, domina
       ...STRANGLE,
       account: { walletBalance: '20000', marginMode: 'portfolio', includeFees: false, portfolioMargin: { grid: 'span16', priceScanRange: '6000', volScanRange: '0.05' } },
     };
-    assert.deepEqual(await exported(page), request);
+    assert.deepEqual(await exportedRequest(page), request);
     const result = run(request);
     assert.equal(result.account.portfolioMargin.scenarios.length, 16);
     await assertPortfolioShown(page, result);
@@ -174,7 +153,7 @@ test('risk assumptions: volatility (field and slider in step) and horizon give t
     await fillAll(page, { riskVol: '75', riskHorizon: '30' });
     assert.equal(await page.inputValue('#riskVolSlider'), '75');
     const at75 = { ...STRANGLE, volatility: '0.75', horizonDays: '30' };
-    assert.deepEqual(await exported(page), at75);
+    assert.deepEqual(await exportedRequest(page), at75);
     await assertRoots(run(at75));
     assert.match(await page.textContent('#book-liq-touch'), /σ is 75 % a year.*30 days/);
     // The slider, by keyboard (steps of 0.5): the field follows and the figures with it.
@@ -197,7 +176,7 @@ test('risk assumptions: volatility (field and slider in step) and horizon give t
   try {
     const { page } = f;
     await fillAll(page, { marginMode: 'cross', walletBalance: '1000', 'p0-size': '1', 'p0-entryPrice': '20000', 'p0-markPrice': '20000', 'p0-leverage': '50', 'p0-mmr': '0.005', riskVol: '80' });
-    const request = await exported(page);
+    const request = await exportedRequest(page);
     assert.equal(request.account.bookLiquidation, true);
     assert.equal(request.volatility, '0.8');
     const result = run(request);
@@ -229,7 +208,7 @@ test('stress scenarios: edited, added (by keyboard) and removed; the table shows
     await page.click('[data-action="remove-stress"][data-s="2"]');
     await page.waitForFunction(() => document.querySelectorAll('.stress-row').length === 5);
     assert.equal(await page.evaluate(() => document.activeElement.id), 's2-name');
-    const request = await exported(page);
+    const request = await exportedRequest(page);
     assert.deepEqual(request.stress, [
       PAGE_DEFAULTS.stress[0],
       { ...PAGE_DEFAULTS.stress[1], priceMovePercent: '-15' },
@@ -250,7 +229,7 @@ test('stress scenarios: edited, added (by keyboard) and removed; the table shows
     assert.equal(await page.$eval('#stress-table tbody tr:last-child th', (th) => th.firstChild.textContent), 'Rally');
     // Portfolio mode: the stressed maintenance margin is the grid's, still the engine's.
     await page.selectOption('#marginMode', 'portfolio');
-    const pm = run(await exported(page));
+    const pm = run(await exportedRequest(page));
     await page.waitForFunction((v) => document.querySelector('#out-stress-0-maintenanceMargin data')?.value === v, pm.stress.scenarios[0].maintenanceMargin);
     // A bad move: the error sits next to that scenario's field.
     await page.fill('#s0-move', '-150');
@@ -276,7 +255,7 @@ test('volatility-scaled initial margin: the rule that set the IMR is shown, and 
     // The floor starts at the rule's rate (1 / 20 here).
     assert.equal(await page.inputValue('#p0-imFloor'), '0.05');
     await page.waitForSelector('#imr-curve-table tbody tr', { state: 'attached' });
-    const request = await exported(page);
+    const request = await exportedRequest(page);
     assert.deepEqual(request.markets[0].initialMarginModel, { type: 'volatility', floor: '0.05', confidence: '0.99', horizonDays: '1', multiplier: '1', volatility: '0.6' });
     const result = run(request);
     const src = result.positions[0].imrSource;
@@ -343,7 +322,7 @@ test('a v=4 share link carries portfolio margin, the risk inputs, the stress sce
     await page.waitForFunction(() => location.hash.includes('pmp=5000') && location.hash.includes('st=4'));
     link = await page.inputValue('#share-url');
     assert.match(link, /#v=4&/);
-    request = await exported(page);
+    request = await exportedRequest(page);
     assert.equal(request.markets[2].initialMarginModel.multiplier, '1.5');
     assert.equal(request.markets[2].initialMarginModel.volatility, '0.8');
     await assertPortfolioShown(page, run(request));
@@ -359,7 +338,7 @@ test('a v=4 share link carries portfolio margin, the risk inputs, the stress sce
     await page.waitForSelector('#imr-curve-table tbody tr', { state: 'attached' });
     assert.deepEqual(await controls(page), inputs);
     assert.deepEqual(await snapshot(page), shown);
-    assert.deepEqual(await exported(page), request);
+    assert.deepEqual(await exportedRequest(page), request);
     // The exported request imports back (here on the OKX grid, with one stress scenario).
     const other = structuredClone(request);
     other.account.portfolioMargin = { grid: 'okx' };
@@ -369,7 +348,7 @@ test('a v=4 share link carries portfolio margin, the risk inputs, the stress sce
     await page.waitForFunction(() => document.querySelector('#import-status').textContent.startsWith('Imported 3 positions'));
     assert.deepEqual([await page.inputValue('#pmGrid'), await page.inputValue('#s0-vol'), await page.inputValue('#p2-imFloor'), await page.inputValue('#riskVol')],
       ['okx', '30', '0.12', '80']);
-    assert.deepEqual(await exported(page), other);
+    assert.deepEqual(await exportedRequest(page), other);
     await assertPortfolioShown(page, run(other));
     assertClean(assert, again);
   } finally { await again.close(); }
@@ -385,9 +364,6 @@ test('axe-core: no serious or critical violations with the heat map, stress tabl
     'p1.imHorizon': '1', 'p1.imMultiplier': '1',
     st: '2', 's0.n': 'Crash', 's0.m': '-30', 's0.v': '20', 's0.d': '0', 's1.n': 'Rally', 's1.m': '25', 's1.v': '0', 's1.d': '1',
   }).toString();
-  const serious = async (page) => (await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] })))
-    .violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   for (const theme of ['light', 'dark']) {
     const b = await openPage(server.origin, `/?theme=${theme}#${hash}`, { colorScheme: theme });
     try {
@@ -396,11 +372,10 @@ test('axe-core: no serious or critical violations with the heat map, stress tabl
       await page.waitForSelector('#pm-heatmap td[data-dominant]');
       await page.waitForSelector('#imr-curve-table', { state: 'attached' });
       await page.click('#imr-curve summary');
-      await page.addScriptTag({ url: AXE_URL });
-      assert.deepEqual(await serious(page), []);
+      assert.deepEqual(await seriousViolations(page), []);
       await page.fill('#s1-move', 'x');
       await page.waitForFunction(() => document.querySelector('#s1-move-error').textContent !== '');
-      assert.deepEqual(await serious(page), []);
+      assert.deepEqual(await seriousViolations(page), []);
       if (theme === 'dark') await screenshot(page, 'portfolio-dark');
       assertClean(assert, b);
     } finally { await b.close(); }

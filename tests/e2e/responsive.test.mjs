@@ -5,25 +5,16 @@
 // only, never on time.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { serve, openPage, exact, engine, assertClean, shutdown, screenshot, ARTIFACTS, WWW } from './harness.mjs';
+import { serve, openPage, exact, engine, assertClean, shutdown, screenshot, ARTIFACTS, WWW, resultOf, exportedRequest } from './harness.mjs';
 
 let server;
 let imr;
 before(async () => { server = await serve(WWW); imr = await engine(); });
 after(async () => { await shutdown(); await server?.close(); });
 
-async function exported(page) {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
-  return JSON.parse(await readFile(await download.path(), 'utf8'));
-}
-
-function run(request) {
-  const out = imr.calculate(request);
-  assert.equal(out.ok, true, JSON.stringify(out.errors));
-  return out.result;
-}
+const run = (request) => resultOf(imr, request);
 
 /** Milliseconds from the last keystroke until the VaR box is fresh again (measured in the page). */
 function untilVarFresh(page) {
@@ -96,7 +87,7 @@ test('a long VaR series: each keystroke recomputes the book at once; the VaR fol
       el.value = value;
       el.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste' }));
     }, series);
-    const base = await exported(page);
+    const base = await exportedRequest(page);
     assert.equal(base.var.series, series);
     const first = run(base);
     await page.waitForFunction((x) => document.querySelector('#out-var-var data')?.value === x && document.querySelector('#var-results').dataset.stale === 'false', String(first.var.var), { timeout: 20_000 });
@@ -114,7 +105,7 @@ test('a long VaR series: each keystroke recomputes the book at once; the VaR fol
       // A VaR on screen and not marked stale is the VaR of exactly these inputs.
       if (!step.stale && !step.hidden) assert.equal(step.shown, String(r.var.var), `fresh VaR after typing ${step.value}`);
     }
-    const request = await exported(page);
+    const request = await exportedRequest(page);
     assert.equal(request.positions[0].size, '0.51234');
     const r = run(request);
     assert.equal(await exact(page, '#out-initialMargin'), r.account.initialMargin);
@@ -133,7 +124,7 @@ test('a long VaR series: each keystroke recomputes the book at once; the VaR fol
       const out = imr.calculate(req);
       if (out.ok) assert.equal(step.shown, String(out.result.var.var), 'fresh VaR while editing the series');
     }
-    const last = await exported(page);
+    const last = await exportedRequest(page);
     assert.equal(last.var.series, `${series}\n60100`);
     await page.waitForFunction((x) => document.querySelector('#var-results').dataset.stale === 'false' && document.querySelector('#out-var-var data')?.value === x, String(run(last).var.var), { timeout: 20_000 });
     // An edit undone: the VaR of those inputs is the cached one, fresh at once.

@@ -5,16 +5,12 @@
 // request the page exported; field errors must sit next to their input and keep the figures.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { serve, openPage, exact, engine, fillAll, assertClean, shutdown, screenshot, ROOT, WWW } from './harness.mjs';
+import { serve, openPage, exact, engine, fillAll, assertClean, shutdown, screenshot, WWW, waitFresh, waitStale, resultOf, exportedRequest, seriousViolations, axeRoute } from './harness.mjs';
 
-const AXE_URL = '/__test__/axe.min.js';
 let server;
 let imr;
 before(async () => {
-  const axe = await readFile(join(ROOT, 'node_modules', 'axe-core', 'axe.min.js'));
-  server = await serve(WWW, { [AXE_URL]: ['text/javascript; charset=utf-8', axe] });
+  server = await serve(WWW, await axeRoute());
   imr = await engine();
 });
 after(async () => { await shutdown(); await server?.close(); });
@@ -23,29 +19,9 @@ const TIERED_PRESET = 'binance-btcusdt-perp-2024-10';
 const SIZE_PRESET = 'deribit-btc-usdc-perp';
 const OPTION_PRESET = 'paradex-options-docs-example';
 
-const waitFresh = (page) => page.waitForFunction(() => document.querySelector('#results').dataset.stale === 'false');
-const waitStale = (page) => page.waitForFunction(() => document.querySelector('#results').dataset.stale === 'true');
-
-/** The request the page sends (its JSON export). */
-async function exported(page) {
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
-  return JSON.parse(await readFile(await download.path(), 'utf8'));
-}
 
 /** The engine's result for `request` (which must be valid). */
-function run(request) {
-  const out = imr.calculate(request);
-  assert.equal(out.ok, true, JSON.stringify(out.errors));
-  return out.result;
-}
-
-/** axe-core's serious and critical violations, summarised. */
-async function serious(page) {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ url: AXE_URL });
-  const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  return results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
+const run = (request) => resultOf(imr, request);
 
 /** The tier rows as the page holds them. */
 const tierRows = (page, i = 0) => page.$$eval(`#p${i}-tiers .tier-row`, (rows) => rows.map((row) => {
@@ -79,7 +55,7 @@ test('an editable tier table: the engine picks the tier and the page marks it; M
     let rows = await tierRows(page);
     assert.equal(rows.length, 3);
     // 0.5 BTC at 60 000 = 30 000 of notional: whichever tier the engine picks is the one marked.
-    let request = await exported(page);
+    let request = await exportedRequest(page);
     assert.deepEqual(request.markets[0].margin, { type: 'tiered', tiers: asEngineTiers(rows) });
     let p = await assertMarginShown(page, run(request));
     const marked = (r) => r.map((t, k) => (t.used.includes('in use now') ? k + 1 : null)).filter(Boolean);
@@ -88,7 +64,7 @@ test('an editable tier table: the engine picks the tier and the page marks it; M
     const firstTier = p.tier.tier;
     // A larger size crosses into a higher tier: the engine's tier and MM, and the mark moves.
     await page.fill('#p0-size', '2');
-    request = await exported(page);
+    request = await exportedRequest(page);
     p = await assertMarginShown(page, run(request));
     assert.ok(p.tier.tier > firstTier, `tier ${p.tier.tier} after ${firstTier}`);
     rows = await tierRows(page);
@@ -98,7 +74,7 @@ test('an editable tier table: the engine picks the tier and the page marks it; M
     // MM = N·MMR_k − cum_k with cum_k from the recursion over the page's own table.
     const k = p.tier.tier - 1;
     await page.fill(`#p0-t${k}-mmr`, '0.008');
-    request = await exported(page);
+    request = await exportedRequest(page);
     p = await assertMarginShown(page, run(request));
     rows = await tierRows(page);
     let cum = 0;
@@ -117,7 +93,7 @@ test('an editable tier table: the engine picks the tier and the page marks it; M
     await page.keyboard.press('Control+A');
     await page.keyboard.type('0.02');
     await page.fill('#p0-t3-lev', '25');
-    request = await exported(page);
+    request = await exportedRequest(page);
     assert.deepEqual(request.markets[0].margin.tiers, asEngineTiers(await tierRows(page)));
     await assertMarginShown(page, run(request));
     // A rate below the previous tier's: the engine names tiers[2].maintenanceMarginRate, the
@@ -133,13 +109,13 @@ test('an editable tier table: the engine picks the tier and the page marks it; M
     assert.equal(await page.textContent('#p0-t1-mmr-error'), '');
     assert.equal(await exact(page, '#out-p0-maintenanceMargin'), before, 'the last figures stay');
     assert.match(await page.textContent('#status'), /Fix position 1: .*last valid input/);
-    assert.deepEqual(await serious(page), []);
+    assert.deepEqual(await seriousViolations(page), []);
     await page.fill('#p0-t2-mmr', '0.01');
     await waitFresh(page);
     // Remove the added tier: three again, the figures the engine's.
     await page.click('[data-action="remove-tier"][data-t="3"]');
     await page.waitForFunction(() => document.querySelectorAll('#p0-tiers .tier-row').length === 3);
-    request = await exported(page);
+    request = await exportedRequest(page);
     assert.equal(request.markets[0].margin.tiers.length, 3);
     await assertMarginShown(page, run(request));
     assert.equal(await page.$$eval('#calc [aria-invalid]', (els) => els.length), 0);
@@ -158,14 +134,14 @@ test('start from preset: a preset\'s tier table and size-scaled rates are copied
     await fillAll(page, { 'p0-size': '12', 'p0-leverage': '10' });
     await page.selectOption('#p0-rule', `preset:${TIERED_PRESET}`);
     await page.waitForSelector('#p0-edit-preset');
-    const viaPreset = run(await exported(page)).positions[0];
+    const viaPreset = run(await exportedRequest(page)).positions[0];
     await page.click('#p0-edit-preset');
     await page.waitForSelector('#p0-tiers');
     assert.equal(await page.inputValue('#p0-rule'), 'tiered');
     const rows = await tierRows(page);
     // Every tier of the preset, as published (its bracket numbers are only labels).
     assert.deepEqual(asEngineTiers(rows), tiered.market.margin.tiers.map(({ bracket, ...t }) => Object.fromEntries(Object.entries(t).filter(([, v]) => v !== null))));
-    const request = await exported(page);
+    const request = await exportedRequest(page);
     assert.equal(request.markets[0].preset, undefined);
     assert.equal(request.markets[0].marginBasis, tiered.market.marginBasis);
     const copied = await assertMarginShown(page, run(request));
@@ -197,12 +173,12 @@ test('start from preset: a preset\'s tier table and size-scaled rates are copied
     assert.equal(await page.inputValue('#p0-rule'), 'sizeScaled');
     assert.deepEqual([await page.inputValue('#p0-ssInitial'), await page.inputValue('#p0-ssMaint'), await page.inputValue('#p0-ssSlope')],
       [scaled.market.margin.initialBaseRate, scaled.market.margin.maintenanceBaseRate, scaled.market.margin.slopePerUnit]);
-    let sized = await exported(page);
+    let sized = await exportedRequest(page);
     assert.deepEqual(sized.markets[0].margin, Object.fromEntries(Object.entries(scaled.market.margin).filter(([, v]) => v !== null)));
     let p = await assertMarginShown(page, run(sized));
     // The rates grow with size: double the slope, a higher MMR, the engine's.
     await page.fill('#p0-ssSlope', String(Number(scaled.market.margin.slopePerUnit) * 2));
-    sized = await exported(page);
+    sized = await exportedRequest(page);
     const p2 = await assertMarginShown(page, run(sized));
     assert.ok(Number(p2.maintenanceMarginRate) > Number(p.maintenanceMarginRate), `${p2.maintenanceMarginRate} > ${p.maintenanceMarginRate}`);
     p = p2;
@@ -212,7 +188,7 @@ test('start from preset: a preset\'s tier table and size-scaled rates are copied
     assert.match(await page.textContent('#p0-ssMaint-error'), /initialBaseRate/);
     assert.equal(await page.getAttribute('#p0-ssMaint', 'aria-invalid'), 'true');
     assert.equal(await exact(page, '#out-p0-maintenanceMargin'), p.maintenanceMargin, 'the last figures stay');
-    assert.deepEqual(await serious(page), []);
+    assert.deepEqual(await seriousViolations(page), []);
     assertClean(assert, b);
   } finally { await b.close(); }
 });
@@ -233,11 +209,11 @@ test('every standard option parameter is editable (collapsed until used), a pres
     const { page } = b;
     await waitFresh(page);
     assert.equal(await page.isVisible('#p0-optItm'), false, 'the extra parameters start collapsed');
-    const base = run(await exported(page)).positions[0];
+    const base = run(await exportedRequest(page)).positions[0];
     await page.click('#p0-option-extras summary');
     await fillAll(page, { 'p0-optItm': '0.12', 'p0-optPm': '0.5', 'p0-optLf': '0.01', 'p0-optMf': '1.5' });
     await page.check('#p0-optPae');
-    const request = await exported(page);
+    const request = await exportedRequest(page);
     assert.deepEqual(request.markets[0].margin, {
       type: 'standardOption', initialRate: '0.15', initialFloorRate: '0.1', maintenanceRate: '0.075',
       maintenanceItmRate: '0.12', marginFactor: '1.5', maintenancePremiumMultiplier: '0.5', liquidationFeeRate: '0.01', premiumAtLeastEntry: true,
@@ -256,12 +232,12 @@ test('every standard option parameter is editable (collapsed until used), a pres
     assert.equal(await page.getAttribute('#p0-optMf', 'aria-invalid'), 'true');
     assert.equal(await page.textContent('#p0-optItm-error'), '');
     assert.equal(await exact(page, '#out-p0-maintenanceMargin'), p.maintenanceMargin, 'the last figures stay');
-    assert.deepEqual(await serious(page), []);
+    assert.deepEqual(await seriousViolations(page), []);
     // Start from a preset: its parameters replace the rule's.
     await page.selectOption('#p0-copyFrom', OPTION_PRESET);
     await page.click('#p0-copy-preset');
     await waitFresh(page);
-    const copied = await exported(page);
+    const copied = await exportedRequest(page);
     // The preset's parameters (listPresets spells absent ones as null).
     assert.deepEqual(copied.markets[0].margin, Object.fromEntries(Object.entries(optionPreset.market.margin).filter(([, v]) => v !== null)));
     assert.equal(await page.isVisible('#p0-optItm'), true, 'opened: the preset sets some of them');
@@ -294,13 +270,13 @@ test('isolated positions show their distance to liquidation in σ and the touch 
       }
       return result;
     };
-    let request = await exported(page);
+    let request = await exportedRequest(page);
     assert.equal(request.account.marginMode, 'isolated');
     const oneDay = await assertSigmas(request);
     assert.match(await page.textContent('#result-p0 dl'), /Touch probability \(1 day\)/);
     // A longer horizon: the engine's figures again, each liquidation more likely to be touched.
     await fillAll(page, { riskHorizon: '30', riskVol: '80' });
-    request = await exported(page);
+    request = await exportedRequest(page);
     assert.deepEqual([request.horizonDays, request.volatility], ['30', '0.8']);
     const month = await assertSigmas(request);
     for (const [i, p] of month.positions.entries()) {
@@ -315,8 +291,8 @@ test('isolated positions show their distance to liquidation in σ and the touch 
     assert.ok(steps.some((row) => row[0] === sigmaStep.label && row[2] === sigmaStep.value));
     // Cross books carry them per position too, beside the whole-book roots.
     await page.selectOption('#marginMode', 'cross');
-    await assertSigmas(await exported(page));
-    assert.deepEqual(await serious(page), []);
+    await assertSigmas(await exportedRequest(page));
+    assert.deepEqual(await seriousViolations(page), []);
     assertClean(assert, b);
   } finally { await b.close(); }
 });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import {
   serve, openPage, launch, exact, engine, fillAll, assertClean, shutdown, screenshot, WWW,
   axeRoute, seriousViolations, exportedRequest, importRequest, assertFitsPhone,
+  waitFresh, waitStale, resultOf,
 } from './harness.mjs';
 
 let server;
@@ -15,14 +16,8 @@ let imr;
 before(async () => { server = await serve(WWW, await axeRoute()); imr = await engine(); });
 after(async () => { await shutdown(); await server?.close(); });
 
-const waitFresh = (page) => page.waitForFunction(() => document.querySelector('#results').dataset.stale === 'false');
-const waitStale = (page) => page.waitForFunction(() => document.querySelector('#results').dataset.stale === 'true');
 
-function run(request) {
-  const out = imr.calculate(request);
-  assert.equal(out.ok, true, JSON.stringify(out.errors));
-  return out.result;
-}
+const run = (request) => resultOf(imr, request);
 
 /** A cross book long BTC, short ETH, each naming its underlying, as a v=4 link. */
 function twoUnitHash(extra = {}) {
