@@ -250,13 +250,25 @@ fn rate_only_with_model(
     model: Option<&ImrSpec>,
 ) -> Decimal {
     let (rule_rate, _) = initial_rate(rates, position.leverage);
+    raised_to_model(
+        rule_rate,
+        model,
+        quantity_base(market, position, price),
+        price,
+    )
+}
+
+/// `rule_rate` raised to the dynamic model's rate at `size` base units and `price` when that
+/// is higher (margin-models.md §3: the IMR is `max(rule, model)`); the rule's rate without a
+/// model or when the model refuses the inputs.
+pub fn raised_to_model(
+    rule_rate: Decimal,
+    model: Option<&ImrSpec>,
+    size: Decimal,
+    price: Decimal,
+) -> Decimal {
     let model_rate = model
-        .and_then(|spec| {
-            spec.rate(
-                to_f64(quantity_base(market, position, price)),
-                to_f64(price),
-            )
-        })
+        .and_then(|spec| spec.rate(to_f64(size), to_f64(price)))
         .and_then(|r| from_f64(r.rate))
         .map(|x| x.max(Decimal::ZERO));
     match model_rate {

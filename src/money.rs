@@ -346,25 +346,6 @@ pub fn round_price_against(value: Decimal, long: bool, tick: Option<Decimal>) ->
     }
 }
 
-/// `a · b`, `None` on overflow — out of line, for cold paths (what-if fills, option models,
-/// risk units) where one shared copy of `Decimal`'s multiplication keeps the wasm module small.
-#[inline(never)]
-pub fn mul(a: Decimal, b: Decimal) -> Option<Decimal> {
-    a.checked_mul(b)
-}
-
-/// `a + b`, `None` on overflow — out of line (see [`mul`]).
-#[inline(never)]
-pub fn add(a: Decimal, b: Decimal) -> Option<Decimal> {
-    a.checked_add(b)
-}
-
-/// `a − b`, `None` on overflow — out of line (see [`mul`]).
-#[inline(never)]
-pub fn sub(a: Decimal, b: Decimal) -> Option<Decimal> {
-    a.checked_sub(b)
-}
-
 /// `Decimal` arithmetic as out-of-line calls. `rust_decimal` marks its operators and `checked_*`
 /// methods `#[inline(always)]`, so every `a * b` on a `Decimal` pastes a whole 96-bit
 /// multiplication (about a kilobyte of wasm) into its caller; these methods keep one copy of
@@ -379,15 +360,11 @@ pub trait DecimalOps: Sized {
     fn checked_minus(self, rhs: Decimal) -> Option<Decimal>;
     /// `self / rhs`, `None` on overflow or division by zero ([`Decimal::checked_div`]).
     fn checked_over(self, rhs: Decimal) -> Option<Decimal>;
-    /// `self · rhs` (the `*` operator: panics on overflow, so only where the operands are
+    /// `self + rhs` (the `+` operator: panics on overflow, so only where the operands are
     /// bounded by validation).
-    fn times(self, rhs: Decimal) -> Decimal;
-    /// `self + rhs` (the `+` operator; see [`DecimalOps::times`]).
     fn plus(self, rhs: Decimal) -> Decimal;
-    /// `self − rhs` (the `-` operator; see [`DecimalOps::times`]).
+    /// `self − rhs` (the `-` operator; see [`DecimalOps::plus`]).
     fn minus(self, rhs: Decimal) -> Decimal;
-    /// `self / rhs` (the `/` operator; see [`DecimalOps::times`]).
-    fn over(self, rhs: Decimal) -> Decimal;
 }
 
 /// The sum of `values` through the out-of-line [`DecimalOps::plus`] (`Iterator::sum` on
@@ -415,20 +392,12 @@ impl DecimalOps for Decimal {
         self.checked_div(rhs)
     }
     #[inline(never)]
-    fn times(self, rhs: Decimal) -> Decimal {
-        self * rhs
-    }
-    #[inline(never)]
     fn plus(self, rhs: Decimal) -> Decimal {
         self + rhs
     }
     #[inline(never)]
     fn minus(self, rhs: Decimal) -> Decimal {
         self - rhs
-    }
-    #[inline(never)]
-    fn over(self, rhs: Decimal) -> Decimal {
-        self / rhs
     }
 }
 

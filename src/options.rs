@@ -16,7 +16,7 @@
 use crate::account::{maintenance_at, pnl};
 use crate::instrument::{Book, MarginBasis, Market, OptionSpec, Position, Settlement};
 use crate::money::DecimalOps;
-use crate::money::{self, from_f64, round_margin, round_plain, round_price_against, to_f64};
+use crate::money::{from_f64, round_margin, round_plain, round_price_against, to_f64};
 use crate::portfolio::ImrSpec;
 use crate::pricing::{black76, black76_price, inverse_black76, PricingError};
 use crate::request::premium_decimal;
@@ -173,9 +173,9 @@ fn model_initial_margin(
         Settlement::Inverse => s,
     };
     let charge = from_f64(charge_usd / per)?.max(Decimal::ZERO);
-    let premium = money::mul(quantity, market.mark_price.max(Decimal::ZERO))?;
+    let premium = quantity.checked_times(market.mark_price.max(Decimal::ZERO))?;
     Some((
-        money::add(charge, premium)?,
+        charge.checked_plus(premium)?,
         charge,
         rate,
         exposure.notional / per,
@@ -291,8 +291,8 @@ fn max_additional_with_model(
         return Decimal::ZERO;
     };
     let im = |contracts: Decimal| -> Option<Decimal> {
-        let q = money::mul(contracts, market.contract_size)?;
-        let rule = money::mul(q, unit_initial)?;
+        let q = contracts.checked_times(market.contract_size)?;
+        let rule = q.checked_times(unit_initial)?;
         let (model, ..) = model_initial_margin(market, spec, delta, q)?;
         Some(rule.max(model))
     };
@@ -301,9 +301,11 @@ fn max_additional_with_model(
     };
     let limit = crate::money::max_input();
     let fits = |x: Decimal| {
-        money::add(position.contracts, x)
+        position
+            .contracts
+            .checked_plus(x)
             .and_then(im)
-            .and_then(|v| money::sub(v, current))
+            .and_then(|v| v.checked_minus(current))
             .is_some_and(|inc| inc <= available)
     };
     if available <= Decimal::ZERO {

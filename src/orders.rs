@@ -33,7 +33,7 @@
 use crate::account;
 use crate::instrument::{Book, MarginMode, Market, Position, Settlement, Side};
 use crate::money::DecimalOps;
-use crate::money::{self, round_margin, round_plain};
+use crate::money::{round_margin, round_plain};
 use crate::portfolio::ImrSpec;
 use crate::request::check_size;
 use crate::response::{
@@ -83,13 +83,7 @@ fn exposure_margin(
     };
     let rates = market.rule.rates(size_base, n);
     let (rule_rate, _) = account::initial_rate(&rates, leverage);
-    let model_rate = model
-        .and_then(|spec| spec.rate(money::to_f64(size_base), money::to_f64(market.mark_price)))
-        .and_then(|r| money::from_f64(r.rate));
-    let rate = match model_rate {
-        Some(m) if m > rule_rate => m,
-        _ => rule_rate,
-    };
+    let rate = account::raised_to_model(rule_rate, model, size_base, market.mark_price);
     Some((rate, n.checked_times(rate)?))
 }
 
@@ -146,9 +140,12 @@ fn order_margins(
 /// unit (linear or inverse: premiums are in the settlement currency); futures [`account::pnl`].
 fn realized_pnl(market: &Market, position: &Position, price: Decimal) -> Option<Decimal> {
     if market.option.is_some() {
-        let q = money::mul(position.contracts, market.contract_size)?;
-        let per_unit = money::sub(price, position.entry_price)?;
-        return money::mul(position.side.sign(), money::mul(q, per_unit)?);
+        let q = position.contracts.checked_times(market.contract_size)?;
+        let per_unit = price.checked_minus(position.entry_price)?;
+        return position
+            .side
+            .sign()
+            .checked_times(q.checked_times(per_unit)?);
     }
     Some(account::pnl(market, position, price))
 }
@@ -156,13 +153,13 @@ fn realized_pnl(market: &Market, position: &Position, price: Decimal) -> Option<
 /// Equity of a book at the marks: `wallet + UPNL1 + Σ PnL`, options `s·Q·(mark − entry)`,
 /// futures [`account::pnl`] at the mark. `None` on overflow.
 fn book_equity(book: &Book) -> Option<Decimal> {
-    let mut equity = money::add(
-        book.account.wallet_balance,
-        book.account.other_unrealized_pnl,
-    )?;
+    let mut equity = book
+        .account
+        .wallet_balance
+        .checked_plus(book.account.other_unrealized_pnl)?;
     for p in &book.positions {
         let m = &book.markets[p.market];
-        equity = money::add(equity, realized_pnl(m, p, m.mark_price)?)?;
+        equity = equity.checked_plus(realized_pnl(m, p, m.mark_price)?)?;
     }
     Some(equity)
 }

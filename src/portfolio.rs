@@ -2145,7 +2145,7 @@ fn units_maintenance(
             None => scenario_margin_of(&u.model, spec),
         }
         .ok()?;
-        total = crate::money::add(total, round_margin(from_f64(m.maintenance_margin)?))?;
+        total = total.checked_plus(round_margin(from_f64(m.maintenance_margin)?))?;
     }
     Some(total)
 }
@@ -2162,8 +2162,8 @@ pub fn grid_figures(book: &Book, spec: &PortfolioSpec) -> Option<crate::orders::
     let mut im = Decimal::ZERO;
     let mut mm = book.account.other_maintenance_margin;
     for m in &margins {
-        im = crate::money::add(im, round_margin(from_f64(m.initial_margin)?))?;
-        mm = crate::money::add(mm, round_margin(from_f64(m.maintenance_margin)?))?;
+        im = im.checked_plus(round_margin(from_f64(m.initial_margin)?))?;
+        mm = mm.checked_plus(round_margin(from_f64(m.maintenance_margin)?))?;
     }
     let k = largest(&margins);
     Some(crate::orders::GridFigures {
@@ -2528,8 +2528,8 @@ pub fn extend(
         for (u, um) in units.iter().zip(&margins) {
             let u_im = round_margin(dec(P, um.initial_margin)?);
             let u_mm = round_margin(dec(P, um.maintenance_margin)?);
-            im = crate::money::add(im, u_im).ok_or_else(range)?;
-            mm = crate::money::add(mm, u_mm).ok_or_else(range)?;
+            im = im.checked_plus(u_im).ok_or_else(range)?;
+            mm = mm.checked_plus(u_mm).ok_or_else(range)?;
             if several {
                 unit_results.push(RiskUnitMargin {
                     underlying: unit_label(&u.underlying),

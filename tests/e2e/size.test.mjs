@@ -12,7 +12,7 @@
 // markets (delta-equivalent exposure), what-if fills in portfolio mode, risk units per
 // underlying: 319 810 B before (e60e49b) → 333 586 B after (imr_bg.wasm 329 027 B + imr.js
 // 4 559 B gzipped, 858 575 B raw), with the new cold paths' Decimal arithmetic kept out of line
-// (money::mul/add/sub) to limit the growth. Budget: that figure rounded up by ~4.4 KB.
+// (money::mul/add/sub, since folded into money::DecimalOps) to limit the growth. Budget: that figure rounded up by ~4.4 KB.
 //
 // Lowered on 2026-12-01 (branch json, 84158ca): requests are read by the hand-written
 // src/wire.rs instead of serde derive + serde_path_to_error + serde_json's deserializer:
