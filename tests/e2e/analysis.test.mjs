@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { serve, openPage, launch, exact, engine, fillAll, assertClean, shutdown, screenshot, WWW, waitFresh, waitStale, resultOf, exportedRequest, axeRoute, seriousViolations } from './harness.mjs';
+import { serve, openPage, exact, engine, fillAll, assertClean, shutdown, screenshot, WWW, waitFresh, waitStale, resultOf, exportedRequest, axeRoute, seriousViolations, openLink } from './harness.mjs';
 
 let server;
 let imr;
@@ -15,7 +15,6 @@ before(async () => {
   imr = await engine();
 });
 after(async () => { await shutdown(); await server?.close(); });
-
 
 const run = (request) => resultOf(imr, request);
 
@@ -155,11 +154,9 @@ test('a short series travels in the share link; a long one is left out of it (th
     assert.equal((await exportedRequest(page)).var.series, long);
     assertClean(assert, b);
   } finally { await b.close(); }
-  const again = await launch(server.origin);
+  const again = await openLink(server.origin, shortLink);
   try {
     const { page } = again;
-    await page.goto(shortLink);
-    await page.waitForSelector('body[data-ready="true"]');
     assert.equal(await page.isVisible('#varSeries'), true, 'opened: the link has a series');
     await page.waitForFunction((x) => document.querySelector('#out-var-var data')?.value === x, String(shortVar.var));
     await page.goto('about:blank');
@@ -355,11 +352,9 @@ test('a v=4 link carries the tier table, collateral, VaR settings and series and
     figures = await shown(page);
     assertClean(assert, b);
   } finally { await b.close(); }
-  const again = await launch(server.origin);
+  const again = await openLink(server.origin, link);
   try {
     const { page } = again;
-    await page.goto(link);
-    await page.waitForSelector('body[data-ready="true"]');
     assert.deepEqual(await controls(page), inputs);
     assert.deepEqual(await shown(page), figures);
     assert.deepEqual(await exportedRequest(page), request);

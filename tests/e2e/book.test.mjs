@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { serve, openPage, launch, exact, engine, fillAll, assertClean, shutdown } from './harness.mjs';
+import { serve, openPage, exact, engine, fillAll, assertClean, shutdown, openLink } from './harness.mjs';
 
 let server;
 let imr;
@@ -110,10 +110,8 @@ test('a share link with two positions reproduces the book and its numbers', asyn
     figures = await page.$$eval('#results dd', (dds) => dds.map((d) => d.textContent));
     assertClean(assert, b);
   } finally { await b.close(); }
-  const again = await launch(server.origin);
+  const again = await openLink(server.origin, link);
   try {
-    await again.page.goto(link);
-    await again.page.waitForSelector('body[data-ready="true"]');
     assert.deepEqual(await controls(again.page), inputs);
     assert.deepEqual(await again.page.$$eval('#results dd', (dds) => dds.map((d) => d.textContent)), figures);
     assert.equal(await again.page.inputValue('#p1-rule'), `preset:${PRESET}`);

@@ -103,9 +103,20 @@ export async function screenshot(page, name) {
 
 /** Opens `path` on `origin` in a fresh browser and waits for the first calculation. */
 export async function openPage(origin, path = '/', options = {}) {
+  return openLink(origin, `${origin}${path}`, options);
+}
+
+/** Opens the full address `url` (a share link) in a fresh browser allowed to reach `origin`,
+ * and waits for the first calculation; the browser is closed if that fails. */
+export async function openLink(origin, url, options = {}) {
   const b = await launch(origin, options);
-  await b.page.goto(`${origin}${path}`);
-  await b.page.waitForSelector('body[data-ready="true"]');
+  try {
+    await b.page.goto(url);
+    await b.page.waitForSelector('body[data-ready="true"]');
+  } catch (e) {
+    await b.close();
+    throw e;
+  }
   return b;
 }
 

@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { serve, openPage, launch, exact, engine, fillAll, assertClean, shutdown, screenshot, WWW, waitFresh, axeRoute, seriousViolations } from './harness.mjs';
+import { serve, openPage, exact, engine, fillAll, assertClean, shutdown, screenshot, WWW, waitFresh, axeRoute, seriousViolations, openLink } from './harness.mjs';
 
 let server;
 let imr;
@@ -268,10 +268,8 @@ test('a share link with an option preset reproduces the same numbers; v=2 links 
     shown = await figures(page);
     assertClean(assert, b);
   } finally { await b.close(); }
-  const again = await launch(server.origin);
+  const again = await openLink(server.origin, link);
   try {
-    await again.page.goto(link);
-    await again.page.waitForSelector('body[data-ready="true"]');
     assert.deepEqual(await again.page.$$eval('#calc input, #calc select', (els) => els.map((e) => [e.id, e.type === 'checkbox' ? e.checked : e.value])), inputs);
     assert.deepEqual(await figures(again.page), shown);
     assert.equal(await again.page.inputValue('#valuationTime'), VT);

@@ -7,16 +7,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  serve, openPage, launch, exact, engine, fillAll, assertClean, shutdown, screenshot, WWW,
+  serve, openPage, exact, engine, fillAll, assertClean, shutdown, screenshot, WWW,
   axeRoute, seriousViolations, exportedRequest, importRequest, assertFitsPhone,
   waitFresh, resultOf, shortOptionLeg,
+  openLink,
 } from './harness.mjs';
 
 let server;
 let imr;
 before(async () => { server = await serve(WWW, await axeRoute()); imr = await engine(); });
 after(async () => { await shutdown(); await server?.close(); });
-
 
 const run = (request) => resultOf(imr, request);
 
@@ -216,11 +216,9 @@ test('a v=4 link carries the orders and reproduces their numbers; a JSON book wi
     figures = await shown(page);
     assertClean(assert, b);
   } finally { await b.close(); }
-  const again = await launch(server.origin);
+  const again = await openLink(server.origin, link);
   try {
     const { page } = again;
-    await page.goto(link);
-    await page.waitForSelector('body[data-ready="true"]');
     await page.waitForSelector('#chart svg');
     assert.deepEqual(await controls(page), inputs);
     assert.deepEqual(await shown(page), figures);

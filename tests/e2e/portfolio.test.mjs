@@ -5,7 +5,7 @@
 // exported.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, openPage, launch, exact, engine, fillAll, assertClean, shutdown, screenshot, WWW, waitFresh, resultOf, exportedRequest, shortOptionLeg, axeRoute, seriousViolations } from './harness.mjs';
+import { serve, openPage, exact, engine, fillAll, assertClean, shutdown, screenshot, WWW, waitFresh, resultOf, exportedRequest, shortOptionLeg, axeRoute, seriousViolations, openLink } from './harness.mjs';
 
 let server;
 let imr;
@@ -56,7 +56,6 @@ function strangleHash() {
     ...shortOptionLeg(0, CALL, 'call', '65000', '1500'), ...shortOptionLeg(1, PUT, 'put', '55000', '1200'),
   }).toString();
 }
-
 
 /** The engine's result for `request` (which must be valid). */
 const run = (request) => resultOf(imr, request);
@@ -330,11 +329,9 @@ test('a v=4 share link carries portfolio margin, the risk inputs, the stress sce
     shown = await snapshot(page);
     assertClean(assert, b);
   } finally { await b.close(); }
-  const again = await launch(server.origin);
+  const again = await openLink(server.origin, link);
   try {
     const { page } = again;
-    await page.goto(link);
-    await page.waitForSelector('body[data-ready="true"]');
     await page.waitForSelector('#imr-curve-table tbody tr', { state: 'attached' });
     assert.deepEqual(await controls(page), inputs);
     assert.deepEqual(await snapshot(page), shown);

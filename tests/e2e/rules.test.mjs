@@ -19,7 +19,6 @@ const TIERED_PRESET = 'binance-btcusdt-perp-2024-10';
 const SIZE_PRESET = 'deribit-btc-usdc-perp';
 const OPTION_PRESET = 'paradex-options-docs-example';
 
-
 /** The engine's result for `request` (which must be valid). */
 const run = (request) => resultOf(imr, request);
 

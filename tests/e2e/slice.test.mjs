@@ -2,7 +2,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { stat } from 'node:fs/promises';
-import { serve, launch, screenshot, exact, shutdown } from './harness.mjs';
+import { serve, launch, screenshot, exact, shutdown, openLink } from './harness.mjs';
 
 let server;
 before(async () => { server = await serve(); });
@@ -92,10 +92,8 @@ test('the URL carries the state: a share link reproduces the same numbers', asyn
     link = page.url();
     figures = await page.$$eval('.figures dd', (dds) => dds.map((d) => d.textContent));
   } finally { await b.close(); }
-  const again = await launch(server.origin);
+  const again = await openLink(server.origin, link);
   try {
-    await again.page.goto(link);
-    await again.page.waitForSelector('body[data-ready="true"]');
     assert.equal(await again.page.inputValue('#p0-side'), 'short');
     assert.deepEqual(await again.page.$$eval('.figures dd', (dds) => dds.map((d) => d.textContent)), figures);
     assert.deepEqual(again.consoleErrors, []);
