@@ -355,8 +355,9 @@ fn inverse_f_upper_map(f: f64) -> f64 {
 
 /// Jäckel's `unchecked_normalised_implied_volatility_from_a_transformed_rational_guess_with_
 /// limited_iterations` for an out-of-the-money call: `x ≤ 0`, `0 < β < exp(x/2)`.
-/// Returns the total volatility `s = σ√T`. `b_max = exp(x/2)`.
-fn normalised_implied_volatility(beta: f64, x: f64, b_max: f64, n: usize) -> f64 {
+/// Returns the total volatility `s = σ√T` and the normalised vega `∂b/∂s` at the last iterate
+/// evaluated (the step before `s`; `NaN` if none was). `b_max = exp(x/2)`.
+fn normalised_implied_volatility(beta: f64, x: f64, b_max: f64, n: usize) -> (f64, f64) {
     let nc = NormalisedCall::new(x, b_max);
     let mut iterations = 0usize;
     let mut direction_reversal_count = 0u32;
@@ -366,6 +367,7 @@ fn normalised_implied_volatility(beta: f64, x: f64, b_max: f64, n: usize) -> f64
     let mut ds_previous = 0.0f64;
     let mut s_left = DBL_MIN;
     let mut s_right = DBL_MAX;
+    let mut last_vega = f64::NAN;
     // Central point s_c = √|2x| (the inflexion point of b in s).
     let s_c = (2.0 * x).abs().sqrt();
     let (b_c, v_c) = nc.b_and_vega(s_c);
@@ -429,6 +431,7 @@ fn normalised_implied_volatility(beta: f64, x: f64, b_max: f64, n: usize) -> f64
             while iterations < n && ds.abs() > DBL_EPSILON * s {
                 guard!();
                 let (b, bp) = nc.b_and_vega(s);
+                last_vega = bp;
                 if b > beta && s < s_right {
                     s_right = s;
                 } else if b < beta && s > s_left {
@@ -452,7 +455,7 @@ fn normalised_implied_volatility(beta: f64, x: f64, b_max: f64, n: usize) -> f64
                 s += ds;
                 iterations += 1;
             }
-            return s;
+            return (s, last_vega);
         }
         let r_lm = convex_rational_cubic_control_parameter_to_fit_second_derivative_at_right_side(
             b_l,
@@ -528,6 +531,7 @@ fn normalised_implied_volatility(beta: f64, x: f64, b_max: f64, n: usize) -> f64
                 while iterations < n && ds.abs() > DBL_EPSILON * s {
                     guard!();
                     let (b, bp) = nc.b_and_vega(s);
+                    last_vega = bp;
                     if b > beta && s < s_right {
                         s_right = s;
                     } else if b < beta && s > s_left {
@@ -550,7 +554,7 @@ fn normalised_implied_volatility(beta: f64, x: f64, b_max: f64, n: usize) -> f64
                     s += ds;
                     iterations += 1;
                 }
-                return s;
+                return (s, last_vega);
             }
         }
     }
@@ -558,6 +562,7 @@ fn normalised_implied_volatility(beta: f64, x: f64, b_max: f64, n: usize) -> f64
     while iterations < n && ds.abs() > DBL_EPSILON * s {
         guard!();
         let (b, bp) = nc.b_and_vega(s);
+        last_vega = bp;
         if b > beta && s < s_right {
             s_right = s;
         } else if b < beta && s > s_left {
@@ -570,7 +575,7 @@ fn normalised_implied_volatility(beta: f64, x: f64, b_max: f64, n: usize) -> f64
         s += ds;
         iterations += 1;
     }
-    s
+    (s, last_vega)
 }
 
 /// One unit in the last place of a positive finite `v`.
@@ -640,13 +645,19 @@ fn solve(
         // Subnormal normalised time value: no volatility can be resolved.
         return Err(PricingError::Undetermined);
     }
-    // Out-of-the-money call frame (puts map to calls by x → −x).
+    // Out-of-the-money call frame (puts map to calls by x → −x). `b_max = exp(−|x|/2) =
+    // √(min(F,K)/max(F,K))`, by a square root rather than an exponential, the same `exp(x/2)`
+    // the pricing side uses (`black::undiscounted`); `|x| ≤ 700` keeps the ratio normal.
     let xn = -x.abs();
-    let b_max = (0.5 * xn).dexp();
+    let b_max = if f < k {
+        (f / k).sqrt()
+    } else {
+        (k / f).sqrt()
+    };
     if beta >= b_max {
         return Err(PricingError::AboveMaximum);
     }
-    let s = normalised_implied_volatility(beta, xn, b_max, MAX_ITERATIONS);
+    let (s, last_vega) = normalised_implied_volatility(beta, xn, b_max, MAX_ITERATIONS);
     let sqrt_t = time.sqrt();
     let sigma = s / sqrt_t;
     if !(sigma >= 0.0) {
@@ -655,8 +666,15 @@ fn solve(
     if !sigma.is_finite() {
         return Err(PricingError::Overflow);
     }
-    // Identifiability: the volatility change that moves the price by one ulp.
-    let vega = d * sqrt_fk * normalised_vega(xn, s) * sqrt_t;
+    // Identifiability: the volatility change that moves the price by one ulp. The normalised
+    // vega is the one the last iteration evaluated, one converging step before `s` (immaterial
+    // to a one-in-ten threshold); it is recomputed only if none is usable.
+    let unit_vega = if last_vega > 0.0 {
+        last_vega
+    } else {
+        normalised_vega(xn, s)
+    };
+    let vega = d * sqrt_fk * unit_vega * sqrt_t;
     let resolution = (ulp(price) + d * allowance) / vega;
     if !(resolution < UNDETERMINED_RESOLUTION * sigma) {
         return Err(PricingError::Undetermined);
