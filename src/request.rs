@@ -1,7 +1,7 @@
 //! Wire types in (JSON / JS objects, camelCase, unknown fields rejected) and their validation
 //! into the typed domain of [`crate::instrument`]. Every error names its field path.
 
-use crate::error::{Collector, FieldError, InputErrors};
+use crate::error::{Collector, FieldError, FieldPaths, InputErrors};
 use crate::expiry::{self, Minute};
 use crate::instrument::{
     Account, Book, ContractKind, MarginBasis, MarginMode, Market, OptionSpec, Position, Settlement,
@@ -416,13 +416,19 @@ fn choice<T: Copy>(
     default: Option<T>,
     options: &[(&str, T)],
 ) -> Result<T, FieldError> {
-    let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+    let names = || {
+        options
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     match value {
         None => default.ok_or_else(|| {
             FieldError::new(
                 field,
                 "required",
-                format!("is required (one of: {})", names.join(", ")),
+                format!("is required (one of: {})", names()),
             )
         }),
         Some(v) => options
@@ -434,7 +440,7 @@ fn choice<T: Copy>(
                 FieldError::new(
                     field,
                     "invalid_choice",
-                    format!("'{shown}' is not one of: {}", names.join(", ")),
+                    format!("'{shown}' is not one of: {}", names()),
                 )
             }),
     }
@@ -551,6 +557,7 @@ fn leverage(field: &str, input: &NumberInput) -> Result<Decimal, FieldError> {
 }
 
 fn rule(path: &str, input: &MarginRuleInput) -> Result<MarginRule, FieldError> {
+    let mut at = FieldPaths::new(path);
     match input {
         MarginRuleInput::Fixed {
             maintenance_margin_rate,
@@ -559,7 +566,7 @@ fn rule(path: &str, input: &MarginRuleInput) -> Result<MarginRule, FieldError> {
             max_leverage,
         } => {
             let mmr = rate(
-                &format!("{path}.maintenanceMarginRate"),
+                at.field("maintenanceMarginRate"),
                 maintenance_margin_rate.as_ref(),
             )?;
             if mmr >= Decimal::ONE {
@@ -570,7 +577,7 @@ fn rule(path: &str, input: &MarginRuleInput) -> Result<MarginRule, FieldError> {
                 ));
             }
             let amount = match maintenance_amount {
-                Some(v) => non_negative(&format!("{path}.maintenanceAmount"), Some(v))?,
+                Some(v) => non_negative(at.field("maintenanceAmount"), Some(v))?,
                 None => Decimal::ZERO,
             };
             let imr = match initial_margin_rate {
@@ -589,7 +596,7 @@ fn rule(path: &str, input: &MarginRuleInput) -> Result<MarginRule, FieldError> {
                 None => None,
             };
             let max_leverage = match max_leverage {
-                Some(v) => Some(leverage(&format!("{path}.maxLeverage"), v)?),
+                Some(v) => Some(leverage(at.field("maxLeverage"), v)?),
                 None => None,
             };
             Ok(MarginRule::Fixed {
@@ -609,17 +616,11 @@ fn rule(path: &str, input: &MarginRuleInput) -> Result<MarginRule, FieldError> {
             liquidation_fee_rate,
             premium_at_least_entry,
         } => {
-            let a = rate(&format!("{path}.initialRate"), initial_rate.as_ref())?;
-            let b = rate(
-                &format!("{path}.initialFloorRate"),
-                initial_floor_rate.as_ref(),
-            )?;
-            let c = rate(
-                &format!("{path}.maintenanceRate"),
-                maintenance_rate.as_ref(),
-            )?;
-            let optional_rate = |name: &str, v: &Option<NumberInput>| match v {
-                Some(v) => rate(&format!("{path}.{name}"), Some(v)).map(Some),
+            let a = rate(at.field("initialRate"), initial_rate.as_ref())?;
+            let b = rate(at.field("initialFloorRate"), initial_floor_rate.as_ref())?;
+            let c = rate(at.field("maintenanceRate"), maintenance_rate.as_ref())?;
+            let mut optional_rate = |name: &str, v: &Option<NumberInput>| match v {
+                Some(v) => rate(at.field(name), Some(v)).map(Some),
                 None => Ok(None),
             };
             let itm = optional_rate("maintenanceItmRate", maintenance_itm_rate)?;
@@ -655,21 +656,22 @@ fn rule(path: &str, input: &MarginRuleInput) -> Result<MarginRule, FieldError> {
             let mut specs = Vec::with_capacity(tiers.len());
             for (k, t) in tiers.iter().enumerate() {
                 let here = format!("{tiers_path}[{k}]");
+                let mut at = FieldPaths::new(&here);
                 specs.push(TierSpec {
                     notional_floor: non_negative(
-                        &format!("{here}.notionalFloor"),
+                        at.field("notionalFloor"),
                         t.notional_floor.as_ref(),
                     )?,
                     notional_cap: match &t.notional_cap {
-                        Some(v) => Some(positive(&format!("{here}.notionalCap"), Some(v))?),
+                        Some(v) => Some(positive(at.field("notionalCap"), Some(v))?),
                         None => None,
                     },
                     maintenance_margin_rate: rate(
-                        &format!("{here}.maintenanceMarginRate"),
+                        at.field("maintenanceMarginRate"),
                         t.maintenance_margin_rate.as_ref(),
                     )?,
                     max_leverage: match &t.max_leverage {
-                        Some(v) => leverage(&format!("{here}.maxLeverage"), v)?,
+                        Some(v) => leverage(at.field("maxLeverage"), v)?,
                         None => {
                             return Err(FieldError::new(
                                 format!("{here}.maxLeverage"),
@@ -679,9 +681,7 @@ fn rule(path: &str, input: &MarginRuleInput) -> Result<MarginRule, FieldError> {
                         }
                     },
                     maintenance_amount: match &t.maintenance_amount {
-                        Some(v) => {
-                            Some(non_negative(&format!("{here}.maintenanceAmount"), Some(v))?)
-                        }
+                        Some(v) => Some(non_negative(at.field("maintenanceAmount"), Some(v))?),
                         None => None,
                     },
                 });
@@ -693,12 +693,9 @@ fn rule(path: &str, input: &MarginRuleInput) -> Result<MarginRule, FieldError> {
             maintenance_base_rate,
             slope_per_unit,
         } => {
-            let initial = rate(
-                &format!("{path}.initialBaseRate"),
-                initial_base_rate.as_ref(),
-            )?;
+            let initial = rate(at.field("initialBaseRate"), initial_base_rate.as_ref())?;
             let maintenance = rate(
-                &format!("{path}.maintenanceBaseRate"),
+                at.field("maintenanceBaseRate"),
                 maintenance_base_rate.as_ref(),
             )?;
             if maintenance > initial {
@@ -708,7 +705,7 @@ fn rule(path: &str, input: &MarginRuleInput) -> Result<MarginRule, FieldError> {
                     "must not exceed initialBaseRate",
                 ));
             }
-            let slope = rate(&format!("{path}.slopePerUnit"), slope_per_unit.as_ref())?;
+            let slope = rate(at.field("slopePerUnit"), slope_per_unit.as_ref())?;
             Ok(MarginRule::SizeScaled {
                 initial_base_rate: initial,
                 maintenance_base_rate: maintenance,
@@ -765,15 +762,16 @@ fn option_market(
     valuation: Option<Minute>,
     errors: &mut Collector,
 ) -> Option<(OptionSpec, Decimal)> {
+    let mut at = FieldPaths::new(path);
     let kind = errors.take(choice(
-        &format!("{path}.optionType"),
+        at.field("optionType"),
         input.option_type.as_ref(),
         None,
         &[("call", OptionKind::Call), ("put", OptionKind::Put)],
     ));
-    let strike = errors.take(price(&format!("{path}.strike"), input.strike.as_ref()));
+    let strike = errors.take(price(at.field("strike"), input.strike.as_ref()));
     let expiry = match &input.expiry {
-        Some(t) => errors.take(expiry::parse(&format!("{path}.expiry"), t)),
+        Some(t) => errors.take(expiry::parse(at.field("expiry"), t)),
         None => {
             errors.push(FieldError::new(
                 format!("{path}.expiry"),
@@ -784,7 +782,7 @@ fn option_market(
         }
     };
     let underlying = errors.take(price(
-        &format!("{path}.underlyingPrice"),
+        at.field("underlyingPrice"),
         input.underlying_price.as_ref(),
     ));
     let vol = match &input.implied_volatility {
@@ -809,9 +807,7 @@ fn option_market(
         None => Some(None),
     };
     let mark = match &input.mark_price {
-        Some(v) => errors
-            .take(price(&format!("{path}.markPrice"), Some(v)))
-            .map(Some),
+        Some(v) => errors.take(price(at.field("markPrice"), Some(v))).map(Some),
         None => Some(None),
     };
     if let (Some(Some(_)), Some(Some(_))) = (vol, mark) {
@@ -942,12 +938,15 @@ fn market(
     needs_valuation: &mut bool,
     errors: &mut Collector,
 ) -> Option<Market> {
-    // Fill from the preset first: explicit fields win.
-    let mut input = raw.clone();
+    let mut at = FieldPaths::new(path);
+    // Fill from the preset first: explicit fields win (a copy only when there is a preset).
+    let filled;
     let mut preset_name = None;
-    if let Some(name) = &raw.preset {
-        match presets::find(name) {
+    let input = match &raw.preset {
+        None => raw,
+        Some(name) => match presets::find(name) {
             Some(p) => {
+                let mut input = raw.clone();
                 let m = &p.market;
                 input.symbol = input.symbol.or_else(|| Some(p.symbol.clone()));
                 input.kind = input.kind.or_else(|| m.kind.clone());
@@ -957,6 +956,8 @@ fn market(
                 input.margin_basis = input.margin_basis.or_else(|| m.margin_basis.clone());
                 input.margin = input.margin.or_else(|| m.margin.clone());
                 preset_name = Some(p.name.clone());
+                filled = input;
+                &filled
             }
             None => {
                 errors.push(FieldError::new(
@@ -969,11 +970,11 @@ fn market(
                 ));
                 return None;
             }
-        }
-    }
-    let symbol = errors.take(text(&format!("{path}.symbol"), input.symbol.as_ref()));
+        },
+    };
+    let symbol = errors.take(text(at.field("symbol"), input.symbol.as_ref()));
     let kind = errors.take(choice(
-        &format!("{path}.kind"),
+        at.field("kind"),
         input.kind.as_ref(),
         Some(ContractKind::Perpetual),
         &[
@@ -984,7 +985,7 @@ fn market(
     ));
     let is_option = kind == Some(ContractKind::Option);
     let settlement = errors.take(choice(
-        &format!("{path}.settlement"),
+        at.field("settlement"),
         input.settlement.as_ref(),
         Some(Settlement::Linear),
         &[
@@ -993,7 +994,7 @@ fn market(
         ],
     ));
     let contract_size = match (&input.contract_size, settlement) {
-        (Some(v), _) => errors.take(positive(&format!("{path}.contractSize"), Some(v))),
+        (Some(v), _) => errors.take(positive(at.field("contractSize"), Some(v))),
         (None, Some(Settlement::Inverse)) if !is_option => {
             errors.push(FieldError::new(
                 format!("{path}.contractSize"),
@@ -1006,12 +1007,12 @@ fn market(
     };
     let (mark_price, option) = if is_option {
         *needs_valuation = true;
-        match option_market(path, &input, settlement, valuation, errors) {
+        match option_market(path, input, settlement, valuation, errors) {
             Some((spec, mark)) => (Some(mark), Some(Some(spec))),
             None => (None, None),
         }
     } else {
-        for name in option_fields(&input) {
+        for name in option_fields(input) {
             errors.push(FieldError::new(
                 format!("{path}.{name}"),
                 "not_applicable",
@@ -1019,10 +1020,7 @@ fn market(
             ));
         }
         (
-            errors.take(price(
-                &format!("{path}.markPrice"),
-                input.mark_price.as_ref(),
-            )),
+            errors.take(price(at.field("markPrice"), input.mark_price.as_ref())),
             Some(None),
         )
     };
@@ -1036,24 +1034,22 @@ fn market(
             None
         }
         Some(v) => errors
-            .take(price(&format!("{path}.indexPrice"), Some(v)))
+            .take(price(at.field("indexPrice"), Some(v)))
             .map(Some),
         None => Some(None),
     };
     let tick_size = match &input.tick_size {
-        Some(v) => errors
-            .take(price(&format!("{path}.tickSize"), Some(v)))
-            .map(Some),
+        Some(v) => errors.take(price(at.field("tickSize"), Some(v))).map(Some),
         None => Some(None),
     };
     let margin_basis = errors.take(choice(
-        &format!("{path}.marginBasis"),
+        at.field("marginBasis"),
         input.margin_basis.as_ref(),
         Some(MarginBasis::Mark),
         &[("mark", MarginBasis::Mark), ("entry", MarginBasis::Entry)],
     ));
     let rule = match &input.margin {
-        Some(r) => match errors.take(rule(&format!("{path}.margin"), r)) {
+        Some(r) => match errors.take(rule(at.field("margin"), r)) {
             Some(r) if is_option != matches!(r, MarginRule::StandardOption(_)) => {
                 errors.push(FieldError::new(
                     format!("{path}.margin"),
@@ -1080,7 +1076,7 @@ fn market(
     let underlying = match &input.underlying {
         None => Some(None),
         Some(u) => errors
-            .take(text(&format!("{path}.underlying"), Some(u)))
+            .take(text(at.field("underlying"), Some(u)))
             // Case does not name a different underlying: "btc" and "BTC" are one risk unit.
             .map(|t| Some(t.to_uppercase())),
     };
@@ -1214,7 +1210,8 @@ impl Request {
         let mut held: HashSet<String> = HashSet::with_capacity(self.positions.len());
         for (i, p) in self.positions.iter().enumerate() {
             let path = format!("positions[{i}]");
-            let symbol = errors.take(text(&format!("{path}.symbol"), p.symbol.as_ref()));
+            let mut at = FieldPaths::new(&path);
+            let symbol = errors.take(text(at.field("symbol"), p.symbol.as_ref()));
             let market_index = symbol.as_ref().and_then(|s| {
                 let found = market_by_symbol.get(s.as_str()).copied();
                 if found.is_none() && all_markets_valid {
@@ -1238,7 +1235,7 @@ impl Request {
                 }
             }
             let side = errors.take(choice(
-                &format!("{path}.side"),
+                at.field("side"),
                 p.side.as_ref(),
                 None,
                 &[
@@ -1248,13 +1245,10 @@ impl Request {
                     ("sell", Side::Short),
                 ],
             ));
-            let size = errors.take(positive(&format!("{path}.size"), p.size.as_ref()));
-            let entry_price =
-                errors.take(price(&format!("{path}.entryPrice"), p.entry_price.as_ref()));
+            let size = errors.take(positive(at.field("size"), p.size.as_ref()));
+            let entry_price = errors.take(price(at.field("entryPrice"), p.entry_price.as_ref()));
             let lev = match &p.leverage {
-                Some(v) => errors
-                    .take(leverage(&format!("{path}.leverage"), v))
-                    .map(Some),
+                Some(v) => errors.take(leverage(at.field("leverage"), v)).map(Some),
                 None => {
                     let has_own_rate =
                         market_index
@@ -1289,7 +1283,7 @@ impl Request {
             };
             let isolated_margin = match &p.isolated_margin {
                 Some(v) => errors
-                    .take(positive(&format!("{path}.isolatedMargin"), Some(v)))
+                    .take(positive(at.field("isolatedMargin"), Some(v)))
                     .map(Some),
                 None => Some(None),
             };
@@ -1303,7 +1297,7 @@ impl Request {
             ) = (market_index, side, size, entry_price, lev, isolated_margin)
             {
                 if let Some(m) = &markets[market] {
-                    if let Err(e) = check_size(&format!("{path}.size"), m, contracts, entry_price) {
+                    if let Err(e) = check_size(at.field("size"), m, contracts, entry_price) {
                         errors.push(e);
                         continue;
                     }
@@ -1357,7 +1351,8 @@ impl Request {
         let mut orders = Vec::with_capacity(self.orders.len());
         for (i, o) in self.orders.iter().enumerate() {
             let path = format!("orders[{i}]");
-            let symbol = errors.take(text(&format!("{path}.symbol"), o.symbol.as_ref()));
+            let mut at = FieldPaths::new(&path);
+            let symbol = errors.take(text(at.field("symbol"), o.symbol.as_ref()));
             let market = symbol.as_ref().and_then(|s| {
                 let found = book.markets.iter().position(|m| &m.symbol == s);
                 if found.is_none() {
@@ -1380,7 +1375,7 @@ impl Request {
                 }
             }
             let side = errors.take(choice(
-                &format!("{path}.side"),
+                at.field("side"),
                 o.side.as_ref(),
                 None,
                 &[
@@ -1390,16 +1385,14 @@ impl Request {
                     ("short", Side::Short),
                 ],
             ));
-            let size = errors.take(positive(&format!("{path}.size"), o.size.as_ref()));
+            let size = errors.take(positive(at.field("size"), o.size.as_ref()));
             let order_price = match (&o.price, market) {
-                (Some(v), _) => errors.take(price(&format!("{path}.price"), Some(v))),
+                (Some(v), _) => errors.take(price(at.field("price"), Some(v))),
                 (None, Some(k)) => Some(book.markets[k].mark_price),
                 (None, None) => None,
             };
             let lev = match &o.leverage {
-                Some(v) => errors
-                    .take(leverage(&format!("{path}.leverage"), v))
-                    .map(Some),
+                Some(v) => errors.take(leverage(at.field("leverage"), v)).map(Some),
                 None => match market {
                     None => Some(None),
                     Some(k) => {
@@ -1432,12 +1425,9 @@ impl Request {
             if let (Some(market), Some(side), Some(contracts), Some(price), Some(leverage)) =
                 (market, side, size, order_price, lev)
             {
-                if let Err(e) = check_size(
-                    &format!("{path}.size"),
-                    &book.markets[market],
-                    contracts,
-                    price,
-                ) {
+                if let Err(e) =
+                    check_size(at.field("size"), &book.markets[market], contracts, price)
+                {
                     errors.push(e);
                     continue;
                 }
