@@ -59,6 +59,31 @@ impl FieldPaths {
         self.buf.push_str(name);
         &self.buf
     }
+
+    /// `base.list[index].name`, valid until the next call.
+    pub fn item(&mut self, list: &str, index: usize, name: &str) -> &str {
+        self.buf.truncate(self.base);
+        self.buf.push('.');
+        self.buf.push_str(list);
+        self.buf.push('[');
+        let mut digits = [0u8; 20];
+        let mut start = digits.len();
+        let mut rest = index;
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        for &d in &digits[start..] {
+            self.buf.push(char::from(d));
+        }
+        self.buf.push_str("].");
+        self.buf.push_str(name);
+        &self.buf
+    }
 }
 
 /// All problems found in a request. Validation collects every field error it can
@@ -142,5 +167,25 @@ impl Collector {
         InputErrors {
             errors: self.errors,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FieldPaths;
+
+    #[test]
+    fn field_paths_name_fields_and_list_items_under_the_base() {
+        let mut at = FieldPaths::new("markets[12]");
+        assert_eq!(at.field("markPrice"), "markets[12].markPrice");
+        assert_eq!(
+            at.item("tiers", 0, "maxLeverage"),
+            "markets[12].tiers[0].maxLeverage"
+        );
+        assert_eq!(
+            at.item("tiers", 1407, "notionalCap"),
+            "markets[12].tiers[1407].notionalCap"
+        );
+        assert_eq!(at.field("margin"), "markets[12].margin");
     }
 }

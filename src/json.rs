@@ -86,6 +86,21 @@ static ESCAPE: [u8; 256] = {
     table
 };
 
+/// Whether any of the eight bytes of `word` is a control character (`< 0x20`), `"`, `\\` or
+/// non-ASCII (`≥ 0x80`): the bytes [`Writer::string`] must look at. The bit tricks are the
+/// classic "has zero byte" / "has byte less than n" tests (S. E. Anderson, "Bit Twiddling
+/// Hacks", Stanford): exact about whether such a byte is present, which is all that is asked.
+#[inline(always)]
+fn may_need_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v;
+    let control = word.wrapping_sub(ONES * 0x20) & !word;
+    let quote = has_zero(word ^ (ONES * b'"' as u64));
+    let backslash = has_zero(word ^ (ONES * b'\\' as u64));
+    (control | quote | backslash | word) & HIGH != 0
+}
+
 impl Writer {
     fn number<F>(&mut self, write: F) -> Result<(), Error>
     where
@@ -104,6 +119,15 @@ impl Writer {
         let mut start = 0;
         let mut i = 0;
         while i < bytes.len() {
+            // Eight bytes at a time while none needs a look (most text needs no escape).
+            if i + 8 <= bytes.len() {
+                let mut word = [0u8; 8];
+                word.copy_from_slice(&bytes[i..i + 8]);
+                if !may_need_escape(u64::from_le_bytes(word)) {
+                    i += 8;
+                    continue;
+                }
+            }
             let byte = bytes[i];
             let escape = if byte >= 0x80 && self.ascii {
                 b'U'
@@ -624,6 +648,38 @@ mod tests {
     use serde::Serialize;
     use serde_json::json;
     use std::collections::BTreeMap;
+
+    #[test]
+    fn word_test_finds_every_byte_that_needs_a_look() {
+        let needs = |b: u8| b < 0x20 || b == b'"' || b == b'\\' || b >= 0x80;
+        let fill = u64::from_le_bytes(*b"abcdefgh");
+        let mut seen = 0;
+        // Every byte value at every position of a plain word, and next to every other value.
+        for position in 0..8 {
+            for value in 0..=255u8 {
+                let mut word = fill.to_le_bytes();
+                word[position] = value;
+                assert_eq!(
+                    may_need_escape(u64::from_le_bytes(word)),
+                    needs(value),
+                    "{word:?}"
+                );
+                for other in [
+                    0x00, 0x1f, 0x20, 0x21, b'"', b'#', b'[', b'\\', b']', 0x7f, 0x80, 0xff,
+                ] {
+                    word[(position + 3) % 8] = other;
+                    let expected = needs(value) || needs(other);
+                    assert_eq!(
+                        may_need_escape(u64::from_le_bytes(word)),
+                        expected,
+                        "{word:?}"
+                    );
+                    seen += 1;
+                }
+            }
+        }
+        assert_eq!(seen, 8 * 256 * 12);
+    }
 
     #[derive(Serialize)]
     #[serde(rename_all = "camelCase")]

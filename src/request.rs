@@ -652,41 +652,44 @@ fn rule(path: &str, input: &MarginRuleInput) -> Result<MarginRule, FieldError> {
             }))
         }
         MarginRuleInput::Tiered { tiers } => {
-            let tiers_path = format!("{path}.tiers");
             let mut specs = Vec::with_capacity(tiers.len());
             for (k, t) in tiers.iter().enumerate() {
-                let here = format!("{tiers_path}[{k}]");
-                let mut at = FieldPaths::new(&here);
                 specs.push(TierSpec {
                     notional_floor: non_negative(
-                        at.field("notionalFloor"),
+                        at.item("tiers", k, "notionalFloor"),
                         t.notional_floor.as_ref(),
                     )?,
                     notional_cap: match &t.notional_cap {
-                        Some(v) => Some(positive(at.field("notionalCap"), Some(v))?),
+                        Some(v) => Some(positive(at.item("tiers", k, "notionalCap"), Some(v))?),
                         None => None,
                     },
                     maintenance_margin_rate: rate(
-                        at.field("maintenanceMarginRate"),
+                        at.item("tiers", k, "maintenanceMarginRate"),
                         t.maintenance_margin_rate.as_ref(),
                     )?,
                     max_leverage: match &t.max_leverage {
-                        Some(v) => leverage(at.field("maxLeverage"), v)?,
+                        Some(v) => leverage(at.item("tiers", k, "maxLeverage"), v)?,
                         None => {
                             return Err(FieldError::new(
-                                format!("{here}.maxLeverage"),
+                                at.item("tiers", k, "maxLeverage"),
                                 "required",
                                 "is required",
                             ))
                         }
                     },
                     maintenance_amount: match &t.maintenance_amount {
-                        Some(v) => Some(non_negative(at.field("maintenanceAmount"), Some(v))?),
+                        Some(v) => Some(non_negative(
+                            at.item("tiers", k, "maintenanceAmount"),
+                            Some(v),
+                        )?),
                         None => None,
                     },
                 });
             }
-            Ok(MarginRule::Tiered(TierTable::new(&tiers_path, &specs)?))
+            Ok(MarginRule::Tiered(TierTable::new(
+                at.field("tiers"),
+                &specs,
+            )?))
         }
         MarginRuleInput::SizeScaled {
             initial_base_rate,
