@@ -23,6 +23,7 @@ let lastGood = null; // the last successful result (kept, marked stale, while in
 let chartFrame = 0;
 let chartKey = '';
 let chartJob = 0;
+let chartAfterFirstFrame = false; // the first load draws its charts after the first frame
 let valuationTouched = false; // the valuation time came from a link, a file or the user
 let scanRangeTouched = false; // the SPAN price scan range came from a link, a file or the user
 let curveKey = '';
@@ -2197,7 +2198,8 @@ function recompute({ firstLoad = false } = {}) {
     announce(statusLine(shown, layerErrors, varJobNow !== null));
     if (varJobNow) scheduleVar(varJobNow);
     else cancelVar();
-    scheduleChart();
+    if (firstLoad) chartAfterFirstFrame = true;
+    else scheduleChart();
   } else {
     cancelVar();
     showMessages(outcome.errors, 'error');
@@ -2207,12 +2209,19 @@ function recompute({ firstLoad = false } = {}) {
     announce(`Fix ${describe(first.field)}: ${messageFor(first)}${more}. ${lastGood ? 'The figures below are from the last valid input.' : ''}`.trim());
   }
   if (firstLoad) {
-    // The first result is on screen at the next frame after this render; the page is ready
-    // once its link is written too.
+    // The first result is on screen at the next frame after this render. The link and the
+    // charts (a dozen milliseconds of engine calls) come in a task after that frame, so they
+    // do not hold up its paint; the page is ready once its link is written.
     requestAnimationFrame(() => {
       performance.mark('imr:first-result');
-      saveState();
-      document.body.dataset.ready = 'true';
+      setTimeout(() => {
+        saveState();
+        document.body.dataset.ready = 'true';
+        if (chartAfterFirstFrame) {
+          chartAfterFirstFrame = false;
+          scheduleChart();
+        }
+      }, 0);
     });
   } else {
     document.body.dataset.ready = 'true';

@@ -41,8 +41,8 @@ const gzipped = (bytes) => gzipSync(bytes, { level: constants.Z_BEST_COMPRESSION
 
 test(`wasm + JS glue stay within ${BUDGET_BYTES} bytes gzipped (target ${TARGET_BYTES})`, async () => {
   const wasm = await readFile(join(PKG, 'imr_bg.wasm'));
-  // The glue is imr.js plus the JS snippets it imports (pkg/snippets/**.js), each a file of
-  // its own (so gzipped on its own).
+  // The glue is imr.js plus any JS snippets it imports (pkg/snippets/**.js), each a file of
+  // its own (so gzipped on its own); `cargo xtask build` folds wasm-bindgen's snippets into imr.js.
   const snippets = (await readdir(join(PKG, 'snippets'), { recursive: true }).catch(() => []))
     .filter((f) => f.endsWith('.js'));
   const glueFiles = [await readFile(join(PKG, 'imr.js')),

@@ -2,8 +2,9 @@
 //!
 //! - `cargo xtask serve [--port N]`: installs the wasm target if missing, builds the release wasm,
 //!   generates the JS glue with the wasm-bindgen CLI linked into this binary (so its version is
-//!   exactly the one in Cargo.lock), optimises with wasm-opt (npm `binaryen`) when present,
-//!   writes `www/pkg/` and serves `www/` on http://127.0.0.1:8080.
+//!   exactly the one in Cargo.lock), folds its JS snippets into `imr.js` (one request fewer before
+//!   the engine starts), optimises with wasm-opt (npm `binaryen`) when present, writes `www/pkg/`
+//!   and serves `www/` on http://127.0.0.1:8080.
 //! - `cargo xtask test`: installs what the tests need if missing (wasm target, Debian `chromium`
 //!   and `chromium-driver`, `npm ci`), then runs native `cargo test`, the wasm-bindgen tests in
 //!   Node and in headless Chromium, and the browser end-to-end tests of the page.
@@ -225,6 +226,7 @@ fn build_www(root: &Path) -> Result<()> {
         wasm.into(),
     ];
     wasm_bindgen_cli::wasm_bindgen::run_cli_with_args(args)?;
+    fold_snippets(&out_dir)?;
     done(t);
     let wasm_opt = root.join("node_modules/.bin/wasm-opt");
     let module = out_dir.join("imr_bg.wasm");
@@ -257,6 +259,153 @@ fn build_www(root: &Path) -> Result<()> {
         fs::metadata(&module)?.len()
     );
     Ok(())
+}
+
+/// Folds the `inline_js` snippets that wasm-bindgen writes to `pkg/snippets/<crate>-<hash>/` into
+/// `imr.js` and deletes the snippets directory. Imported statically by `imr.js`, a snippet is only
+/// requested once `imr.js` has been fetched and parsed: a serial round trip before the engine can
+/// start (15–150 ms on this machine). Each `import { a, b } from './snippets/…';` line becomes
+/// `const { a, b } = (() => { <snippet without its `export`s>; return { a, b }; })();`, so the
+/// snippet's own top-level names stay out of the glue's scope. Anything else (another import
+/// shape, a snippet line importing or exporting other than `export function|const|let|class`)
+/// fails the build rather than shipping a glue that cannot load.
+fn fold_snippets(out_dir: &Path) -> Result<()> {
+    let glue_path = out_dir.join("imr.js");
+    let glue = fs::read_to_string(&glue_path)
+        .with_context(|| format!("cannot read {}", glue_path.display()))?;
+    let snippets_dir = out_dir.join("snippets");
+    let mut folded = String::with_capacity(glue.len() + 4096);
+    let mut count = 0;
+    for line in glue.split_inclusive('\n') {
+        if !line.contains("snippets/") {
+            folded.push_str(line);
+            continue;
+        }
+        let (names, path) = parse_snippet_import(line.trim_end())
+            .with_context(|| format!("imr.js: unexpected line referring to a snippet: {line:?}"))?;
+        let file = out_dir.join(&path);
+        let code = fs::read_to_string(&file)
+            .with_context(|| format!("cannot read the snippet {}", file.display()))?;
+        let mut body = String::with_capacity(code.len());
+        for l in code.split_inclusive('\n') {
+            let t = l.trim_start();
+            if t.starts_with("import ") || t.starts_with("import{") || t.starts_with("import(") {
+                bail!(
+                    "{}: a snippet importing something cannot be folded: {l:?}",
+                    file.display()
+                );
+            }
+            if let Some(rest) = t.strip_prefix("export ") {
+                if ![
+                    "function ",
+                    "function*",
+                    "async function",
+                    "const ",
+                    "let ",
+                    "class ",
+                ]
+                .iter()
+                .any(|k| rest.starts_with(k))
+                {
+                    bail!("{}: cannot fold this export: {l:?}", file.display());
+                }
+                body.push_str(&l[..l.len() - t.len()]);
+                body.push_str(rest);
+            } else if t.contains("export ") || t.contains("export{") {
+                bail!("{}: cannot fold this export: {l:?}", file.display());
+            } else {
+                body.push_str(l);
+            }
+        }
+        for (imported, _) in &names {
+            let declared = [
+                "function ",
+                "function* ",
+                "async function ",
+                "const ",
+                "let ",
+                "class ",
+            ]
+            .iter()
+            .any(|k| code.contains(&format!("export {k}{imported}")));
+            if !declared {
+                bail!("{}: does not export `{imported}`", file.display());
+            }
+        }
+        let pattern = names
+            .iter()
+            .map(|(imported, local)| {
+                if imported == local {
+                    imported.clone()
+                } else {
+                    format!("{imported}: {local}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let returned = names
+            .iter()
+            .map(|(imported, _)| imported.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        folded.push_str(&format!(
+            "// {} (an inline_js snippet), folded in by `cargo xtask build`\nconst {{ {pattern} }} = (() => {{\n{}\nreturn {{ {returned} }};\n}})();\n",
+            path.trim_start_matches("snippets/"),
+            body.trim_end()
+        ));
+        count += 1;
+    }
+    if folded.contains("snippets/") {
+        bail!("imr.js still refers to snippets/ after folding");
+    }
+    fs::write(&glue_path, folded)?;
+    if snippets_dir.exists() {
+        fs::remove_dir_all(&snippets_dir)
+            .with_context(|| format!("cannot remove {}", snippets_dir.display()))?;
+    }
+    println!("    folded {count} JS snippet(s) into imr.js");
+    Ok(())
+}
+
+/// `import { a, b as c } from './snippets/x/inline0.js';` → ([("a", "a"), ("b", "c")], "snippets/x/inline0.js").
+fn parse_snippet_import(line: &str) -> Option<(Vec<(String, String)>, String)> {
+    let rest = line.strip_prefix("import {")?;
+    let (list, rest) = rest.split_once('}')?;
+    let rest = rest.trim_start().strip_prefix("from")?.trim();
+    let quote = rest.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+    let rest = rest.strip_prefix(quote)?;
+    let (path, tail) = rest.split_once(quote)?;
+    if !matches!(tail.trim(), "" | ";") {
+        return None;
+    }
+    let path = path.strip_prefix("./")?;
+    if !path.starts_with("snippets/")
+        || !path.ends_with(".js")
+        || path.split('/').any(|c| c == ".." || c.is_empty())
+    {
+        return None;
+    }
+    let ident = |s: &str| {
+        !s.is_empty()
+            && !s.starts_with(|c: char| c.is_ascii_digit())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+    };
+    let mut names = Vec::new();
+    for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let (imported, local) = match item.split_once(" as ") {
+            Some((a, b)) => (a.trim(), b.trim()),
+            None => (item, item),
+        };
+        if !ident(imported) || !ident(local) {
+            return None;
+        }
+        names.push((imported.to_string(), local.to_string()));
+    }
+    if names.is_empty() {
+        return None;
+    }
+    Some((names, path.to_string()))
 }
 
 fn test(root: &Path, rest: &[String]) -> Result<()> {
@@ -446,4 +595,34 @@ fn respond(
     stream.flush()?;
     let _ = stream.shutdown(std::net::Shutdown::Both);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_snippet_import;
+
+    #[test]
+    fn snippet_imports() {
+        let (names, path) =
+            parse_snippet_import("import { requestJson } from './snippets/imr-8bed/inline0.js';")
+                .unwrap();
+        assert_eq!(names, vec![("requestJson".into(), "requestJson".into())]);
+        assert_eq!(path, "snippets/imr-8bed/inline0.js");
+        let (names, _) =
+            parse_snippet_import(r#"import { a, b as c } from "./snippets/x/inline1.js""#).unwrap();
+        assert_eq!(
+            names,
+            vec![("a".into(), "a".into()), ("b".into(), "c".into())]
+        );
+        for bad in [
+            "import * as s from './snippets/x/inline0.js';",
+            "import s from './snippets/x/inline0.js';",
+            "import { a } from './snippets/../x.js';",
+            "import { a } from './other/x.js';",
+            "import { } from './snippets/x/inline0.js';",
+            "import { a-b } from './snippets/x/inline0.js';",
+        ] {
+            assert!(parse_snippet_import(bad).is_none(), "{bad}");
+        }
+    }
 }
