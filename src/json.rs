@@ -121,8 +121,9 @@ impl Writer {
         while i < bytes.len() {
             // Eight bytes at a time while none needs a look (most text needs no escape).
             if i + 8 <= bytes.len() {
-                let mut word = [0u8; 8];
-                word.copy_from_slice(&bytes[i..i + 8]);
+                // Element by element: `copy_from_slice` is an out-of-line call at opt-level "z".
+                let c = &bytes[i..i + 8];
+                let word = [c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]];
                 if !may_need_escape(u64::from_le_bytes(word)) {
                     i += 8;
                     continue;

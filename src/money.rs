@@ -226,6 +226,21 @@ fn decimal_text(value: Decimal, buf: &mut [u8; 64]) -> &str {
             (rest as u64, false)
         };
         let chunk_end = pos;
+        // Eight-digit pieces by one 64-bit division each, then two digits at a time in 32-bit
+        // arithmetic (WebAssembly has no 64-bit multiply-high, so a `u64` division by a
+        // constant is a real division there; a `u32` one is a multiplication).
+        while n >= 100_000_000 {
+            let mut low = (n % 100_000_000) as u32;
+            n /= 100_000_000;
+            for _ in 0..4 {
+                let pair = (low % 100) as usize * 2;
+                low /= 100;
+                pos -= 2;
+                buf[pos] = PAIRS[pair];
+                buf[pos + 1] = PAIRS[pair + 1];
+            }
+        }
+        let mut n = n as u32;
         while n >= 100 {
             let pair = (n % 100) as usize * 2;
             n /= 100;
@@ -444,6 +459,11 @@ mod tests {
             Decimal::from_str("10000000000000000000").unwrap(),
             Decimal::from_str("9999999999999999999").unwrap(),
             Decimal::from_str("0.1000000000000000000").unwrap(),
+            Decimal::from_str("100000000").unwrap(),
+            Decimal::from_str("99999999").unwrap(),
+            Decimal::from_str("1000000000000000000").unwrap(),
+            Decimal::from_str("1.00000000").unwrap(),
+            Decimal::from_str("123456789012345678901234567.8").unwrap(),
         ];
         for _ in 0..20_000 {
             let lo = next() as u32;
