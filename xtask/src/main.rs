@@ -416,6 +416,9 @@ fn test(root: &Path, rest: &[String]) -> Result<()> {
 
     let t = step("native tests: cargo test");
     status(cargo().args(["test", "-p", "imr"]))?;
+    // The build tooling's own tests (the glue post-processing), at the profile the tool is
+    // already built with.
+    status(cargo().args(["test", "-p", "xtask", "--profile", "tools"]))?;
     done(t);
 
     let runner = env::current_exe()?;
