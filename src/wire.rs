@@ -211,6 +211,9 @@ impl Number {
 
 /// The reader: a position in the text, the nesting budget and the path of the value being read.
 pub struct Reader<'a> {
+    /// The text, and `s` its bytes: strings are sliced from `text` (an O(1) char-boundary
+    /// check) rather than re-validated as UTF-8.
+    text: &'a str,
     s: &'a [u8],
     i: usize,
     depth: u32,
@@ -221,6 +224,7 @@ impl<'a> Reader<'a> {
     /// A reader at the start of `text`.
     pub fn new(text: &'a str) -> Self {
         Reader {
+            text,
             s: text.as_bytes(),
             i: 0,
             depth: 128,
@@ -357,15 +361,13 @@ impl<'a> Reader<'a> {
             }
             match s[self.i] {
                 b'"' => {
-                    let piece = &s[start..self.i];
+                    let end = self.i;
                     self.i += 1;
                     if scratch.is_empty() {
-                        // The text is a &str and the quote is ASCII: a char boundary.
-                        return Ok(Cow::Borrowed(
-                            std::str::from_utf8(piece).unwrap_or_default(),
-                        ));
+                        // The quotes are ASCII: both ends are char boundaries.
+                        return Ok(Cow::Borrowed(self.text.get(start..end).unwrap_or_default()));
                     }
-                    scratch.extend_from_slice(piece);
+                    scratch.extend_from_slice(&s[start..end]);
                     return Ok(Cow::Owned(String::from_utf8(scratch).unwrap_or_default()));
                 }
                 b'\\' => {
