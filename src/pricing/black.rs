@@ -735,6 +735,13 @@ pub fn black76_scenario_premium_ln(
     let time_value = if y1 > CODY_THRESHOLD {
         let e = (-(y1 * y1)).dexp();
         0.5 * a * e * (erfcx_positive(y1) - erfcx_positive(y2))
+    } else if y2 > CODY_THRESHOLD {
+        // Near the money: the first term by Cody's erf (or its tail), the second, in the tail,
+        // through the same shared exponential: B·Φ(−(|h| + t)) = ½·B·exp(−y2²)·erfcx(y2) =
+        // ½·A·exp(−y1²)·erfcx(y2), one exponential of a small argument instead of Cody's split
+        // pair of a large one.
+        let (_, phi1) = super::normal::norm_cdf_pair(abs_h - t);
+        a * phi1 - 0.5 * a * (-(y1 * y1)).dexp() * erfcx_positive(y2)
     } else {
         let (_, phi1) = super::normal::norm_cdf_pair(abs_h - t);
         let (_, phi2) = super::normal::norm_cdf_pair(abs_h + t);
