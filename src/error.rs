@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 use std::fmt;
+use std::fmt::Write as _;
 
 /// One problem with one input field, e.g. `positions[0].leverage` / `not_positive`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -65,21 +66,8 @@ impl FieldPaths {
         self.buf.truncate(self.base);
         self.buf.push('.');
         self.buf.push_str(list);
-        self.buf.push('[');
-        let mut digits = [0u8; 20];
-        let mut start = digits.len();
-        let mut rest = index;
-        loop {
-            start -= 1;
-            digits[start] = b'0' + (rest % 10) as u8;
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
-        }
-        for &d in &digits[start..] {
-            self.buf.push(char::from(d));
-        }
+        // Writing an integer into a `String` cannot fail.
+        let _ = write!(self.buf, "[{index}");
         self.buf.push_str("].");
         self.buf.push_str(name);
         &self.buf

@@ -69,20 +69,18 @@ impl TierTable {
         }
         let mut tiers: Vec<Tier> = Vec::with_capacity(specs.len());
         for (k, spec) in specs.iter().enumerate() {
-            // Only an error names the tier.
-            let here = || format!("{path}[{k}]");
             if spec.maintenance_margin_rate < Decimal::ZERO
                 || spec.maintenance_margin_rate >= Decimal::ONE
             {
                 return Err(FieldError::new(
-                    format!("{}.maintenanceMarginRate", here()),
+                    format!("{path}[{k}].maintenanceMarginRate"),
                     "out_of_range",
                     "must be in [0, 1)",
                 ));
             }
             if spec.max_leverage < Decimal::ONE {
                 return Err(FieldError::new(
-                    format!("{}.maxLeverage", here()),
+                    format!("{path}[{k}].maxLeverage"),
                     "out_of_range",
                     "must be at least 1",
                 ));
@@ -92,7 +90,7 @@ impl TierTable {
             // satisfies it; Hyperliquid sets MMR = 1/(2·maxLeverage), margin-models.md §1).
             if spec.maintenance_margin_rate * spec.max_leverage > Decimal::ONE {
                 return Err(FieldError::new(
-                    format!("{}.maintenanceMarginRate", here()),
+                    format!("{path}[{k}].maintenanceMarginRate"),
                     "inconsistent_tiers",
                     format!(
                         "must not exceed the tier's initial rate 1/maxLeverage = {}",
@@ -104,7 +102,7 @@ impl TierTable {
                 None => {
                     if !spec.notional_floor.is_zero() {
                         return Err(FieldError::new(
-                            format!("{}.notionalFloor", here()),
+                            format!("{path}[{k}].notionalFloor"),
                             "inconsistent_tiers",
                             "the first tier must start at notional 0",
                         ));
@@ -113,18 +111,18 @@ impl TierTable {
                 }
                 Some(prev) => {
                     if prev.notional_cap != Some(spec.notional_floor) {
-                        return Err(FieldError::new(format!("{}.notionalFloor", here()), "inconsistent_tiers", "must equal the previous tier's notionalCap (tiers must be contiguous and ordered)"));
+                        return Err(FieldError::new(format!("{path}[{k}].notionalFloor"), "inconsistent_tiers", "must equal the previous tier's notionalCap (tiers must be contiguous and ordered)"));
                     }
                     if spec.maintenance_margin_rate < prev.maintenance_margin_rate {
                         return Err(FieldError::new(
-                            format!("{}.maintenanceMarginRate", here()),
+                            format!("{path}[{k}].maintenanceMarginRate"),
                             "inconsistent_tiers",
                             "must not be lower than the previous tier's rate",
                         ));
                     }
                     if spec.max_leverage > prev.max_leverage {
                         return Err(FieldError::new(
-                            format!("{}.maxLeverage", here()),
+                            format!("{path}[{k}].maxLeverage"),
                             "inconsistent_tiers",
                             "must not be higher than the previous tier's max leverage",
                         ));
@@ -140,14 +138,14 @@ impl TierTable {
             if let Some(cap) = spec.notional_cap {
                 if cap <= spec.notional_floor {
                     return Err(FieldError::new(
-                        format!("{}.notionalCap", here()),
+                        format!("{path}[{k}].notionalCap"),
                         "inconsistent_tiers",
                         "must be above notionalFloor",
                     ));
                 }
             } else if k + 1 != specs.len() {
                 return Err(FieldError::new(
-                    format!("{}.notionalCap", here()),
+                    format!("{path}[{k}].notionalCap"),
                     "required",
                     "only the last tier may be open-ended",
                 ));
@@ -155,7 +153,7 @@ impl TierTable {
             if let Some(given) = spec.maintenance_amount {
                 if given != cum {
                     return Err(FieldError::new(
-                        format!("{}.maintenanceAmount", here()),
+                        format!("{path}[{k}].maintenanceAmount"),
                         "inconsistent_tiers",
                         format!("is {given} but the recursion cum_k = cum_(k-1) + floor_k*(MMR_k - MMR_(k-1)) gives {cum}"),
                     ));

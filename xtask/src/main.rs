@@ -261,6 +261,16 @@ fn build_www(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The declarations a folded snippet may export (each followed by the declared name).
+const FOLDABLE_EXPORTS: [&str; 6] = [
+    "function ",
+    "function* ",
+    "async function ",
+    "const ",
+    "let ",
+    "class ",
+];
+
 /// Folds the `inline_js` snippets that wasm-bindgen writes to `pkg/snippets/<crate>-<hash>/` into
 /// `imr.js` and deletes the snippets directory. Imported statically by `imr.js`, a snippet is only
 /// requested once `imr.js` has been fetched and parsed: a serial round trip before the engine can
@@ -296,17 +306,7 @@ fn fold_snippets(out_dir: &Path) -> Result<()> {
                 );
             }
             if let Some(rest) = t.strip_prefix("export ") {
-                if ![
-                    "function ",
-                    "function*",
-                    "async function",
-                    "const ",
-                    "let ",
-                    "class ",
-                ]
-                .iter()
-                .any(|k| rest.starts_with(k))
-                {
+                if !FOLDABLE_EXPORTS.iter().any(|k| rest.starts_with(k)) {
                     bail!("{}: cannot fold this export: {l:?}", file.display());
                 }
                 body.push_str(&l[..l.len() - t.len()]);
@@ -318,16 +318,9 @@ fn fold_snippets(out_dir: &Path) -> Result<()> {
             }
         }
         for (imported, _) in &names {
-            let declared = [
-                "function ",
-                "function* ",
-                "async function ",
-                "const ",
-                "let ",
-                "class ",
-            ]
-            .iter()
-            .any(|k| code.contains(&format!("export {k}{imported}")));
+            let declared = FOLDABLE_EXPORTS
+                .iter()
+                .any(|k| code.contains(&format!("export {k}{imported}")));
             if !declared {
                 bail!("{}: does not export `{imported}`", file.display());
             }
