@@ -206,8 +206,11 @@ fn batches_match_the_vectors_and_the_scalar_functions() {
                 }
             }
             .expect("valid");
-            assert_eq!(price[i], scalar.price, "{model:?} #{i} price");
-            assert_eq!(delta[i], scalar.delta, "{model:?} #{i} delta");
+            // The batch kernel (`pricing::chain`) agrees with the scalar functions to a few
+            // parts in 10^14 (tests/pricing_batch.rs); the Greeks batch is the scalar path.
+            let close = |a: f64, b: f64, tolerance: f64| (a - b).abs() <= tolerance * b.abs();
+            assert!(close(price[i], scalar.price, 2e-14), "{model:?} #{i} price");
+            assert!(close(delta[i], scalar.delta, 2e-15), "{model:?} #{i} delta");
             for (j, field) in ["price", "delta", "gamma", "vega", "theta", "rho"]
                 .iter()
                 .enumerate()

@@ -24,8 +24,10 @@
 //! of the first failing element.
 
 pub mod black;
+mod chain;
 pub mod implied_vol;
 pub mod inverse;
+mod lanes;
 pub mod normal;
 
 use core::fmt;

@@ -37,21 +37,21 @@ const XMAX: f64 = 2.53e307;
 const XNEG: f64 = -26.628;
 
 // Cody (1969), coefficients for erf on |x| <= 0.46875.
-const A: [f64; 5] = [
+pub(crate) const CODY_A: [f64; 5] = [
     3.1611237438705655,
     113.86415415105016,
     377.485237685302,
     3209.3775891384694,
     0.18577770618460315,
 ];
-const B: [f64; 4] = [
+pub(crate) const CODY_B: [f64; 4] = [
     23.601290952344122,
     244.02463793444417,
     1282.6165260773723,
     2844.236833439171,
 ];
 // Cody (1969), coefficients for erfcx on 0.46875 <= x <= 4.
-const C: [f64; 9] = [
+pub(crate) const CODY_C: [f64; 9] = [
     0.5641884969886701,
     8.883149794388377,
     66.11919063714163,
@@ -62,7 +62,7 @@ const C: [f64; 9] = [
     1230.3393547979972,
     2.1531153547440383e-08,
 ];
-const D: [f64; 8] = [
+pub(crate) const CODY_D: [f64; 8] = [
     15.744926110709835,
     117.6939508913125,
     537.1811018620099,
@@ -73,7 +73,7 @@ const D: [f64; 8] = [
     1230.3393548037495,
 ];
 // Cody (1969), coefficients for erfcx on x > 4 (asymptotic rational form).
-const P: [f64; 6] = [
+pub(crate) const CODY_P: [f64; 6] = [
     0.30532663496123236,
     0.36034489994980445,
     0.12578172611122926,
@@ -81,7 +81,7 @@ const P: [f64; 6] = [
     0.0006587491615298378,
     0.016315387137302097,
 ];
-const Q: [f64; 5] = [
+pub(crate) const CODY_Q: [f64; 5] = [
     2.568520192289822,
     1.8729528499234604,
     0.5279051029514285,
@@ -98,9 +98,9 @@ pub(crate) fn erf_central(x: f64) -> f64 {
     // (bit-identical), but straight-line code with immediate constants — the size-optimised
     // release profile never unrolls loops, and the rolled loop reloads the coefficients from
     // memory in WebAssembly.
-    let xnum = (((A[4] * ysq + A[0]) * ysq + A[1]) * ysq + A[2]) * ysq;
-    let xden = (((ysq + B[0]) * ysq + B[1]) * ysq + B[2]) * ysq;
-    x * (xnum + A[3]) / (xden + B[3])
+    let xnum = (((CODY_A[4] * ysq + CODY_A[0]) * ysq + CODY_A[1]) * ysq + CODY_A[2]) * ysq;
+    let xden = (((ysq + CODY_B[0]) * ysq + CODY_B[1]) * ysq + CODY_B[2]) * ysq;
+    x * (xnum + CODY_A[3]) / (xden + CODY_B[3])
 }
 
 /// For `y > 4`, the correction `c` in Cody's third-interval form `erfcx(y) = (1/√π − c)/y`
@@ -110,9 +110,11 @@ pub(crate) fn erf_central(x: f64) -> f64 {
 pub(crate) fn erfcx_far_correction(y: f64) -> f64 {
     let ysq = 1.0 / (y * y);
     // Cody's loop over i = 0..4, written out (see `erf_central`).
-    let xnum = ((((P[5] * ysq + P[0]) * ysq + P[1]) * ysq + P[2]) * ysq + P[3]) * ysq;
-    let xden = ((((ysq + Q[0]) * ysq + Q[1]) * ysq + Q[2]) * ysq + Q[3]) * ysq;
-    ysq * (xnum + P[4]) / (xden + Q[4])
+    let xnum = ((((CODY_P[5] * ysq + CODY_P[0]) * ysq + CODY_P[1]) * ysq + CODY_P[2]) * ysq
+        + CODY_P[3])
+        * ysq;
+    let xden = ((((ysq + CODY_Q[0]) * ysq + CODY_Q[1]) * ysq + CODY_Q[2]) * ysq + CODY_Q[3]) * ysq;
+    ysq * (xnum + CODY_P[4]) / (xden + CODY_Q[4])
 }
 
 /// `erfcx(y) = exp(y²)·erfc(y)` for `y > 0.46875` (Cody 1969, second and third intervals).
@@ -121,16 +123,23 @@ pub(crate) fn erfcx_far_correction(y: f64) -> f64 {
 pub(crate) fn erfcx_positive(y: f64) -> f64 {
     if y <= 4.0 {
         // Cody's loop over i = 0..7, written out (see `erf_central`).
-        let xnum = (((((((C[8] * y + C[0]) * y + C[1]) * y + C[2]) * y + C[3]) * y + C[4]) * y
-            + C[5])
+        let xnum = (((((((CODY_C[8] * y + CODY_C[0]) * y + CODY_C[1]) * y + CODY_C[2]) * y
+            + CODY_C[3])
             * y
-            + C[6])
-            * y;
-        let xden = (((((((y + D[0]) * y + D[1]) * y + D[2]) * y + D[3]) * y + D[4]) * y + D[5])
+            + CODY_C[4])
             * y
-            + D[6])
+            + CODY_C[5])
+            * y
+            + CODY_C[6])
             * y;
-        (xnum + C[7]) / (xden + D[7])
+        let xden = (((((((y + CODY_D[0]) * y + CODY_D[1]) * y + CODY_D[2]) * y + CODY_D[3]) * y
+            + CODY_D[4])
+            * y
+            + CODY_D[5])
+            * y
+            + CODY_D[6])
+            * y;
+        (xnum + CODY_C[7]) / (xden + CODY_D[7])
     } else {
         if y >= XBIG {
             if y >= XMAX {
