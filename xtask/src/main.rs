@@ -243,6 +243,7 @@ fn build_www(root: &Path) -> Result<()> {
                     "--enable-mutable-globals",
                     "--enable-multivalue",
                     "--enable-reference-types",
+                    "--enable-simd",
                 ])
                 .arg(&module)
                 .arg("-o")
