@@ -420,25 +420,32 @@ pub(crate) fn price_delta_chain<const SPOT: bool>(
             pair(vol, i),
         );
         let ok = ok.and(M2::new(code0 <= 1, code1 <= 1));
-        for (lane, code, good, p, d) in [
-            (i, code0, ok.lane0(), price.lane0(), delta.lane0()),
-            (i + 1, code1, ok.lane1(), price.lane1(), delta.lane1()),
-        ] {
-            let (p, d) = if good {
-                (p, d)
-            } else {
-                scalar::<SPOT>(
-                    code,
-                    underlying[lane],
-                    strike[lane],
-                    time[lane],
-                    rate[lane],
-                    vol[lane],
-                )
-                .map_err(|e| (lane, e))?
-            };
-            out_price[lane] = p;
-            out_delta[lane] = d;
+        if ok.all() {
+            out_price[i] = price.lane0();
+            out_price[i + 1] = price.lane1();
+            out_delta[i] = delta.lane0();
+            out_delta[i + 1] = delta.lane1();
+        } else {
+            for (lane, code, good, p, d) in [
+                (i, code0, ok.lane0(), price.lane0(), delta.lane0()),
+                (i + 1, code1, ok.lane1(), price.lane1(), delta.lane1()),
+            ] {
+                let (p, d) = if good {
+                    (p, d)
+                } else {
+                    scalar::<SPOT>(
+                        code,
+                        underlying[lane],
+                        strike[lane],
+                        time[lane],
+                        rate[lane],
+                        vol[lane],
+                    )
+                    .map_err(|e| (lane, e))?
+                };
+                out_price[lane] = p;
+                out_delta[lane] = d;
+            }
         }
         i += 2;
     }
