@@ -16,6 +16,7 @@
 //       - a plain JavaScript loop written here (Abramowitz & Stegun 26.2.17 normal CDF, |ε| < 7.5e-8),
 //       - @uqee/black-scholes `option()` (default settings),
 //       - wasm `priceDeltaBatch('blackScholes', ...)` (typed arrays in and out, one call per chain);
+//     and the same three on a near-the-money chain (strikes ±5 %, 6–7 months);
 //   * implied volatility of the same chain (prices from the wasm batch, σ_true = the input σ):
 //       - wasm `impliedVolBatch`, @uqee/black-scholes `sigma()`, with the number of answers
 //         with |σ − σ_true| > 1e-6 for each;
@@ -62,8 +63,10 @@ class Lcg {
   }
 }
 
-/** benches/engine.rs `chain()`: calls and puts alternating, spot 60 000, rate 3 %. */
-function chain(n) {
+/** benches/engine.rs `chain()`: calls and puts alternating, spot 60 000, rate 3 %; strikes
+ *  uniform in spot·[strikeLow, strikeLow + strikeWidth), times in years uniform in
+ *  [timeLow, timeLow + timeWidth). */
+function chain(n, { strikeLow = 0.7, strikeWidth = 0.6, timeLow = 1 / 365, timeWidth = 1 } = {}) {
   const rng = new Lcg(42);
   const c = {
     isCall: new Uint8Array(n), spot: new Float64Array(n), strike: new Float64Array(n),
@@ -72,8 +75,8 @@ function chain(n) {
   for (let i = 0; i < n; i++) {
     c.isCall[i] = i % 2;
     c.spot[i] = 60000;
-    c.strike[i] = 60000 * (0.7 + 0.6 * rng.nextF64());
-    c.time[i] = 1 / 365 + rng.nextF64();
+    c.strike[i] = 60000 * (strikeLow + strikeWidth * rng.nextF64());
+    c.time[i] = timeLow + timeWidth * rng.nextF64();
     c.rate[i] = 0.03;
     c.vol[i] = 0.3 + 0.8 * rng.nextF64();
   }
@@ -219,6 +222,31 @@ function maxErr(a, b, scale = 1) {
 console.log(`  accuracy vs wasm: plain JS max |Δprice|/S = ${maxErr(jsPrice, price, 60000).toExponential(1)}, max |Δdelta| = ${maxErr(jsDelta, delta).toExponential(1)}; ` +
   `@uqee max |Δprice|/S = ${maxErr(uqPrice, price, 60000).toExponential(1)}, max |Δdelta| = ${maxErr(uqDelta, delta).toExponential(1)}`);
 
+// The same three on a near-the-money chain (strikes within ±5 % of spot, 6 to 7 months): the
+// kernel's speed depends on the chain, because the options it hands to the scalar path (deep out
+// of the money at small σ√T) and the pairs whose two lanes take different branches of the normal
+// CDF cost extra, and this chain has almost none of either.
+const atm = chain(N, { strikeLow: 0.95, strikeWidth: 0.1, timeLow: 0.5, timeWidth: 0.1 });
+const atmPrice = new Float64Array(N), atmDelta = new Float64Array(N);
+const atmWasm = () => {
+  const r = imr.priceDeltaBatch('blackScholes', atm.isCall, atm.spot, atm.strike, atm.time, atm.rate, atm.vol, atmPrice, atmDelta);
+  if (!r.ok) throw new Error(`priceDeltaBatch: ${JSON.stringify(r)}`);
+};
+const atmUqee = () => {
+  for (let i = 0; i < N; i++) {
+    const o = uqee.option({
+      rate: atm.rate[i], sigma: atm.vol[i], strike: atm.strike[i], time: atm.time[i],
+      type: atm.isCall[i] === 1 ? 'call' : 'put', underlying: atm.spot[i],
+    });
+    uqPrice[i] = o.price;
+    uqDelta[i] = o.delta;
+  }
+};
+const atmJs = report('price+delta', 'near the money: plain JS loop', measure(() => jsPriceDelta(atm, jsPrice, jsDelta)), N, 'ns');
+const atmUq = report('price+delta', 'near the money: @uqee option()', measure(atmUqee), N, 'ns');
+const atmW = report('price+delta', 'near the money: wasm priceDeltaBatch', measure(atmWasm), N, 'ns');
+console.log(`  accuracy vs wasm: plain JS max |Δprice|/S = ${maxErr(jsPrice, atmPrice, 60000).toExponential(1)}, @uqee max |Δprice|/S = ${maxErr(uqPrice, atmPrice, 60000).toExponential(1)}`);
+
 // ---------------------------------------------------------------------------------------------
 // Implied volatility of the same chain (prices from the wasm batch above).
 
@@ -300,6 +328,7 @@ const wasmGz = gz(wasmBytes), glueGz = gz(glueText);
 
 console.log(`\nratios (× = how many times faster wasm is):`);
 console.log(`  price+delta: plain JS / wasm = ${(pdJs / pdWasm).toFixed(2)}×, @uqee / wasm = ${(pdUq / pdWasm).toFixed(2)}× (wasm without the copies: ${fmt(pdWasm - pdGlue)} ns/option)`);
+console.log(`  price+delta near the money: plain JS / wasm = ${(atmJs / atmW).toFixed(2)}×, @uqee / wasm = ${(atmUq / atmW).toFixed(2)}×`);
 console.log(`  implied vol: @uqee / wasm = ${(ivUq / ivWasm).toFixed(2)}×`);
 console.log(`\nsize: imr_bg.wasm ${wasmBytes.length} B raw, ${wasmGz} B gzip-9; imr.js ${glueText.length} B raw, ${glueGz} B gzip-9; ` +
   `total ${wasmGz + glueGz} B = ${((wasmGz + glueGz) / 1024).toFixed(1)} KiB gzipped`);
