@@ -191,16 +191,18 @@ const wasmBatch = () => {
   const r = imr.priceDeltaBatch('blackScholes', c.isCall, c.spot, c.strike, c.time, c.rate, c.vol, price, delta);
   if (!r.ok) throw new Error(`priceDeltaBatch: ${JSON.stringify(r)}`);
 };
-const uqeeLoop = () => {
+/** @uqee/black-scholes `option()` over chain `ch`, into uqPrice and uqDelta. */
+const uqeeOver = (ch) => {
   for (let i = 0; i < N; i++) {
     const o = uqee.option({
-      rate: c.rate[i], sigma: c.vol[i], strike: c.strike[i], time: c.time[i],
-      type: c.isCall[i] === 1 ? 'call' : 'put', underlying: c.spot[i],
+      rate: ch.rate[i], sigma: ch.vol[i], strike: ch.strike[i], time: ch.time[i],
+      type: ch.isCall[i] === 1 ? 'call' : 'put', underlying: ch.spot[i],
     });
     uqPrice[i] = o.price;
     uqDelta[i] = o.delta;
   }
 };
+const uqeeLoop = () => uqeeOver(c);
 
 const pdJs = report('price+delta', 'plain JS loop (A&S 26.2.17 CDF)', measure(() => jsPriceDelta(c, jsPrice, jsDelta)), N, 'ns');
 const pdUq = report('price+delta', '@uqee/black-scholes option()', measure(uqeeLoop), N, 'ns');
@@ -232,16 +234,7 @@ const atmWasm = () => {
   const r = imr.priceDeltaBatch('blackScholes', atm.isCall, atm.spot, atm.strike, atm.time, atm.rate, atm.vol, atmPrice, atmDelta);
   if (!r.ok) throw new Error(`priceDeltaBatch: ${JSON.stringify(r)}`);
 };
-const atmUqee = () => {
-  for (let i = 0; i < N; i++) {
-    const o = uqee.option({
-      rate: atm.rate[i], sigma: atm.vol[i], strike: atm.strike[i], time: atm.time[i],
-      type: atm.isCall[i] === 1 ? 'call' : 'put', underlying: atm.spot[i],
-    });
-    uqPrice[i] = o.price;
-    uqDelta[i] = o.delta;
-  }
-};
+const atmUqee = () => uqeeOver(atm);
 const atmJs = report('price+delta', 'near the money: plain JS loop', measure(() => jsPriceDelta(atm, jsPrice, jsDelta)), N, 'ns');
 const atmUq = report('price+delta', 'near the money: @uqee option()', measure(atmUqee), N, 'ns');
 const atmW = report('price+delta', 'near the money: wasm priceDeltaBatch', measure(atmWasm), N, 'ns');
