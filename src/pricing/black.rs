@@ -28,10 +28,10 @@ use super::{check_finite, check_positive, Field, Greeks, Model, OptionKind, Pric
 use crate::fmath::DetMath;
 
 /// `√π`.
-const SQRT_PI: f64 = 1.7724538509055159;
+pub(crate) const SQRT_PI: f64 = 1.7724538509055159;
 
 /// Jäckel's `η`: below `h = x/s = η` the asymptotic expansion is used (Jäckel 2015; reference `asymptotic_expansion_accuracy_threshold`).
-const ASYMPTOTIC_EXPANSION_ACCURACY_THRESHOLD: f64 = -10.0;
+pub(crate) const ASYMPTOTIC_EXPANSION_ACCURACY_THRESHOLD: f64 = -10.0;
 /// Jäckel's `τ = 2·ε^(1/16)`: below `t = s/2 = τ` the small-`t` expansion is used.
 pub(crate) const SMALL_T_EXPANSION_THRESHOLD: f64 = 0.21022410381342865;
 /// Largest accepted `|ln(F/K)|`: beyond it `exp(±x/2)` leaves the comfortable range of `f64`.
@@ -128,23 +128,23 @@ fn asymptotic_expansion_of_normalised_black_call(h: f64, t: f64, gauss: f64) -> 
 // `cₖ` linear in `a`, regrouped as `A(w, h²) + a·B(w, h²)`: row `k` holds the coefficients of
 // `wᵏ` as polynomials in `h²` (lowest power first). Exact rationals of the reference expansion
 // (e.g. (−7 − h²)/120 for w² in A); `B = exp(w/2)·sinh(ht)/(ht)`.
-const SMALL_T_A1: [f64; 1] = [-1.0 / 6.0];
-const SMALL_T_A2: [f64; 2] = [-7.0 / 120.0, -1.0 / 120.0];
-const SMALL_T_A3: [f64; 3] = [-19.0 / 1680.0, -1.0 / 280.0, -1.0 / 5040.0];
-const SMALL_T_A4: [f64; 4] = [
+pub(crate) const SMALL_T_A1: [f64; 1] = [-1.0 / 6.0];
+pub(crate) const SMALL_T_A2: [f64; 2] = [-7.0 / 120.0, -1.0 / 120.0];
+pub(crate) const SMALL_T_A3: [f64; 3] = [-19.0 / 1680.0, -1.0 / 280.0, -1.0 / 5040.0];
+pub(crate) const SMALL_T_A4: [f64; 4] = [
     -187.0 / 120960.0,
     -19.0 / 24192.0,
     -11.0 / 120960.0,
     -1.0 / 362880.0,
 ];
-const SMALL_T_A5: [f64; 5] = [
+pub(crate) const SMALL_T_A5: [f64; 5] = [
     -437.0 / 2661120.0,
     -13.0 / 110880.0,
     -1.0 / 47520.0,
     -13.0 / 9979200.0,
     -1.0 / 39916800.0,
 ];
-const SMALL_T_A6: [f64; 6] = [
+pub(crate) const SMALL_T_A6: [f64; 6] = [
     -1979.0 / 138378240.0,
     -263.0 / 19768320.0,
     -97.0 / 29652480.0,
@@ -152,17 +152,17 @@ const SMALL_T_A6: [f64; 6] = [
     -1.0 / 83026944.0,
     -1.0 / 6227020800.0,
 ];
-const SMALL_T_B1: [f64; 2] = [1.0 / 2.0, 1.0 / 6.0];
-const SMALL_T_B2: [f64; 3] = [1.0 / 8.0, 1.0 / 12.0, 1.0 / 120.0];
-const SMALL_T_B3: [f64; 4] = [1.0 / 48.0, 1.0 / 48.0, 1.0 / 240.0, 1.0 / 5040.0];
-const SMALL_T_B4: [f64; 5] = [
+pub(crate) const SMALL_T_B1: [f64; 2] = [1.0 / 2.0, 1.0 / 6.0];
+pub(crate) const SMALL_T_B2: [f64; 3] = [1.0 / 8.0, 1.0 / 12.0, 1.0 / 120.0];
+pub(crate) const SMALL_T_B3: [f64; 4] = [1.0 / 48.0, 1.0 / 48.0, 1.0 / 240.0, 1.0 / 5040.0];
+pub(crate) const SMALL_T_B4: [f64; 5] = [
     1.0 / 384.0,
     1.0 / 288.0,
     1.0 / 960.0,
     1.0 / 10080.0,
     1.0 / 362880.0,
 ];
-const SMALL_T_B5: [f64; 6] = [
+pub(crate) const SMALL_T_B5: [f64; 6] = [
     1.0 / 3840.0,
     1.0 / 2304.0,
     1.0 / 5760.0,
@@ -170,7 +170,7 @@ const SMALL_T_B5: [f64; 6] = [
     1.0 / 725760.0,
     1.0 / 39916800.0,
 ];
-const SMALL_T_B6: [f64; 7] = [
+pub(crate) const SMALL_T_B6: [f64; 7] = [
     1.0 / 46080.0,
     1.0 / 23040.0,
     1.0 / 46080.0,
@@ -212,6 +212,11 @@ fn horner<const N: usize>(c: &[f64; N], z: f64) -> f64 {
     }
 }
 
+/// Below `t = SMALL_T_ORDER_BOUNDS[n − 1]` the small-`t` expansion stops after `wⁿ` (order `n`;
+/// at or above the last bound it uses all six): the truncation error after `wⁿ` stays below
+/// 3e-17 relative for all `h ∈ [−10, 0]` (checked against 40-digit evaluations of `b`).
+pub(crate) const SMALL_T_ORDER_BOUNDS: [f64; 5] = [1e-5, 0.003, 0.02, 0.05, 0.1];
+
 /// Small-`t` expansion of the normalised Black call to twelfth order in `t`, accurate to
 /// machine precision for `h ≤ 0`, `t < τ` (Jäckel 2015 and the reference
 /// `small_t_expansion_of_normalized_black_call`), with `Y(h) = Φ(h)/φ(h) =
@@ -224,7 +229,7 @@ fn horner<const N: usize>(c: &[f64; N], z: f64) -> f64 {
 /// money (`−h/√2 > 4`) `a` is taken directly from Cody's asymptotic rational, which removes the
 /// cancellation in `1 + h·Y(h)` that the reference notes as its main loss of precision.
 #[inline]
-fn small_t_expansion_of_normalised_black_call(h: f64, t: f64, gauss: f64) -> f64 {
+pub(crate) fn small_t_expansion_of_normalised_black_call(h: f64, t: f64, gauss: f64) -> f64 {
     let y = -ONE_OVER_SQRT_TWO * h;
     let gauss_a = if y > 4.0 {
         // a = 1 − √π·y·erfcx(y) = √π·c with Cody's far-tail correction c: no cancellation.
@@ -239,18 +244,18 @@ fn small_t_expansion_of_normalised_black_call(h: f64, t: f64, gauss: f64) -> f64
     };
     let w = t * t;
     let h2 = h * h;
-    // Highest power of w that still matters: the truncation error of the expansion after wᴺ
-    // stays below 3e-17 relative for all h ∈ [−10, 0] when t is under these bounds (checked
-    // against 40-digit evaluations of b); the reference always uses N = 6.
-    let order = if t < 1e-5 {
+    // Highest power of w that still matters (`SMALL_T_ORDER_BOUNDS`); the reference always
+    // uses N = 6.
+    let bound = &SMALL_T_ORDER_BOUNDS;
+    let order = if t < bound[0] {
         1
-    } else if t < 0.003 {
+    } else if t < bound[1] {
         2
-    } else if t < 0.02 {
+    } else if t < bound[2] {
         3
-    } else if t < 0.05 {
+    } else if t < bound[3] {
         4
-    } else if t < 0.1 {
+    } else if t < bound[4] {
         5
     } else {
         6
@@ -311,7 +316,7 @@ pub(crate) struct OtmCall {
 
 /// `exp(−½(h²+t²))`.
 #[inline(always)]
-fn gauss_of(h: f64, t: f64) -> f64 {
+pub(crate) fn gauss_of(h: f64, t: f64) -> f64 {
     (-0.5 * (h * h + t * t)).dexp()
 }
 
@@ -932,9 +937,10 @@ fn price_delta_batch(
 
 /// Black-76 premium and delta for a whole chain (struct-of-arrays, allocation-free).
 ///
-/// Two options at a time in SIMD lanes by the two-term formula (`pricing::chain`); an option
-/// that formula cannot price to full accuracy (deep out of the money at small `σ√T`, extreme
-/// exponents, invalid input) goes to [`black76`]'s path. The results agree with [`black76`] to
+/// Two options at a time in SIMD lanes by the two-term formula (`pricing::chain`), and by
+/// Jäckel's small-`t` expansion where the two terms cancel (deep out of the money at small
+/// `σ√T`); an option neither prices to full accuracy (deeper still, extreme exponents,
+/// invalid input) goes to [`black76`]'s path. The results agree with [`black76`] to
 /// within 2e-14 relative for the price and 2e-15 for the delta (in the far tails, where `Φ(d)`
 /// itself is sensitive to the last bit of `d`, within that times `d²`), and are bit-identical
 /// natively and in WebAssembly.

@@ -15,11 +15,15 @@
 //!   operation order); one Gaussian factor per option, `exp(−d1²/2)` with `d1²` split exactly
 //!   (Dekker), and `exp(−d2²/2) = exp(−d1²/2)·F/K`; `exp` and `ln` as fdlibm's `e_exp.c` and
 //!   `e_log.c` (the same reductions and polynomials, within an ulp);
-//! * an option goes to the scalar path when its time value is less than a sixteenth of the
-//!   larger term (more than four bits would cancel: deep out of the money at small `σ√T`,
-//!   Jäckel's regions 1 and 2), when `|d1|` or `|d2|` exceeds 37 (the Gaussian factor nears the
-//!   bottom of the normal range), when `|ln(F/K)|` or `|rT|` exceeds 700, and for every invalid
-//!   input (which the scalar path then reports). On the benchmark's chain that is 5 % of options.
+//! * where the time value is less than a sixteenth of the larger term (more than four bits
+//!   would cancel: deep out of the money at small `σ√T`), Jäckel's small-`t` expansion (his
+//!   region 2, as the scalar code evaluates it) gives the time value instead, in the same
+//!   lanes ([`small_t_time_value`]);
+//! * an option goes to the scalar path when it cancels outside that expansion's domain
+//!   (Jäckel's region 1, `h < −10`, or `t ≥ τ`), when `|d1|` or `|d2|` exceeds 37 (the
+//!   Gaussian factor nears the bottom of the normal range), when `|ln(F/K)|` or `|rT|` exceeds
+//!   700, and for every invalid input (which the scalar path then reports). On the benchmark's
+//!   chain that is none of 10,000 options (480 before the expansion was vectorised).
 //!
 //! The results are within 2e-14 relative of the scalar function's for the price and 2e-15 for
 //! the delta (`tests/pricing_batch.rs`, on chains far beyond any market; in the far tails,
@@ -33,9 +37,17 @@
 //! traps, and their results are discarded); and the per-vector interval tests (`all`/`any`)
 //! skip the rational functions no lane needs.
 
-use super::black::{black76_price_delta_unchecked, black_scholes_price_delta_unchecked};
+use super::black::{
+    black76_price_delta_unchecked, black_scholes_price_delta_unchecked,
+    ASYMPTOTIC_EXPANSION_ACCURACY_THRESHOLD, SMALL_T_A1, SMALL_T_A2, SMALL_T_A3, SMALL_T_A4,
+    SMALL_T_A5, SMALL_T_A6, SMALL_T_B1, SMALL_T_B2, SMALL_T_B3, SMALL_T_B4, SMALL_T_B5, SMALL_T_B6,
+    SMALL_T_EXPANSION_THRESHOLD, SMALL_T_ORDER_BOUNDS, SQRT_PI,
+};
 use super::lanes::{F2, M2};
-use super::normal::{CODY_A, CODY_B, CODY_C, CODY_D, CODY_P, CODY_Q, CODY_THRESHOLD};
+use super::normal::{
+    CODY_A, CODY_B, CODY_C, CODY_D, CODY_P, CODY_Q, CODY_THRESHOLD, ONE_OVER_SQRT_TWO_PI,
+    SQRT_TWO_PI,
+};
 use super::{OptionKind, PricingError};
 
 /// `1/ln 2` (fdlibm `e_exp.c` `invln2`).
@@ -97,6 +109,25 @@ struct Constants {
     exp_limit: F2,
     d_limit: F2,
     cancellation_limit: F2,
+    /// Jäckel's `τ` and `η` (the small-`t` expansion's domain, `t < τ`, `h ≥ η`).
+    small_t_tau: F2,
+    small_t_eta: F2,
+    small_t_order_bounds: [F2; 5],
+    small_t_a1: [F2; 1],
+    small_t_a2: [F2; 2],
+    small_t_a3: [F2; 3],
+    small_t_a4: [F2; 4],
+    small_t_a5: [F2; 5],
+    small_t_a6: [F2; 6],
+    small_t_b1: [F2; 2],
+    small_t_b2: [F2; 3],
+    small_t_b3: [F2; 4],
+    small_t_b4: [F2; 5],
+    small_t_b5: [F2; 6],
+    small_t_b6: [F2; 7],
+    sqrt_pi: F2,
+    sqrt_half_pi: F2,
+    one_over_sqrt_two_pi: F2,
 }
 
 /// `[x; N]` as vectors.
@@ -136,6 +167,24 @@ static CONSTANTS: Constants = Constants {
     exp_limit: F2::splat(EXP_LIMIT),
     d_limit: F2::splat(D_LIMIT),
     cancellation_limit: F2::splat(CANCELLATION_LIMIT),
+    small_t_tau: F2::splat(SMALL_T_EXPANSION_THRESHOLD),
+    small_t_eta: F2::splat(ASYMPTOTIC_EXPANSION_ACCURACY_THRESHOLD),
+    small_t_order_bounds: splat_all(SMALL_T_ORDER_BOUNDS),
+    small_t_a1: splat_all(SMALL_T_A1),
+    small_t_a2: splat_all(SMALL_T_A2),
+    small_t_a3: splat_all(SMALL_T_A3),
+    small_t_a4: splat_all(SMALL_T_A4),
+    small_t_a5: splat_all(SMALL_T_A5),
+    small_t_a6: splat_all(SMALL_T_A6),
+    small_t_b1: splat_all(SMALL_T_B1),
+    small_t_b2: splat_all(SMALL_T_B2),
+    small_t_b3: splat_all(SMALL_T_B3),
+    small_t_b4: splat_all(SMALL_T_B4),
+    small_t_b5: splat_all(SMALL_T_B5),
+    small_t_b6: splat_all(SMALL_T_B6),
+    sqrt_pi: F2::splat(SQRT_PI),
+    sqrt_half_pi: F2::splat(0.5 * SQRT_TWO_PI),
+    one_over_sqrt_two_pi: F2::splat(ONE_OVER_SQRT_TWO_PI),
 };
 
 /// `e^(hi + lo)` for `|hi| ≤ 700`, `|lo| ≪ 1` (fdlibm `e_exp.c` with the low part folded into
@@ -200,9 +249,10 @@ fn erfcx_mid(k: &Constants, y: F2) -> F2 {
     num.add(p[7]).div(den.add(q[7]))
 }
 
-/// `erfcx(y)` for `y > 4` (Cody's third interval, as `normal::erfcx_positive`).
+/// Cody's third-interval rational for `y > 4`: `(y⁻², N, D)` with `erfcx(y) = (1/√π −
+/// y⁻²·N/D)/y` (as `normal::erfcx_positive` and `normal::erfcx_far_correction`).
 #[inline(always)]
-fn erfcx_far(k: &Constants, y: F2) -> F2 {
+fn far_rational(k: &Constants, y: F2) -> (F2, F2, F2) {
     let p = &k.far_p;
     let q = &k.far_q;
     let ysq = k.one.div(y.mul(y));
@@ -210,12 +260,163 @@ fn erfcx_far(k: &Constants, y: F2) -> F2 {
     let num = p[5].mul(ysq);
     let num = step(step(step(step(num, p[0]), p[1]), p[2]), p[3]);
     let den = step(step(step(step(ysq, q[0]), q[1]), q[2]), q[3]);
+    (ysq, num.add(p[4]), den.add(q[4]))
+}
+
+/// `erfcx(y)` for `y > 4` (Cody's third interval, as `normal::erfcx_positive`).
+#[inline(always)]
+fn erfcx_far(k: &Constants, y: F2) -> F2 {
+    let (ysq, num, den) = far_rational(k, y);
     // (1/√π − ysq·N/D)/y as (D/√π − ysq·N)/(D·y): one division fewer, and no cancellation
     // (ysq·N/D ≤ 0.02·1/√π for y > 4).
-    let (num, den) = (num.add(p[4]), den.add(q[4]));
     den.mul(k.one_over_sqrt_pi)
         .sub(ysq.mul(num))
         .div(den.mul(y))
+}
+
+/// `Σ c[i]·zⁱ` by Horner's rule (the operations and order of `black::horner`).
+#[inline(always)]
+fn horner<const N: usize>(c: &[F2; N], z: F2) -> F2 {
+    let mut acc = c[N - 1];
+    let mut i = N - 1;
+    while i > 0 {
+        i -= 1;
+        acc = acc.mul(z).add(c[i]);
+    }
+    acc
+}
+
+/// The time value `√(a·b)·b(−|x|, s)` of the out-of-the-money option by Jäckel's small-`t`
+/// expansion of the normalised Black function (his region 2; the scalar
+/// `black::small_t_expansion_of_normalised_black_call`, same coefficients, orders and
+/// branches), for the lanes where the two-term formula cancels; returns it with the lanes
+/// inside the expansion's domain (`t = s/2 < τ`, `h = −|x|/s ≥ η`).
+///
+/// `exp(−½(h²+t²))` is formed with `h²` split exactly (as [`gaussian`]), and far from the money
+/// (`−h/√2 > 4`) `a = 1 + h·Y(h)` is `√π` times Cody's far-tail correction, without
+/// cancellation.
+///
+/// `accurate` marks the lanes the caller keeps from the two-term formula (they do not set the
+/// expansion's order); `gauss1 = exp(−d1²/2)` when the caller has it, which gives
+/// `exp(−½(h²+t²)) = exp(−d1²/2)·√(a/b)` without another exponential.
+#[inline(never)]
+fn small_t_time_value(
+    k: &Constants,
+    accurate: M2,
+    (x, s, a, b): (F2, F2, F2, F2),
+    gauss1: Option<F2>,
+) -> (F2, M2) {
+    let t = k.half.mul(s);
+    let h = x.abs().div(s).neg();
+    let in_domain = t.lt(k.small_t_tau).and(k.small_t_eta.le(h));
+    let root_ratio = a.div(b).sqrt();
+    let half_t_squared = k.minus_half.mul(t.mul(t));
+    let gauss = match gauss1 {
+        Some(g1) => g1.mul(root_ratio),
+        None => {
+            // −½h² = hi + lo exactly (Dekker), −½t² added by Knuth's TwoSum.
+            let ah = h.abs();
+            let hh = ah.clear_low_bits(SPLIT_MASK);
+            let hl = ah.sub(hh);
+            let hi = k.minus_half.mul(hh.mul(hh));
+            let lo = hh.mul(hl).add(k.half.mul(hl.mul(hl))).neg();
+            let sum = hi.add(half_t_squared);
+            let virtual_t = sum.sub(hi);
+            let rounding = hi
+                .sub(sum.sub(virtual_t))
+                .add(half_t_squared.sub(virtual_t));
+            exp(k, sum, lo.add(rounding))
+        }
+    };
+    // gauss·a = gauss + h·√(π/2)·gauss·erfcx(y), y = −h/√2 (near the money gauss·erfcx(y) =
+    // exp(−t²/2)·erfc(y)); beyond y = 4, gauss·√π·c(y) with Cody's correction c.
+    let y = h.neg().mul(k.one_over_sqrt_two);
+    let central = y.le(k.cody_threshold);
+    let mid = y.le(k.four);
+    let near = |gauss_erfcx: F2| gauss.add(h.mul(k.sqrt_half_pi).mul(gauss_erfcx));
+    let central_gauss_erfcx = || exp(k, half_t_squared, k.zero).mul(k.one.sub(erf_central(k, y)));
+    let far = || {
+        let (ysq, num, den) = far_rational(k, y);
+        gauss.mul(k.sqrt_pi.mul(ysq.mul(num).div(den)))
+    };
+    let gauss_a = if central.all() {
+        near(central_gauss_erfcx())
+    } else if mid.all() {
+        let mid_gauss_erfcx = gauss.mul(erfcx_mid(k, y));
+        if central.any() {
+            near(central.select(central_gauss_erfcx(), mid_gauss_erfcx))
+        } else {
+            near(mid_gauss_erfcx)
+        }
+    } else if !mid.any() {
+        far()
+    } else {
+        let mid_gauss_erfcx = gauss.mul(erfcx_mid(k, y));
+        mid.select(
+            near(central.select(central_gauss_erfcx(), mid_gauss_erfcx)),
+            far(),
+        )
+    };
+    let w = t.mul(t);
+    let h2 = h.mul(h);
+    let bound = &k.small_t_order_bounds;
+    // The highest order a lane the expansion prices needs (more terms never hurt).
+    let t_needed = accurate.select(k.zero, t);
+    let order = if t_needed.lt(bound[4]).all() {
+        if t_needed.lt(bound[3]).all() {
+            if t_needed.lt(bound[2]).all() {
+                if t_needed.lt(bound[1]).all() {
+                    if t_needed.lt(bound[0]).all() {
+                        1
+                    } else {
+                        2
+                    }
+                } else {
+                    3
+                }
+            } else {
+                4
+            }
+        } else {
+            5
+        }
+    } else {
+        6
+    };
+    let (mut a_sum, mut b_sum) = (k.zero, k.zero);
+    if order >= 6 {
+        a_sum = horner(&k.small_t_a6, h2);
+        b_sum = horner(&k.small_t_b6, h2);
+    }
+    if order >= 5 {
+        a_sum = a_sum.mul(w).add(horner(&k.small_t_a5, h2));
+        b_sum = b_sum.mul(w).add(horner(&k.small_t_b5, h2));
+    }
+    if order >= 4 {
+        a_sum = a_sum.mul(w).add(horner(&k.small_t_a4, h2));
+        b_sum = b_sum.mul(w).add(horner(&k.small_t_b4, h2));
+    }
+    if order >= 3 {
+        a_sum = a_sum.mul(w).add(horner(&k.small_t_a3, h2));
+        b_sum = b_sum.mul(w).add(horner(&k.small_t_b3, h2));
+    }
+    if order >= 2 {
+        a_sum = a_sum.mul(w).add(horner(&k.small_t_a2, h2));
+        b_sum = b_sum.mul(w).add(horner(&k.small_t_b2, h2));
+    }
+    a_sum = a_sum.mul(w).add(horner(&k.small_t_a1, h2)).mul(w);
+    b_sum = b_sum
+        .mul(w)
+        .add(horner(&k.small_t_b1, h2))
+        .mul(w)
+        .add(k.one);
+    let normalised = k
+        .one_over_sqrt_two_pi
+        .mul(k.two.mul(t))
+        .mul(gauss.mul(a_sum).add(gauss_a.mul(b_sum)));
+    let normalised = normalised.lt(k.zero).select(k.zero, normalised);
+    // √(a·b)·b(−|x|, s) with √(a·b) = b·√(a/b).
+    (b.mul(root_ratio).mul(normalised), in_domain)
 }
 
 /// `1/√π`.
@@ -320,23 +521,34 @@ fn price_delta_pair<const SPOT: bool>(
     ok = ok.and(d1.abs().le(k.d_limit)).and(d2.abs().le(k.d_limit));
     // One exponential for both: exp(k, −d2²/2) = exp(k, −d1²/2)·e^x (d1² − d2² = 2x).
     let (arg1, arg2) = (cdf_argument(k, d1), cdf_argument(k, d2));
-    let (gauss1, gauss2) = if arg1.2.and(arg2.2).all() {
-        (k.zero, k.zero)
+    let gauss1 = if arg1.2.and(arg2.2).all() {
+        None
     } else {
-        let gauss1 = gaussian(k, d1);
-        (gauss1, gauss1.mul(a.div(b)))
+        Some(gaussian(k, d1))
     };
-    let (n1, m1) = cdf_pair(k, d1, arg1, gauss1);
+    let (gauss1_or_zero, gauss2) = match gauss1 {
+        None => (k.zero, k.zero),
+        Some(g1) => (g1, g1.mul(a.div(b))),
+    };
+    let (n1, m1) = cdf_pair(k, d1, arg1, gauss1_or_zero);
     let (n2, m2) = cdf_pair(k, d2, arg2, gauss2);
     // The out-of-the-money option of the pair: the call when F ≤ K (x ≤ 0), else the put.
     let zero = k.zero;
     let otm_call = x.le(zero);
     let term1 = otm_call.select(a.mul(n1), b.mul(m2));
     let term2 = otm_call.select(b.mul(n2), a.mul(m1));
-    let time_value = term1.sub(term2);
-    ok = ok
-        .and(zero.lt(term1))
+    let mut time_value = term1.sub(term2);
+    let mut accurate = zero
+        .lt(term1)
         .and(term1.mul(k.cancellation_limit).le(time_value));
+    if !accurate.all() {
+        // Deep out of the money at small σ√T the two terms cancel: Jäckel's small-t expansion
+        // prices those lanes instead (what is outside its domain goes to the scalar path).
+        let (expansion, in_domain) = small_t_time_value(k, accurate, (x, s, a, b), gauss1);
+        time_value = accurate.select(time_value, expansion);
+        accurate = accurate.or(in_domain);
+    }
+    ok = ok.and(accurate);
     let intrinsic = call.select(
         x.gt(zero).select(a.sub(b), zero),
         x.lt(zero).select(b.sub(a), zero),
@@ -521,5 +733,50 @@ mod tests {
             z += 0.003_7;
         }
         assert!(worst < 4e-15, "worst relative difference {worst:e}");
+    }
+
+    #[test]
+    fn small_t_expansion_agrees_with_the_scalar_one_over_its_domain() {
+        use crate::pricing::black::{gauss_of, small_t_expansion_of_normalised_black_call};
+        let k = &CONSTANTS;
+        let (mut worst, mut checked) = (0.0f64, 0);
+        let mut h = -9.99;
+        while h < 0.0 {
+            let mut t = 1e-4;
+            while t < SMALL_T_EXPANSION_THRESHOLD {
+                // b = 1, a = e^x: the time value is e^(x/2)·b(x, s).
+                let s = 2.0 * t;
+                let x = h * s;
+                let (a, b) = (x.dexp(), 1.0);
+                let lanes = (F2::splat(x), F2::splat(s), F2::splat(a), F2::splat(b));
+                let d1 = F2::splat(x / s + t);
+                let none = M2::new(false, false);
+                for gauss1 in [None, Some(gaussian(k, d1))] {
+                    let (value, in_domain) = small_t_time_value(k, none, lanes, gauss1);
+                    assert!(in_domain.all(), "h = {h}, t = {t}");
+                    let (h, t) = (x / s, 0.5 * s);
+                    let want = small_t_expansion_of_normalised_black_call(h, t, gauss_of(h, t))
+                        * (0.5 * x).dexp();
+                    worst = worst.max((value.lane0() - want).abs() / want);
+                    checked += 1;
+                }
+                t *= 1.7;
+            }
+            h += 0.37;
+        }
+        // Outside the domain (Jäckel's region 1, and t ≥ τ) the lanes are refused.
+        let outside = (
+            F2::new(-11.0 * 0.1, -0.5),
+            F2::new(0.1, 0.5),
+            F2::splat(1.0),
+            F2::splat(1.0),
+        );
+        let (_, in_domain) = small_t_time_value(k, M2::new(false, false), outside, None);
+        assert!(!in_domain.any());
+        // The scalar's exp(−½(h²+t²)) rounds h², up to h²/2 ulps at h = −10.
+        assert!(
+            checked > 500 && worst < 2e-14,
+            "worst relative difference {worst:e}"
+        );
     }
 }

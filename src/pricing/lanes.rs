@@ -124,6 +124,10 @@ mod imp {
             M2(v128_and(self.0, o.0))
         }
         #[inline(always)]
+        pub fn or(self, o: Self) -> Self {
+            M2(v128_or(self.0, o.0))
+        }
+        #[inline(always)]
         pub fn any(self) -> bool {
             v128_any_true(self.0)
         }
@@ -271,6 +275,10 @@ mod imp {
         #[inline(always)]
         pub fn and(self, o: Self) -> Self {
             M2([self.0[0] && o.0[0], self.0[1] && o.0[1]])
+        }
+        #[inline(always)]
+        pub fn or(self, o: Self) -> Self {
+            M2([self.0[0] || o.0[0], self.0[1] || o.0[1]])
         }
         #[inline(always)]
         pub fn any(self) -> bool {
