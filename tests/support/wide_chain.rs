@@ -6,6 +6,8 @@ use imr::fmath::DetMath;
 use imr::pricing::{black76_price_delta_batch, black_scholes_price_delta_batch, Model};
 
 /// The recording of [`golden_text`] (re-record with `IMR_BLESS=1 cargo test --test pricing_batch`).
+// Read natively only (the wasm tests embed the file with `include_str!`).
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 pub const GOLDEN_PATH: &str = "tests/vectors/determinism/price_delta_batch.json";
 
 /// The benchmarks' generator (PCG multiplier, top 53 bits).
