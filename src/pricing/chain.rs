@@ -292,7 +292,7 @@ fn horner<const N: usize>(c: &[F2; N], z: F2) -> F2 {
 /// branches), for the lanes where the two-term formula cancels; returns it with the lanes
 /// inside the expansion's domain (`t = s/2 < τ`, `h = −|x|/s ≥ η`).
 ///
-/// `exp(−½(h²+t²))` is formed with `h²` split exactly (as [`gaussian`]), and far from the money
+/// `exp(−½(h²+t²))` is formed with `h²` split exactly ([`minus_half_square`]), and far from the money
 /// (`−h/√2 > 4`) `a = 1 + h·Y(h)` is `√π` times Cody's far-tail correction, without
 /// cancellation.
 ///
@@ -314,12 +314,8 @@ fn small_t_time_value(
     let gauss = match gauss1 {
         Some(g1) => g1.mul(root_ratio),
         None => {
-            // −½h² = hi + lo exactly (Dekker), −½t² added by Knuth's TwoSum.
-            let ah = h.abs();
-            let hh = ah.clear_low_bits(SPLIT_MASK);
-            let hl = ah.sub(hh);
-            let hi = k.minus_half.mul(hh.mul(hh));
-            let lo = hh.mul(hl).add(k.half.mul(hl.mul(hl))).neg();
+            // −½h² = hi + lo exactly, −½t² added by Knuth's TwoSum.
+            let (hi, lo) = minus_half_square(k, h);
             let sum = hi.add(half_t_squared);
             let virtual_t = sum.sub(hi);
             let rounding = hi
@@ -426,16 +422,23 @@ const ONE_OVER_SQRT_TWO: f64 = core::f64::consts::FRAC_1_SQRT_2;
 /// Clears the low 27 bits of the significand (Dekker's split for an exact square).
 const SPLIT_MASK: u64 = (1 << 27) - 1;
 
-/// `exp(k, −z²/2)` for `|z| ≤ 37` with `z² = zh² + (2·zh + zl)·zl` split exactly (Dekker: `zh`
-/// has 26 significant bits, so `zh²` is exact), which keeps the relative error at an ulp or two
-/// where rounding `z²` would cost `z²` ulps.
+/// `−z²/2` as `hi + lo` exactly, from `z² = zh² + (2·zh + zl)·zl` (Dekker: `zh` has 26
+/// significant bits, so `zh²` is exact).
 #[inline(always)]
-fn gaussian(k: &Constants, z: F2) -> F2 {
+fn minus_half_square(k: &Constants, z: F2) -> (F2, F2) {
     let az = z.abs();
     let zh = az.clear_low_bits(SPLIT_MASK);
     let zl = az.sub(zh);
     let hi = k.minus_half.mul(zh.mul(zh));
     let lo = zh.mul(zl).add(k.half.mul(zl.mul(zl))).neg();
+    (hi, lo)
+}
+
+/// `exp(k, −z²/2)` for `|z| ≤ 37` from [`minus_half_square`], which keeps the relative error
+/// at an ulp or two where rounding `z²` would cost `z²` ulps.
+#[inline(always)]
+fn gaussian(k: &Constants, z: F2) -> F2 {
+    let (hi, lo) = minus_half_square(k, z);
     exp(k, hi, lo)
 }
 
