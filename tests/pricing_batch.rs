@@ -143,23 +143,33 @@ fn the_kernel_prices_ordinary_chains_itself() {
     );
 }
 
+/// The first `n` elements of `c`.
+fn prefix(c: &Chain, n: usize) -> Chain {
+    Chain {
+        is_call: c.is_call[..n].to_vec(),
+        underlying: c.underlying[..n].to_vec(),
+        strike: c.strike[..n].to_vec(),
+        time: c.time[..n].to_vec(),
+        rate: c.rate[..n].to_vec(),
+        vol: c.vol[..n].to_vec(),
+    }
+}
+
+/// Chain lengths around the kernel's blocks of 32 pairs (64 options) as well as the short ones.
+const LENGTHS: [usize; 20] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 62, 63, 64, 65, 66, 127, 128, 129, 130, 131,
+];
+
 #[test]
 fn batch_handles_every_chain_length_and_an_odd_last_element() {
-    let c = wide_chain(9, 7);
-    for n in 0..=9 {
-        let part = Chain {
-            is_call: c.is_call[..n].to_vec(),
-            underlying: c.underlying[..n].to_vec(),
-            strike: c.strike[..n].to_vec(),
-            time: c.time[..n].to_vec(),
-            rate: c.rate[..n].to_vec(),
-            vol: c.vol[..n].to_vec(),
-        };
-        let (price, delta) = run(Model::BlackScholes, &part);
-        let (full_price, full_delta) = run(Model::BlackScholes, &c);
+    let c = wide_chain(131, 7);
+    let (full_price, full_delta) = run(Model::BlackScholes, &c);
+    for n in LENGTHS {
+        let (price, delta) = run(Model::BlackScholes, &prefix(&c, n));
         for i in 0..n {
             // Element i is priced alone or in a pair, by the kernel or the scalar path: always
-            // within the tolerance of the full chain's result.
+            // within the tolerance of the full chain's result; in the same pair (every element
+            // but an odd last one), the same bits, wherever the blocks fall.
             assert!(
                 relative(price[i], full_price[i]) <= PRICE_TOLERANCE,
                 "n {n} #{i}"
@@ -168,6 +178,10 @@ fn batch_handles_every_chain_length_and_an_odd_last_element() {
                 relative(delta[i], full_delta[i]) <= DELTA_TOLERANCE,
                 "n {n} #{i}"
             );
+            if n % 2 == 0 || i + 1 < n {
+                assert_eq!(price[i].to_bits(), full_price[i].to_bits(), "n {n} #{i}");
+                assert_eq!(delta[i].to_bits(), full_delta[i].to_bits(), "n {n} #{i}");
+            }
         }
     }
 }
@@ -239,6 +253,48 @@ proptest! {
             }
         }
         prop_assert_eq!(got, expected);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// One bad element anywhere in a long valid chain (past the kernel's first blocks): the
+    /// batch stops at its index with the scalar function's error, having written every element
+    /// before it with the bits of the whole valid chain.
+    #[test]
+    fn batch_refuses_a_bad_element_anywhere_in_a_long_chain(
+        model in prop_oneof![Just(Model::Black76), Just(Model::BlackScholes)],
+        n in 1usize..200,
+        at in 0usize..200,
+        field in 0usize..6,
+        bad in 0usize..5,
+    ) {
+        let at = at % n;
+        let valid = wide_chain(n, 11);
+        let (valid_price, valid_delta) = run(model, &valid);
+        let mut c = prefix(&valid, n);
+        let value = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -1.0][bad];
+        match field {
+            0 => c.is_call[at] = 2,
+            1 => c.underlying[at] = value,
+            2 => c.strike[at] = value,
+            3 => c.time[at] = value,
+            4 => c.vol[at] = value,
+            // A rate of zero or below is valid: only the non-finite ones.
+            _ => c.rate[at] = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY][bad % 3],
+        }
+        let expected = scalar(model, c.is_call[at], c.underlying[at], c.strike[at], c.time[at], c.rate[at], c.vol[at]);
+        let expected = expected.expect_err("the altered element must be refused");
+        let (mut price, mut delta) = (vec![f64::NAN; n], vec![f64::NAN; n]);
+        let got = batch_of(model)(
+            &c.is_call, &c.underlying, &c.strike, &c.time, &c.rate, &c.vol, &mut price, &mut delta,
+        );
+        prop_assert_eq!(got, Err((at, expected)));
+        for i in 0..at {
+            prop_assert_eq!(price[i].to_bits(), valid_price[i].to_bits(), "#{}", i);
+            prop_assert_eq!(delta[i].to_bits(), valid_delta[i].to_bits(), "#{}", i);
+        }
     }
 }
 

@@ -115,6 +115,8 @@ mod imp {
     }
 
     impl M2 {
+        /// Both lanes false.
+        pub const FALSE: Self = M2(i64x2(0, 0));
         #[inline(always)]
         pub fn new(a: bool, b: bool) -> Self {
             M2(i64x2(-(a as i64), -(b as i64)))
@@ -268,6 +270,8 @@ mod imp {
     }
 
     impl M2 {
+        /// Both lanes false.
+        pub const FALSE: Self = M2([false, false]);
         #[inline(always)]
         pub fn new(a: bool, b: bool) -> Self {
             M2([a, b])
