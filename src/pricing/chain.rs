@@ -42,8 +42,9 @@
 //! reordering window, so pairs priced one after another barely overlap, while a stage's shorter
 //! loop body lets consecutive pairs run side by side, with fewer values live at once (V8 has 16
 //! SIMD registers; the unstaged kernel spilled some 190 of them per pair). Same operations in
-//! the same order per lane: the results are the same bits. Measured on the benchmark's wide
-//! chain: 28.6–29.2 → 24.0–24.3 ns per option, near the money 22.0–22.8 → 16.1–17.2.
+//! the same order per lane: the results are the same bits. Measured in alternated runs of
+//! `benches/wasm.mjs`: wide chain 29.2–32.5 → 24.0–24.3 ns per option, near the money
+//! 22.8–27.8 → 16.1–17.2.
 
 use super::black::{
     black76_price_delta_unchecked, black_scholes_price_delta_unchecked,
