@@ -273,7 +273,7 @@ proptest! {
         let at = at % n;
         let valid = wide_chain(n, 11);
         let (valid_price, valid_delta) = run(model, &valid);
-        let mut c = prefix(&valid, n);
+        let mut c = valid.clone();
         let value = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -1.0][bad];
         match field {
             0 => c.is_call[at] = 2,

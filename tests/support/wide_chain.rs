@@ -31,6 +31,7 @@ impl Lcg {
 }
 
 /// A chain as the batch functions take it (struct of arrays).
+#[derive(Clone)]
 pub struct Chain {
     pub is_call: Vec<u8>,
     pub underlying: Vec<f64>,
