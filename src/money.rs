@@ -46,7 +46,7 @@ pub fn parse_decimal(field: &str, input: &NumberInput) -> Result<Decimal, FieldE
         NumberInput::Number(x) => {
             finite(field, *x)?;
             // Shortest round-trip text of the double: 0.1 stays 0.1, not 0.1000000000000000055.
-            let text = format!("{x}");
+            let text = Float(*x).to_string();
             Decimal::from_str(&text)
                 .or_else(|_| Decimal::from_scientific(&text))
                 .map_err(|_| out_of_range_or_garbage(field, &text))?
@@ -96,7 +96,7 @@ pub fn parse_decimal(field: &str, input: &NumberInput) -> Result<Decimal, FieldE
 fn finish_decimal(field: &str, input: &NumberInput, value: Decimal) -> Result<Decimal, FieldError> {
     if value.is_zero() {
         let text = match input {
-            NumberInput::Number(x) => format!("{x}"),
+            NumberInput::Number(x) => Float(*x).to_string(),
             NumberInput::Text(s) => s.trim().to_string(),
         };
         if text.parse::<f64>().is_ok_and(|x| x != 0.0) {
@@ -191,6 +191,119 @@ pub fn from_f64(value: f64) -> Option<Decimal> {
         return None;
     }
     Decimal::from_f64(value)
+}
+
+/// The shortest text that reads back as `x`, as the response writer prints numbers
+/// (`serde_json`'s writer: Schubfach via `zmij`): `0.1`, `3.0`, `1e+21`, `-1e-7`. Ties between
+/// two shortest candidates go to the even digit, as in JavaScript's `Number.prototype.toString`
+/// (ECMA-262 §6.1.6.1.20). Finite `x` only (NaN and infinities come out as some finite text).
+pub fn float_text(x: f64, buf: &mut [u8; 32]) -> &str {
+    use serde_json::ser::Formatter;
+    let mut cursor = std::io::Cursor::new(&mut buf[..]);
+    let _ = serde_json::ser::CompactFormatter.write_f64(&mut cursor, x);
+    let len = cursor.position() as usize;
+    // The writer emits ASCII digits, sign, point and exponent only (at most 24 bytes).
+    std::str::from_utf8(&buf[..len]).unwrap_or("0")
+}
+
+/// An `f64` that displays as its shortest round-trip decimal written out in full (no
+/// exponent), as `f64`'s own `Display` does (`0.0000001`, `1000000000000000000000`, `3`,
+/// `-0`, `NaN`, `inf`), but with the digits of [`float_text`]: the one float formatter in the
+/// module, so `core`'s (Grisu/Dragon, ~8 KB gzipped of wasm) is not linked. The digits agree
+/// with `core`'s except on exact ties between two shortest candidates, where these round to
+/// even (JavaScript's choice) and `core` rounds up; only doubles that need 16–17 significant
+/// digits can tie. A precision (`{:.10}`) rounds the double's value
+/// half to even at that many places, as `core` does, through [`Decimal::from_f64_retain`]
+/// (28 significant digits of the binary value; see [`write_fixed`]). Width flags are ignored.
+#[derive(Debug, Clone, Copy)]
+pub struct Float(pub f64);
+
+impl std::fmt::Display for Float {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use std::fmt::Write;
+        let x = self.0;
+        if x.is_nan() {
+            return f.write_str("NaN");
+        }
+        if x.is_infinite() {
+            return f.write_str(if x < 0.0 { "-inf" } else { "inf" });
+        }
+        if let Some(places) = f.precision() {
+            return write_fixed(f, x, places);
+        }
+        let mut buf = [0u8; 32];
+        let text = float_text(x, &mut buf);
+        let (negative, text) = match text.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, text),
+        };
+        let (mantissa, exponent) = match text.split_once('e') {
+            Some((m, e)) => (m, e.trim_start_matches('+').parse::<i32>().unwrap_or(0)),
+            None => (text, 0),
+        };
+        let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let mut digits = [b'0'; 24];
+        let count = whole.len() + fraction.len();
+        for (slot, d) in digits.iter_mut().zip(whole.bytes().chain(fraction.bytes())) {
+            *slot = d;
+        }
+        let digits = &digits[..count.min(24)];
+        // Index in `digits` of the first digit after the decimal point.
+        let point = whole.len() as i32 + exponent;
+        let digit = |i: i32| {
+            usize::try_from(i)
+                .ok()
+                .and_then(|i| digits.get(i))
+                .map_or('0', |&d| d as char)
+        };
+        if negative {
+            f.write_char('-')?;
+        }
+        let (Some(first), Some(last)) = (
+            digits.iter().position(|&d| d != b'0'),
+            digits.iter().rposition(|&d| d != b'0'),
+        ) else {
+            return f.write_char('0');
+        };
+        if point <= 0 {
+            f.write_char('0')?;
+        } else {
+            for i in (first as i32).min(point - 1)..point {
+                f.write_char(digit(i))?;
+            }
+        }
+        if last as i32 >= point {
+            f.write_char('.')?;
+            for i in point..=last as i32 {
+                f.write_char(digit(i))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `x` with exactly `places` decimals (`{:.N}` of [`Float`]): the binary value, held to
+/// Decimal's 28 significant digits, rounded half to even. It differs from `core`'s exact
+/// rounding only if those 28 digits land exactly on a midpoint the full expansion is not on
+/// (a double-rounding case that needs 18 or more zeros or nines after the cut). Beyond
+/// Decimal's range (|x| ≥ 7.9·10²⁸) or past 28 places, the shortest text is written instead.
+fn write_fixed(f: &mut std::fmt::Formatter<'_>, x: f64, places: usize) -> std::fmt::Result {
+    let exact = u32::try_from(places)
+        .ok()
+        .filter(|&p| p <= 28)
+        .and_then(|p| Decimal::from_f64_retain(x).map(|d| (d, p)));
+    let Some((value, places)) = exact else {
+        return write!(f, "{}", Float(x));
+    };
+    let mut rounded = value.round_dp_with_strategy(places, RoundingStrategy::MidpointNearestEven);
+    // Pad to the requested places (round_dp never adds trailing zeros).
+    rounded.rescale(places);
+    // The sign of the double, even when it rounds to zero (`-0.0000000000`), as `core` writes it.
+    rounded.set_sign_positive(true);
+    if x.is_sign_negative() {
+        f.write_str("-")?;
+    }
+    write_decimal(f, rounded)
 }
 
 /// Writes `value` exactly as `Decimal`'s `Display` writes it (sign, every digit of the
@@ -419,6 +532,113 @@ impl DecimalOps for Decimal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `Float`'s text against `f64`'s own `Display`: identical, or (exact ties between two
+    /// shortest candidates, where `Float` rounds to even) the same length and both reading
+    /// back as `x`.
+    fn assert_displays_like_core(x: f64) {
+        let ours = Float(x).to_string();
+        let core = format!("{x}");
+        if ours != core {
+            assert_eq!(ours.len(), core.len(), "{x:e}: {ours} vs {core}");
+            assert_eq!(
+                ours.parse::<f64>().unwrap().to_bits(),
+                x.to_bits(),
+                "{x:e}: {ours}"
+            );
+            assert_eq!(
+                core.parse::<f64>().unwrap().to_bits(),
+                x.to_bits(),
+                "{x:e}: {core}"
+            );
+        }
+    }
+
+    #[test]
+    fn float_displays_like_core_on_edge_cases() {
+        let cases = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            3.0,
+            0.1,
+            0.3,
+            1e21,
+            1e22,
+            1e-7,
+            1e-5,
+            5e-324,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            1e15,
+            1e16,
+            1e17,
+            123.456,
+            -2.5,
+            100.0,
+            0.00048828125,
+            9007199254740993.0,
+            1.7976931348623157e308,
+        ];
+        for x in cases {
+            assert_displays_like_core(x);
+        }
+        assert_eq!(Float(f64::NAN).to_string(), "NaN");
+        assert_eq!(Float(f64::INFINITY).to_string(), "inf");
+        assert_eq!(Float(f64::NEG_INFINITY).to_string(), "-inf");
+        assert_eq!(Float(1e21).to_string(), "1000000000000000000000");
+        assert_eq!(Float(-1e-7).to_string(), "-0.0000001");
+        assert_eq!(Float(-0.0).to_string(), "-0");
+        assert_eq!(Float(3.0).to_string(), "3");
+        // An exact tie (…695.125 needs 16 digits either way): to even, as JavaScript prints it.
+        let tie = 99_668_657_679_695.0 + 0.125;
+        assert_eq!(Float(tie).to_string(), "99668657679695.12");
+        assert_eq!(format!("{tie}"), "99668657679695.13");
+    }
+
+    #[test]
+    fn float_precision_rounds_like_core() {
+        for x in [
+            0.0,
+            -0.0,
+            0.07123287671232877,
+            0.6,
+            1.5,
+            -2.25,
+            0.00048828125,
+            -0.00000000001,
+            12345.678901234567,
+            1e-11,
+            0.99999999995,
+            3.0,
+        ] {
+            assert_eq!(format!("{:.10}", Float(x)), format!("{x:.10}"), "{x:e}");
+            assert_eq!(format!("{:.2}", Float(x)), format!("{x:.2}"), "{x:e}");
+        }
+    }
+
+    // proptest is a native dev-dependency only.
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
+        #[test]
+        fn float_displays_like_core_on_any_double(bits in proptest::prelude::any::<u64>()) {
+            assert_displays_like_core(f64::from_bits(bits));
+        }
+
+        #[test]
+        fn float_displays_like_core_on_typed_numbers(
+            digits in 0u64..10_000_000_000_000_000,
+            places in 0i32..30,
+        ) {
+            assert_displays_like_core(digits as f64 / 10f64.powi(places));
+        }
+
+        #[test]
+        fn float_precision_matches_core(x in -1e6f64..1e6, places in 0usize..18) {
+            proptest::prop_assert_eq!(format!("{:.*}", places, Float(x)), format!("{x:.places$}"));
+        }
+    }
 
     #[test]
     fn numbers_keep_their_shortest_text() {

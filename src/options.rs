@@ -16,7 +16,7 @@
 use crate::account::{maintenance_at, pnl};
 use crate::instrument::{Book, MarginBasis, Market, OptionSpec, Position, Settlement};
 use crate::money::DecimalOps;
-use crate::money::{from_f64, round_margin, round_plain, round_price_against, to_f64};
+use crate::money::{from_f64, round_margin, round_plain, round_price_against, to_f64, Float};
 use crate::portfolio::ImrSpec;
 use crate::pricing::{black76, black76_price, inverse_black76, PricingError};
 use crate::request::premium_decimal;
@@ -241,8 +241,8 @@ pub fn apply_imr_model(
         "{}; IM = max(rule IM {}, rate {} × |Δ| {} × Q {} × S {} + Q × mark {}) = max({}, {}) = {}",
         rate.formula,
         round_margin(rule_im),
-        rate.rate,
-        delta.abs(),
+        Float(rate.rate),
+        Float(delta.abs()),
         f.quantity,
         unit_price,
         market.mark_price,
@@ -387,7 +387,7 @@ pub fn position_result(
                 "({} − {}) in minutes / (365 × 24 × 60), ACT/365",
                 spec.expiry, spec.valuation_time
             ),
-            value: format!("{:.10}", spec.time_years),
+            value: format!("{:.10}", Float(spec.time_years)),
         });
         breakdown.push(Step {
             label: "Mark premium".into(),
@@ -397,7 +397,7 @@ pub fn position_result(
                     spec.kind,
                     spec.underlying_price,
                     spec.strike,
-                    spec.volatility,
+                    Float(spec.volatility),
                     if market.settlement == Settlement::Inverse {
                         " / F"
                     } else {
@@ -406,7 +406,7 @@ pub fn position_result(
                 ),
                 crate::instrument::VolatilitySource::ImpliedFromMark => format!(
                     "given; implied volatility {:.10} (Jäckel, \"Let's Be Rational\")",
-                    spec.volatility
+                    Float(spec.volatility)
                 ),
             },
             value: mark.to_string(),

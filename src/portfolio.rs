@@ -38,6 +38,7 @@ use crate::error::{Collector, FieldError, InputErrors};
 use crate::fmath::DetMath;
 use crate::instrument::{Book, MarginBasis, MarginMode, Position, Settlement};
 use crate::money::DecimalOps;
+use crate::money::Float;
 use crate::money::{
     from_f64, non_negative, parse_decimal, positive, rate, round_margin, round_plain,
     round_price_against, to_f64, NumberInput,
@@ -2277,7 +2278,7 @@ fn conv_text(c: VolConvention) -> String {
             power_short,
             power_long,
         } => format!(
-            "DTE-scaled: σ' = σ·(1 + shift·({pivot_days} / max({dte_floor}, DTE))^p), p = {power_short} below {pivot_days} days, {power_long} above"
+            "DTE-scaled: σ' = σ·(1 + shift·({pivot_days} / max({dte_floor}, DTE))^p), p = {power_short} below {pivot_days} days, {power_long} above", pivot_days = Float(pivot_days), dte_floor = Float(dte_floor), power_short = Float(power_short), power_long = Float(power_long)
         ),
     }
 }
@@ -2287,7 +2288,7 @@ fn dec(field: &str, x: f64) -> Result<Decimal, FieldError> {
         FieldError::new(
             field,
             "out_of_range",
-            format!("the result {x} is beyond the engine's range"),
+            format!("the result {x} is beyond the engine's range", x = Float(x)),
         )
     })
 }
@@ -2307,7 +2308,7 @@ fn fill_touch(bl: &mut BookLiquidation, touch: Option<(f64, f64)>) {
     bl.volatility = Some(sigma);
     bl.horizon_days = Some(h);
     bl.touch_model = Some(format!(
-        "lognormal price with no drift (dS = σ·S·dW, log drift −σ²/2), σ = {sigma} annualised, horizon {h} days: P(touch) by the first-passage formula of Brownian motion with drift; distance in σ = ln(P/reference) / (σ·√(h/365))"
+        "lognormal price with no drift (dS = σ·S·dW, log drift −σ²/2), σ = {sigma} annualised, horizon {h} days: P(touch) by the first-passage formula of Brownian motion with drift; distance in σ = ln(P/reference) / (σ·√(h/365))", sigma = Float(sigma), h = Float(h)
     ));
 }
 
@@ -2342,15 +2343,17 @@ fn fill_position_touch(positions: &mut [PositionResult], touch: Option<(f64, f64
             label: "Distance to liquidation in σ".into(),
             formula: format!(
                 "ln({price} / {} (mark)) / (σ {sigma} × √({h} days / 365))",
-                p.mark_price
+                p.mark_price,
+                sigma = Float(sigma),
+                h = Float(h)
             ),
-            value: format!("{d}"),
+            value: format!("{d}", d = Float(d)),
         });
         if let Some(t) = probability {
             p.breakdown.push(Step {
                 label: format!(
                     "Probability of touching it within {h} day{}",
-                    if h == 1.0 { "" } else { "s" }
+                    if h == 1.0 { "" } else { "s" }, h = Float(h)
                 )
                 .into(),
                 formula: if already {
@@ -2358,7 +2361,7 @@ fn fill_position_touch(positions: &mut [PositionResult], touch: Option<(f64, f64
                 } else {
                     "lognormal price, no drift (dS = σ·S·dW): first-passage probability of ln(S) to ln(LP) (risk::touch)".into()
                 },
-                value: format!("{t}"),
+                value: format!("{t}", t = Float(t)),
             });
         }
     }
@@ -2753,7 +2756,7 @@ pub fn extend(
                 match &spec.portfolio {
                     Some(pm) => format!("the {} grid", pm.grid.id),
                     None => "the markets' own rules".to_string(),
-                }
+                }, MIN_SHOCKED_VOL = Float(MIN_SHOCKED_VOL)
             ),
             scenarios: items,
         });

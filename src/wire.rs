@@ -108,20 +108,19 @@ impl std::fmt::Display for Unexpected<'_> {
             Unexpected::Bool(b) => write!(f, "boolean `{b}`"),
             Unexpected::U64(x) => write!(f, "integer `{x}`"),
             Unexpected::I64(x) => write!(f, "integer `{x}`"),
-            Unexpected::F64(x) => write!(f, "floating point `{}`", float_text(*x)),
+            Unexpected::F64(x) => {
+                let mut buf = [0u8; 32];
+                write!(
+                    f,
+                    "floating point `{}`",
+                    crate::money::float_text(*x, &mut buf)
+                )
+            }
             Unexpected::Str(s) => write!(f, "string {s:?}"),
             Unexpected::Seq => f.write_str("sequence"),
             Unexpected::Map => f.write_str("map"),
         }
     }
-}
-
-/// The shortest round-trip text of a float, as the response writer (and `serde_json`) prints it.
-fn float_text(x: f64) -> String {
-    use serde_json::ser::Formatter;
-    let mut out = Vec::new();
-    let _ = serde_json::ser::CompactFormatter.write_f64(&mut out, x);
-    String::from_utf8(out).unwrap_or_default()
 }
 
 fn invalid_type(unexp: Unexpected, expected: &str) -> String {

@@ -17,6 +17,7 @@
 //! ```
 
 use super::{finite, non_negative, positive, RiskError, DAYS_PER_YEAR};
+use crate::money::Float;
 use crate::pricing::normal::inverse_norm_cdf;
 
 /// A dynamic initial-margin-rate model. Rates are decimals (`0.02` = 2 %).
@@ -150,7 +151,7 @@ fn rate_param(field: &str, x: f64) -> Result<f64, RiskError> {
         Err(RiskError::new(
             field,
             "out_of_range",
-            format!("must be a rate between 0 and 1, got {x}"),
+            format!("must be a rate between 0 and 1, got {x}", x = Float(x)),
         ))
     }
 }
@@ -196,7 +197,13 @@ impl ImrModel {
                     rate,
                     model: self.name(),
                     rule: "base + slope·size",
-                    formula: format!("{base} + {slope_per_unit} × {size} = {rate}"),
+                    formula: format!(
+                        "{base} + {slope_per_unit} × {size} = {rate}",
+                        base = Float(base),
+                        slope_per_unit = Float(slope_per_unit),
+                        size = Float(size),
+                        rate = Float(rate)
+                    ),
                     inputs: vec![
                         ("base", base),
                         ("slopePerUnit", slope_per_unit),
@@ -220,7 +227,7 @@ impl ImrModel {
                     model: self.name(),
                     rule,
                     formula: format!(
-                        "max({base}, 0.8 × {base} + {k} × √{size}) = max({base}, {premium}) = {rate}"
+                        "max({base}, 0.8 × {base} + {k} × √{size}) = max({base}, {premium}) = {rate}", base = Float(base), k = Float(k), size = Float(size), premium = Float(premium), rate = Float(rate)
                     ),
                     inputs: vec![("base", base), ("k", k), ("size", size)],
                     source: "Drift size-premium margin ratio; margin-models.md §3",
@@ -249,7 +256,7 @@ impl ImrModel {
                     model: self.name(),
                     rule,
                     formula: format!(
-                        "min(1, {base} × max(1, √({notional} / {base_notional}))) = {rate}"
+                        "min(1, {base} × max(1, √({notional} / {base_notional}))) = {rate}", base = Float(base), notional = Float(notional), base_notional = Float(base_notional), rate = Float(rate)
                     ),
                     inputs: vec![
                         ("base", base),
@@ -273,7 +280,11 @@ impl ImrModel {
                     return Err(RiskError::new(
                         "upperCap",
                         "out_of_range",
-                        format!("must be greater than lowerCap ({lower_cap}), got {upper_cap}"),
+                        format!(
+                            "must be greater than lowerCap ({lower_cap}), got {upper_cap}",
+                            lower_cap = Float(lower_cap),
+                            upper_cap = Float(upper_cap)
+                        ),
                     ));
                 }
                 let oi = non_negative("openInterest", inputs.open_interest)?;
@@ -294,7 +305,13 @@ impl ImrModel {
                     rule,
                     formula: format!(
                         "min({base} + max(0, ({oi} × {price} − {lower_cap}) / ({upper_cap} − \
-                         {lower_cap})) × (1 − {base}), 1) = {rate}"
+                         {lower_cap})) × (1 − {base}), 1) = {rate}",
+                        base = Float(base),
+                        oi = Float(oi),
+                        price = Float(price),
+                        lower_cap = Float(lower_cap),
+                        upper_cap = Float(upper_cap),
+                        rate = Float(rate)
                     ),
                     inputs: vec![
                         ("base", base),
@@ -319,7 +336,10 @@ impl ImrModel {
                     return Err(RiskError::new(
                         "confidence",
                         "out_of_range",
-                        format!("must lie strictly between 0.5 and 1, got {confidence}"),
+                        format!(
+                            "must lie strictly between 0.5 and 1, got {confidence}",
+                            confidence = Float(confidence)
+                        ),
                     ));
                 }
                 positive("horizonDays", horizon_days)?;
@@ -328,7 +348,10 @@ impl ImrModel {
                     return Err(RiskError::new(
                         "multiplier",
                         "out_of_range",
-                        format!("must be at least 1, got {multiplier}"),
+                        format!(
+                            "must be at least 1, got {multiplier}",
+                            multiplier = Float(multiplier)
+                        ),
                     ));
                 }
                 let sigma = positive("sigma", inputs.sigma)?;
@@ -345,7 +368,7 @@ impl ImrModel {
                     model: self.name(),
                     rule,
                     formula: format!(
-                        "max({floor}, {z} × {sigma} × √({horizon_days} / 365) × {multiplier}) = {rate}"
+                        "max({floor}, {z} × {sigma} × √({horizon_days} / 365) × {multiplier}) = {rate}", floor = Float(floor), z = Float(z), sigma = Float(sigma), horizon_days = Float(horizon_days), multiplier = Float(multiplier), rate = Float(rate)
                     ),
                     inputs: vec![
                         ("floor", floor),
@@ -373,7 +396,10 @@ pub fn z_score(confidence: f64) -> Result<f64, RiskError> {
         Err(RiskError::new(
             "confidence",
             "out_of_range",
-            format!("Φ⁻¹({confidence}) is not finite"),
+            format!(
+                "Φ⁻¹({confidence}) is not finite",
+                confidence = Float(confidence)
+            ),
         ))
     }
 }
@@ -430,7 +456,10 @@ pub fn delta_equivalent_charge(
         return Err(RiskError::new(
             "delta",
             "out_of_range",
-            format!("an option's delta per unit lies in [−1, 1], got {delta}"),
+            format!(
+                "an option's delta per unit lies in [−1, 1], got {delta}",
+                delta = Float(delta)
+            ),
         ));
     }
     let quantity = non_negative("size", inputs.size)?;

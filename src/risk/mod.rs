@@ -36,6 +36,7 @@ pub mod var;
 pub mod volatility;
 
 use crate::error::FieldError;
+use crate::money::Float;
 use core::fmt;
 
 /// Days per year used to annualise and de-annualise volatility (crypto trades every day;
@@ -123,7 +124,7 @@ pub(crate) fn finite(field: &str, x: f64) -> Result<f64, RiskError> {
         Err(RiskError::new(
             field,
             "not_finite",
-            format!("must be a finite number, got {x}"),
+            format!("must be a finite number, got {x}", x = Float(x)),
         ))
     }
 }
@@ -137,7 +138,7 @@ pub(crate) fn positive(field: &str, x: f64) -> Result<f64, RiskError> {
         Err(RiskError::new(
             field,
             "not_positive",
-            format!("must be greater than zero, got {x}"),
+            format!("must be greater than zero, got {x}", x = Float(x)),
         ))
     }
 }
@@ -151,7 +152,7 @@ pub(crate) fn non_negative(field: &str, x: f64) -> Result<f64, RiskError> {
         Err(RiskError::new(
             field,
             "negative",
-            format!("must not be negative, got {x}"),
+            format!("must not be negative, got {x}", x = Float(x)),
         ))
     }
 }
@@ -165,7 +166,7 @@ pub(crate) fn open_unit(field: &str, x: f64) -> Result<f64, RiskError> {
         Err(RiskError::new(
             field,
             "out_of_range",
-            format!("must lie strictly between 0 and 1, got {x}"),
+            format!("must lie strictly between 0 and 1, got {x}", x = Float(x)),
         ))
     }
 }
@@ -191,7 +192,11 @@ where
             "valuation_not_finite",
             format!(
                 "the book value is {v} in {what} (price {price}, vol shift {vol_shift}, \
-                 {days_forward} days forward)"
+                 {days_forward} days forward)",
+                v = Float(v),
+                price = Float(price),
+                vol_shift = Float(vol_shift),
+                days_forward = Float(days_forward)
             ),
         ))
     }

@@ -26,6 +26,7 @@
 
 use super::{positive, RiskError};
 use crate::fmath::DetMath;
+use crate::money::Float;
 
 /// Search settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -123,7 +124,7 @@ where
         return Err(RiskError::new(
             "maxFactor",
             "out_of_range",
-            format!("must be greater than 1, got {}", search.max_factor),
+            format!("must be greater than 1, got {}", Float(search.max_factor)),
         ));
     }
     if search.steps_per_side == 0 || search.steps_per_side > 1_000_000 {

@@ -28,6 +28,7 @@
 
 use super::{finite, non_negative, positive, valuation, RiskError};
 use crate::fmath::DetMath;
+use crate::money::Float;
 use std::borrow::Cow;
 
 /// Smallest volatility [`VolConvention::shocked_vol`] returns (`1e-4`, i.e. 0.01 %): a shocked
@@ -256,7 +257,8 @@ pub fn span_with_extreme_multiple(multiple: f64) -> Result<ScenarioGrid, RiskErr
     let mut scenarios = SPAN_SCENARIOS.to_vec();
     scenarios[14] = Scenario {
         label: Cow::Owned(format!(
-            "15: price up extreme ({multiple} × range), vol unchanged, 35% counted"
+            "15: price up extreme ({multiple} × range), vol unchanged, 35% counted",
+            multiple = Float(multiple)
         )),
         price_move: multiple,
         vol_move: 0.0,
@@ -264,14 +266,15 @@ pub fn span_with_extreme_multiple(multiple: f64) -> Result<ScenarioGrid, RiskErr
     };
     scenarios[15] = Scenario {
         label: Cow::Owned(format!(
-            "16: price down extreme ({multiple} × range), vol unchanged, 35% counted"
+            "16: price down extreme ({multiple} × range), vol unchanged, 35% counted",
+            multiple = Float(multiple)
         )),
         price_move: -multiple,
         vol_move: 0.0,
         weight: 0.35,
     };
     Ok(ScenarioGrid {
-        id: Cow::Owned(format!("span-16-x{multiple}")),
+        id: Cow::Owned(format!("span-16-x{multiple}", multiple = Float(multiple))),
         scenarios: Cow::Owned(scenarios),
         ..SPAN_16
     })
@@ -634,7 +637,8 @@ where
                 "out_of_range",
                 format!(
                     "scenario '{}' moves the price to {price}, which is not positive",
-                    sc.label
+                    sc.label,
+                    price = Float(price)
                 ),
             ));
         }

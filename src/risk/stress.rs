@@ -10,6 +10,7 @@
 //! ```
 
 use super::{finite, non_negative, positive, valuation, RiskError};
+use crate::money::Float;
 
 /// One stress scenario.
 #[derive(Debug, Clone, PartialEq)]
@@ -81,7 +82,7 @@ where
                 "out_of_range",
                 format!(
                     "a move of {} takes the price to zero or below",
-                    sc.price_move
+                    Float(sc.price_move)
                 ),
             ));
         }

@@ -38,6 +38,7 @@
 
 use super::{finite, positive, valuation, RiskError};
 use crate::fmath::DetMath;
+use crate::money::Float;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
@@ -270,7 +271,7 @@ pub struct VarReport {
 /// `n(1 − α)` exactly, from `α`'s shortest round-trip decimal form.
 pub fn tail_size(n: usize, alpha: f64) -> Result<Decimal, RiskError> {
     super::open_unit("alpha", alpha)?;
-    let text = format!("{alpha}");
+    let text = format!("{alpha}", alpha = Float(alpha));
     let a = Decimal::from_str_exact(&text).map_err(|_| {
         RiskError::new(
             "alpha",
@@ -364,7 +365,7 @@ pub fn numpy_quantile(asc: &[f64], q: f64, method: QuantileMethod) -> Result<f64
         return Err(RiskError::new(
             "q",
             "out_of_range",
-            format!("must lie in [0, 1], got {q}"),
+            format!("must lie in [0, 1], got {q}", q = Float(q)),
         ));
     }
     let n = asc.len();
@@ -578,13 +579,17 @@ where
                     return Err(RiskError::new(
                         field,
                         "out_of_range",
-                        format!("the return {r} moves the price to {shocked}"),
+                        format!(
+                            "the return {r} moves the price to {shocked}",
+                            r = Float(*r),
+                            shocked = Float(shocked)
+                        ),
                     ));
                 }
                 let v = valuation(
                     &value,
                     &field,
-                    &format!("return scenario {j} (R = {r})"),
+                    &format!("return scenario {j} (R = {r})", r = Float(*r)),
                     shocked,
                     0.0,
                     spec.age_days,

@@ -20,6 +20,7 @@
 
 use super::{RiskError, DAYS_PER_YEAR};
 use crate::fmath::DetMath;
+use crate::money::Float;
 
 /// Most observations a pasted series may hold.
 pub const MAX_OBSERVATIONS: usize = 1_000_000;
@@ -261,7 +262,7 @@ pub fn parse_series(text: &str, format: &SeriesFormat) -> Result<Series, RiskErr
             return Err(RiskError::new(
                 "series",
                 "not_positive",
-                format!("prices must be greater than zero, got {x}"),
+                format!("prices must be greater than zero, got {x}", x = Float(x)),
             )
             .at(line_no, index + 1));
         }
@@ -417,7 +418,10 @@ pub fn ewma_volatility(
             returns.iter().map(|r| r * r).sum::<f64>() / n as f64,
             "σ²_0 = mean of r²".to_string(),
         ),
-        EwmaSeed::Variance(v) => (super::positive("seed", v)?, format!("σ²_0 = {v}")),
+        EwmaSeed::Variance(v) => (
+            super::positive("seed", v)?,
+            format!("σ²_0 = {v}", v = Float(v)),
+        ),
     };
     for r in returns {
         var = lambda * var + (1.0 - lambda) * r * r;
@@ -428,7 +432,8 @@ pub fn ewma_volatility(
         "ewma",
         format!(
             "EWMA of {n} daily log returns, λ = {lambda}, zero mean, {seed_text}; \
-             one-day-ahead forecast annualised with √365"
+             one-day-ahead forecast annualised with √365",
+            lambda = Float(lambda)
         ),
     )
 }
