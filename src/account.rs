@@ -215,7 +215,7 @@ fn rate_with_model(
             format!("MMR {}", Num(rates.maintenance_margin_rate)),
         )
     };
-    let mut inputs = std::collections::BTreeMap::new();
+    let mut inputs = crate::response::Inputs::new();
     if let Some(l) = position.leverage {
         inputs.insert("leverage", to_f64(l));
     }

@@ -6,7 +6,6 @@ use crate::instrument::{MarginMode, Settlement, Side, VolatilitySource};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
 /// One line of a breakdown: what was computed, how, and the value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -159,6 +158,66 @@ pub struct PositionResult {
     pub imr_source: Option<ImrSource>,
 }
 
+/// Named numbers, kept sorted by name with one value per name (a later insert replaces an
+/// earlier one), written as a JSON object in name order: what a `BTreeMap<&str, f64>` gives,
+/// without linking a B-tree and a stable sort into the module for a handful of entries.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Inputs(Vec<(&'static str, f64)>);
+
+impl Inputs {
+    /// An empty set.
+    pub fn new() -> Self {
+        Inputs(Vec::new())
+    }
+
+    /// Sets `name` to `value`, replacing any earlier value.
+    pub fn insert(&mut self, name: &'static str, value: f64) {
+        match self.0.binary_search_by(|(k, _)| k.cmp(&name)) {
+            Ok(i) => self.0[i].1 = value,
+            Err(i) => self.0.insert(i, (name, value)),
+        }
+    }
+
+    /// The value of `name`, if set.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        self.0
+            .binary_search_by(|(k, _)| (*k).cmp(name))
+            .ok()
+            .map(|i| self.0[i].1)
+    }
+
+    /// The entries in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, f64)> + '_ {
+        self.0.iter().copied()
+    }
+
+    /// Number of names.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no name is set.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl FromIterator<(&'static str, f64)> for Inputs {
+    fn from_iter<I: IntoIterator<Item = (&'static str, f64)>>(entries: I) -> Self {
+        let mut inputs = Inputs::new();
+        for (name, value) in entries {
+            inputs.insert(name, value);
+        }
+        inputs
+    }
+}
+
+impl Serialize for Inputs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
 /// Where a position's initial margin rate comes from: the binding rule and its inputs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -176,7 +235,7 @@ pub struct ImrSource {
     #[serde(serialize_with = "crate::money::serialize_decimal")]
     pub rate: Decimal,
     /// The inputs the rule used, by name.
-    pub inputs: BTreeMap<&'static str, f64>,
+    pub inputs: Inputs,
     /// Where the formula comes from.
     pub source: Cow<'static, str>,
     /// Dynamic models: the rate the market's margin rule alone would give.
@@ -834,4 +893,44 @@ pub struct OrdersResult {
     pub orders: Vec<OrderResult>,
     /// What is included and left out.
     pub notes: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Inputs;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn inputs_serialise_as_the_sorted_map_they_replace() {
+        let entries = [
+            ("size", 2.0),
+            ("notional", 120_000.5),
+            ("leverage", f64::NAN),
+            ("base", 0.01),
+            ("size", 3.0),
+            ("maintenanceMarginRate", 0.005),
+        ];
+        let inputs: Inputs = entries.into_iter().collect();
+        let map: BTreeMap<&str, f64> = entries.into_iter().collect();
+        assert_eq!(
+            crate::json::to_string(&inputs).unwrap(),
+            crate::json::to_string(&map).unwrap()
+        );
+        assert_eq!(inputs.len(), 5);
+        assert_eq!(inputs.get("size"), Some(3.0));
+        assert_eq!(inputs.get("absent"), None);
+        let names: Vec<&str> = inputs.iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            names,
+            [
+                "base",
+                "leverage",
+                "maintenanceMarginRate",
+                "notional",
+                "size"
+            ]
+        );
+        assert!(Inputs::new().is_empty());
+        assert_eq!(crate::json::to_string(&Inputs::new()).unwrap(), "{}");
+    }
 }
