@@ -2457,7 +2457,7 @@ fn portfolio_book_liquidation(
             })
         })
         .collect();
-    prices.sort_by_key(|a| a.price);
+    crate::risk::roots::sort_few_by(&mut prices, |a, b| a.price.cmp(&b.price));
     prices.dedup_by(|a, b| a.price == b.price);
     let what_moves = match (moving, units.len()) {
         (None, 1) => "every market moves by the same relative amount".to_string(),

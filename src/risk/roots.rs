@@ -28,6 +28,19 @@ use super::{positive, RiskError};
 use crate::fmath::DetMath;
 use crate::money::Float;
 
+/// Stable insertion sort for the few roots or prices of one search (tens at most): the order
+/// `slice::sort_by` gives, without one more instantiation of the standard library's driftsort
+/// (~2–3 KB of wasm per element type and comparison).
+pub(crate) fn sort_few_by<T>(items: &mut [T], mut order: impl FnMut(&T, &T) -> std::cmp::Ordering) {
+    for i in 1..items.len() {
+        let mut j = i;
+        while j > 0 && order(&items[j - 1], &items[j]) == std::cmp::Ordering::Greater {
+            items.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
 /// Search settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RootSearch {
@@ -204,7 +217,7 @@ where
             }
         }
         // Nearest the mark first, whatever order the dips were found in.
-        sides[side].sort_by(|a, b| {
+        sort_few_by(&mut sides[side], |a, b| {
             let da = (a.price / mark).dln().abs();
             let db = (b.price / mark).dln().abs();
             da.total_cmp(&db)
@@ -431,4 +444,30 @@ where
         }
     }
     (b, bracket(b, c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sort_few_by;
+
+    #[test]
+    fn sort_few_by_is_the_stable_sort() {
+        // Pseudo-random keys with many ties; the payload records the original position.
+        let mut state = 0x2545_F491_4F6C_DD1D_u64;
+        for len in 0..60 {
+            let items: Vec<(u64, usize)> = (0..len)
+                .map(|i| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    (state % 7, i)
+                })
+                .collect();
+            let mut ours = items.clone();
+            let mut std_sorted = items;
+            sort_few_by(&mut ours, |a, b| a.0.cmp(&b.0));
+            std_sorted.sort_by_key(|a| a.0);
+            assert_eq!(ours, std_sorted, "length {len}");
+        }
+    }
 }
