@@ -7,7 +7,9 @@ use crate::instrument::{
     Account, Book, ContractKind, MarginBasis, MarginMode, Market, OptionSpec, Position, Settlement,
     Side, VolatilitySource,
 };
-use crate::money::{from_f64, non_negative, parse_decimal, positive, rate, to_f64, NumberInput};
+use crate::money::{
+    from_f64, non_negative, parse_decimal, positive, rate, to_f64, DecimalOps, NumberInput,
+};
 use crate::orders::Order;
 use crate::presets;
 use crate::pricing::{
@@ -486,7 +488,7 @@ pub fn check_size(
         )
     };
     let size = contracts
-        .checked_mul(market.contract_size)
+        .checked_times(market.contract_size)
         .ok_or_else(|| too_large("size"))?;
     if let Some(o) = &market.option {
         // Options: size in underlying units, linear or inverse; notional `Q · S` in USD.
@@ -494,7 +496,7 @@ pub fn check_size(
             return Err(too_large("size in base units"));
         }
         if size
-            .checked_mul(o.underlying_price)
+            .checked_times(o.underlying_price)
             .is_none_or(|n| n > MAX_NOTIONAL)
         {
             return Err(too_large("notional"));
@@ -507,7 +509,7 @@ pub fn check_size(
                 return Err(too_large("size in base units"));
             }
             for p in [price, market.mark_price] {
-                if size.checked_mul(p).is_none_or(|n| n > MAX_NOTIONAL) {
+                if size.checked_times(p).is_none_or(|n| n > MAX_NOTIONAL) {
                     return Err(too_large("notional"));
                 }
             }
@@ -517,7 +519,7 @@ pub fn check_size(
                 return Err(too_large("face value"));
             }
             for p in [price, market.mark_price] {
-                if size.checked_div(p).is_none_or(|n| n > MAX_NOTIONAL) {
+                if size.checked_over(p).is_none_or(|n| n > MAX_NOTIONAL) {
                     return Err(too_large("notional"));
                 }
             }

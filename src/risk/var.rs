@@ -38,7 +38,7 @@
 
 use super::{finite, positive, valuation, RiskError};
 use crate::fmath::DetMath;
-use crate::money::Float;
+use crate::money::{DecimalOps, Float};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
@@ -280,7 +280,7 @@ pub fn tail_size(n: usize, alpha: f64) -> Result<Decimal, RiskError> {
         )
     })?;
     let n = Decimal::from(n as u64);
-    n.checked_mul(Decimal::ONE - a).ok_or_else(|| {
+    n.checked_times(Decimal::ONE - a).ok_or_else(|| {
         RiskError::new(
             "alpha",
             "out_of_range",
