@@ -242,12 +242,13 @@ impl std::fmt::Display for Float {
             None => (text, 0),
         };
         let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-        let mut digits = [b'0'; 24];
+        // Every digit of the text, the point removed (the text fits in `buf`'s 32 bytes).
+        let mut digits = [b'0'; 32];
         let count = whole.len() + fraction.len();
         for (slot, d) in digits.iter_mut().zip(whole.bytes().chain(fraction.bytes())) {
             *slot = d;
         }
-        let digits = &digits[..count.min(24)];
+        let digits = &digits[..count];
         // Index in `digits` of the first digit after the decimal point.
         let point = whole.len() as i32 + exponent;
         let digit = |i: i32| {
