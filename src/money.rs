@@ -5,7 +5,6 @@ use crate::error::FieldError;
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
-use std::str::FromStr;
 
 /// A numeric input as it arrives on the wire: a decimal string (preferred, exact)
 /// or a JSON/JS number (converted through its shortest round-trip representation).
@@ -42,14 +41,12 @@ pub fn finite(field: &str, x: f64) -> Result<f64, FieldError> {
 /// Parses a wire number into an exact decimal, naming `field` on failure.
 /// Rejects NaN, infinities, empty and garbage strings, and magnitudes above [`max_input`].
 pub fn parse_decimal(field: &str, input: &NumberInput) -> Result<Decimal, FieldError> {
-    let value = match input {
+    let mut buf = [0u8; 32];
+    let text = match input {
         NumberInput::Number(x) => {
             finite(field, *x)?;
             // Shortest round-trip text of the double: 0.1 stays 0.1, not 0.1000000000000000055.
-            let text = Float(*x).to_string();
-            Decimal::from_str(&text)
-                .or_else(|_| Decimal::from_scientific(&text))
-                .map_err(|_| out_of_range_or_garbage(field, &text))?
+            float_text(*x, &mut buf)
         }
         NumberInput::Text(s) => {
             let t = s.trim();
@@ -63,78 +60,189 @@ pub fn parse_decimal(field: &str, input: &NumberInput) -> Result<Decimal, FieldE
                     "is not a decimal number (too long)",
                 ));
             }
-            // Plain decimal text (no letters: no NaN, infinity or exponent) parses directly;
-            // only text with letters is lower-cased and checked for the named cases.
-            if !t.bytes().any(|b| b.is_ascii_alphabetic()) {
-                let parsed = Decimal::from_str(t).map_err(|_| out_of_range_or_garbage(field, t))?;
-                return finish_decimal(field, input, parsed);
+            // Only text with letters can name NaN or an infinity.
+            if t.bytes().any(|b| b.is_ascii_alphabetic()) {
+                let lower = t.to_ascii_lowercase();
+                if lower.contains("nan") {
+                    return Err(FieldError::new(
+                        field,
+                        "not_a_number",
+                        "must be a number, got NaN",
+                    ));
+                }
+                if lower.contains("inf") {
+                    return Err(FieldError::new(field, "not_finite", "must be finite"));
+                }
             }
-            let lower = t.to_ascii_lowercase();
-            if lower.contains("nan") {
-                return Err(FieldError::new(
-                    field,
-                    "not_a_number",
-                    "must be a number, got NaN",
-                ));
-            }
-            if lower.contains("inf") {
-                return Err(FieldError::new(field, "not_finite", "must be finite"));
-            }
-            let parsed = if lower.contains('e') {
-                Decimal::from_scientific(t)
-            } else {
-                Decimal::from_str(t)
-            };
-            parsed.map_err(|_| out_of_range_or_garbage(field, t))?
+            t
         }
     };
-    finish_decimal(field, input, value)
-}
-
-/// The checks every parsed input decimal passes: a zero that the text says is not zero (an
-/// underflow) is refused, as is anything beyond [`max_input`]; the value is normalised.
-fn finish_decimal(field: &str, input: &NumberInput, value: Decimal) -> Result<Decimal, FieldError> {
-    if value.is_zero() {
-        let text = match input {
-            NumberInput::Number(x) => Float(*x).to_string(),
-            NumberInput::Text(s) => s.trim().to_string(),
-        };
-        if text.parse::<f64>().is_ok_and(|x| x != 0.0) {
-            return Err(out_of_range_or_garbage(field, &text));
-        }
-    }
-    if value.abs() > max_input() {
-        return Err(FieldError::new(
-            field,
-            "too_large",
-            "is absurdly large (limit 1e12)",
-        ));
-    }
-    Ok(value.normalize())
-}
-
-/// A text Decimal cannot hold: a well-formed number beyond its range or precision is
-/// `too_large`/`too_small`, anything else `not_a_number`.
-fn out_of_range_or_garbage(field: &str, text: &str) -> FieldError {
-    match text.parse::<f64>() {
-        Ok(x) if x.is_finite() && x.abs() >= 1.0 => {
-            FieldError::new(field, "too_large", "is absurdly large (limit 1e12)")
-        }
-        Ok(x) if x.is_finite() => FieldError::new(
+    let value = decimal_from_text(text, false).map_err(|refusal| match refusal {
+        TextRefusal::TooLarge => too_large(field),
+        TextRefusal::TooSmall | TextRefusal::Inexact => FieldError::new(
             field,
             "too_small",
             "is below the smallest representable amount (1e-28)",
         ),
-        _ => FieldError::new(
+        TextRefusal::Garbage => FieldError::new(
             field,
             "not_a_number",
             format!("'{}' is not a decimal number", short(text)),
         ),
+    })?;
+    if value.abs() > max_input() {
+        return Err(too_large(field));
     }
+    Ok(value.normalize())
+}
+
+fn too_large(field: &str) -> FieldError {
+    FieldError::new(field, "too_large", "is absurdly large (limit 1e12)")
 }
 
 fn short(s: &str) -> String {
     s.chars().take(24).collect()
+}
+
+/// Why [`decimal_from_text`] refused a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextRefusal {
+    /// Not of the form `[+-]digits[.digits][(e|E)[+-]digits]`.
+    Garbage,
+    /// 1e13 or more in magnitude: beyond every input limit (and far from `Decimal`'s range).
+    TooLarge,
+    /// Not zero, but it rounds to zero at `Decimal`'s smallest step, 1e-28.
+    TooSmall,
+    /// `exact` was asked for and the value needs rounding to fit a `Decimal`.
+    Inexact,
+}
+
+/// Decimal text → `Decimal`, exactly: `[+-]digits[.digits][(e|E)[+-]digits]` with at least one
+/// mantissa digit (`5.`, `.5`, `1e-3`, `+2E4`). Digits beyond what a `Decimal` holds (28
+/// decimal places, a 96-bit mantissa) round half away from zero on the first dropped digit, as
+/// `Decimal::from_str` rounds plain text — or are refused as [`TextRefusal::Inexact`] when
+/// `exact`. Magnitudes of 1e13 and more are refused as [`TextRefusal::TooLarge`] before any
+/// arithmetic, so no length or exponent can overflow.
+pub fn decimal_from_text(text: &str, exact: bool) -> Result<Decimal, TextRefusal> {
+    let bytes = text.as_bytes();
+    let (negative, unsigned) = match bytes.first() {
+        Some(b'-') => (true, &bytes[1..]),
+        Some(b'+') => (false, &bytes[1..]),
+        _ => (false, bytes),
+    };
+    let (mantissa, exponent_text) = match unsigned.iter().position(|&b| b | 0x20 == b'e') {
+        Some(at) => (&unsigned[..at], Some(&unsigned[at + 1..])),
+        None => (unsigned, None),
+    };
+    let mut exponent: i64 = 0;
+    if let Some(e) = exponent_text {
+        let (below, digits) = match e.first() {
+            Some(b'-') => (true, &e[1..]),
+            Some(b'+') => (false, &e[1..]),
+            _ => (false, e),
+        };
+        if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+            return Err(TextRefusal::Garbage);
+        }
+        for &b in digits {
+            // Saturates far beyond any meaningful exponent (the magnitude checks decide).
+            exponent = (exponent * 10 + i64::from(b - b'0')).min(1 << 40);
+        }
+        if below {
+            exponent = -exponent;
+        }
+    }
+    // One pass to validate and locate: digits after the point, first non-zero digit.
+    let mut point = false;
+    let mut digit_count = 0i64;
+    let mut fraction_digits = 0i64;
+    let mut leading_zeros = 0i64;
+    let mut seen_non_zero = false;
+    for &b in mantissa {
+        match b {
+            b'0'..=b'9' => {
+                digit_count += 1;
+                if point {
+                    fraction_digits += 1;
+                }
+                if b != b'0' {
+                    seen_non_zero = true;
+                } else if !seen_non_zero {
+                    leading_zeros += 1;
+                }
+            }
+            b'.' if !point => point = true,
+            _ => return Err(TextRefusal::Garbage),
+        }
+    }
+    if digit_count == 0 {
+        return Err(TextRefusal::Garbage);
+    }
+    if !seen_non_zero {
+        return Ok(Decimal::ZERO);
+    }
+    let significant = digit_count - leading_zeros;
+    // Power of ten of the last digit, and of the first significant one.
+    let last_power = exponent - fraction_digits;
+    let top_power = last_power + significant - 1;
+    if top_power >= 13 {
+        return Err(TextRefusal::TooLarge);
+    }
+    if top_power < -29 {
+        return Err(if exact {
+            TextRefusal::Inexact
+        } else {
+            TextRefusal::TooSmall
+        });
+    }
+    const MANTISSA_LIMIT: u128 = 1 << 96;
+    let mut value: u128 = 0;
+    let mut power = top_power + 1;
+    let mut digits = mantissa
+        .iter()
+        .filter(|b| b.is_ascii_digit())
+        .skip(leading_zeros as usize)
+        .map(|b| u128::from(b - b'0'));
+    // Power of ten of the last digit kept.
+    let mut kept_power = power;
+    let mut round_down_scale = false;
+    for digit in digits.by_ref() {
+        power -= 1;
+        let next = value * 10 + digit;
+        if power < -28 || next >= MANTISSA_LIMIT {
+            // The first digit that does not fit: round on it, then refuse or drop the rest.
+            if exact && (digit != 0 || digits.any(|d| d != 0)) {
+                return Err(TextRefusal::Inexact);
+            }
+            if digit >= 5 {
+                value += 1;
+                round_down_scale = value >= MANTISSA_LIMIT;
+            }
+            break;
+        }
+        value = next;
+        kept_power = power;
+    }
+    if round_down_scale {
+        // 2^96 after rounding up (29 nines): one digit fewer.
+        value = (value + 5) / 10;
+        kept_power += 1;
+    }
+    if value == 0 {
+        return Err(TextRefusal::TooSmall);
+    }
+    // A last kept digit above the units (1.2e3, 5e2): scale the mantissa up (below 1e13).
+    for _ in 0..kept_power.max(0) {
+        value *= 10;
+    }
+    let scale = (-kept_power).max(0) as u32;
+    Ok(Decimal::from_parts(
+        value as u32,
+        (value >> 32) as u32,
+        (value >> 64) as u32,
+        negative,
+        scale,
+    ))
 }
 
 /// Parses a required field: `None` is a `required` error.
@@ -533,6 +641,7 @@ impl DecimalOps for Decimal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::str::FromStr;
 
     /// `Float`'s text against `f64`'s own `Display`: identical, or (exact ties between two
     /// shortest candidates, where `Float` rounds to even) the same length and both reading
@@ -638,6 +747,127 @@ mod tests {
         #[test]
         fn float_precision_matches_core(x in -1e6f64..1e6, places in 0usize..18) {
             proptest::prop_assert_eq!(format!("{:.*}", places, Float(x)), format!("{x:.places$}"));
+        }
+    }
+
+    /// What `Decimal::from_str` (plain text) or `Decimal::from_scientific` (with an exponent)
+    /// makes of `text`, for texts both accept.
+    fn rust_decimal_reading(text: &str) -> Option<Decimal> {
+        if text.bytes().any(|b| b | 0x20 == b'e') {
+            Decimal::from_scientific(text).ok()
+        } else {
+            Decimal::from_str(text).ok()
+        }
+    }
+
+    #[test]
+    fn decimal_text_edge_cases() {
+        let ok = |t: &str| decimal_from_text(t, false).map(|d| d.normalize().to_string());
+        assert_eq!(ok("0.1"), Ok("0.1".into()));
+        assert_eq!(ok("-12.50"), Ok("-12.5".into()));
+        assert_eq!(ok("+7"), Ok("7".into()));
+        assert_eq!(ok("5."), Ok("5".into()));
+        assert_eq!(ok(".25"), Ok("0.25".into()));
+        assert_eq!(ok("-0.000"), Ok("0".into()));
+        assert_eq!(ok("1.2e3"), Ok("1200".into()));
+        assert_eq!(ok("12E-4"), Ok("0.0012".into()));
+        assert_eq!(ok("2e+2"), Ok("200".into()));
+        assert_eq!(ok("0e999999999999999999"), Ok("0".into()));
+        assert_eq!(ok("9999999999999.4"), Ok("9999999999999.4".into()));
+        // The 29th decimal place rounds half away from zero, as Decimal::from_str does.
+        let tiny = "0.00000000000000000000000000015";
+        assert_eq!(ok(tiny), Ok("0.0000000000000000000000000002".into()));
+        assert_eq!(
+            decimal_from_text(tiny, false),
+            Decimal::from_str(tiny).map_err(|_| TextRefusal::Garbage)
+        );
+        assert_eq!(decimal_from_text(tiny, true), Err(TextRefusal::Inexact));
+        assert_eq!(
+            decimal_from_text("0.10000000000000000000000000000000", true).map(|d| d.normalize()),
+            Ok(Decimal::new(1, 1))
+        );
+        // 29 significant digits fit the 96-bit mantissa below 7.9e28; the 30th rounds.
+        let long = "1.23456789012345678901234567895";
+        assert_eq!(
+            decimal_from_text(long, false),
+            Decimal::from_str(long).map_err(|_| TextRefusal::Garbage)
+        );
+        for (text, refusal) in [
+            ("", TextRefusal::Garbage),
+            ("-", TextRefusal::Garbage),
+            (".", TextRefusal::Garbage),
+            ("1.2.3", TextRefusal::Garbage),
+            ("1e", TextRefusal::Garbage),
+            ("e5", TextRefusal::Garbage),
+            ("1e+", TextRefusal::Garbage),
+            ("1e5.5", TextRefusal::Garbage),
+            ("1_000", TextRefusal::Garbage),
+            ("0x10", TextRefusal::Garbage),
+            ("--1", TextRefusal::Garbage),
+            ("1 000", TextRefusal::Garbage),
+            ("10000000000000", TextRefusal::TooLarge),
+            ("1e13", TextRefusal::TooLarge),
+            ("-1e999999999999999999999", TextRefusal::TooLarge),
+            ("1e-29", TextRefusal::TooSmall),
+            ("4e-29", TextRefusal::TooSmall),
+            ("1e-999999999999999999999", TextRefusal::TooSmall),
+        ] {
+            assert_eq!(decimal_from_text(text, false), Err(refusal), "{text:?}");
+        }
+        assert_eq!(ok("5e-29"), Ok("0.0000000000000000000000000001".into()));
+    }
+
+    proptest::proptest! {
+        /// Plain and scientific texts within the input range read as rust_decimal reads them.
+        #[test]
+        fn decimal_text_reads_like_rust_decimal(
+            negative in proptest::prelude::any::<bool>(),
+            integer in 0u64..10_000_000_000_000,
+            fraction in proptest::prelude::any::<u64>(),
+            fraction_digits in 0usize..20,
+            exponent in proptest::option::of(-12i32..12),
+        ) {
+            let fraction_text = format!("{fraction:020}");
+            let mut text = format!("{}{integer}", if negative { "-" } else { "" });
+            if fraction_digits > 0 {
+                text.push('.');
+                text.push_str(&fraction_text[..fraction_digits]);
+            }
+            if let Some(e) = exponent {
+                text.push_str(&format!("e{e}"));
+            }
+            let ours = decimal_from_text(&text, false);
+            match rust_decimal_reading(&text) {
+                Some(theirs) if theirs.abs() < Decimal::from(10_000_000_000_000i64) => {
+                    proptest::prop_assert_eq!(ours.map(|d| d.normalize()), Ok(theirs.normalize()));
+                    if exponent.is_none() {
+                        // Exact reading: from_str_exact's value, or (where only zeros are
+                        // dropped, which from_str_exact also refuses) the same value as above.
+                        let ours_exact = decimal_from_text(&text, true).map(|d| d.normalize());
+                        match Decimal::from_str_exact(&text) {
+                            Ok(exact) => proptest::prop_assert_eq!(ours_exact, Ok(exact.normalize())),
+                            Err(_) => proptest::prop_assert!(
+                                ours_exact == Err(TextRefusal::Inexact) || ours_exact == Ok(theirs.normalize())
+                            ),
+                        }
+                    }
+                }
+                Some(_) => proptest::prop_assert_eq!(ours, Err(TextRefusal::TooLarge)),
+                None => proptest::prop_assert!(ours.is_ok() || ours == Err(TextRefusal::TooLarge), "{} → {:?}", text, ours),
+            }
+        }
+
+        /// Every double's shortest text reads as `Decimal::from_str` reads it.
+        #[test]
+        fn float_text_reads_like_rust_decimal(x in -1e13f64..1e13) {
+            let mut buf = [0u8; 32];
+            let text = float_text(x, &mut buf);
+            let ours = decimal_from_text(text, false).map(|d| d.normalize());
+            match Decimal::from_str(text) {
+                Ok(theirs) if !theirs.is_zero() || x == 0.0 => proptest::prop_assert_eq!(ours, Ok(theirs.normalize())),
+                Ok(_) => proptest::prop_assert_eq!(ours, Err(TextRefusal::TooSmall)),
+                Err(_) => proptest::prop_assert_eq!(ours, Err(TextRefusal::TooLarge)),
+            }
         }
     }
 

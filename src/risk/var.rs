@@ -272,7 +272,7 @@ pub struct VarReport {
 pub fn tail_size(n: usize, alpha: f64) -> Result<Decimal, RiskError> {
     super::open_unit("alpha", alpha)?;
     let text = format!("{alpha}", alpha = Float(alpha));
-    let a = Decimal::from_str_exact(&text).map_err(|_| {
+    let a = crate::money::decimal_from_text(&text, true).map_err(|_| {
         RiskError::new(
             "alpha",
             "too_many_digits",
