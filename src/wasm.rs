@@ -262,10 +262,10 @@ pub fn calculate_json(text: &str) -> String {
     crate::calculate_json(text)
 }
 
-/// `listPresets()`: the bundled, dated and sourced presets.
+/// `listPresets()`: the bundled, dated and sourced presets, as their files are written.
 #[wasm_bindgen(js_name = listPresets, unchecked_return_type = "Preset[]")]
 pub fn list_presets() -> JsValue {
-    to_js(&crate::list_presets())
+    js_sys::JSON::parse(crate::presets::json_text()).unwrap_or_else(|_| js_sys::Array::new().into())
 }
 
 /// `version()`: the engine's version.
