@@ -20,7 +20,6 @@ use crate::rules::{MarginRule, OptionRule, TierSpec, TierTable};
 use crate::wire;
 use rust_decimal::Decimal;
 use serde::Serialize;
-use std::collections::{HashMap, HashSet};
 
 /// Most positions one request may hold.
 pub const MAX_POSITIONS: usize = 5_000;
@@ -1178,17 +1177,18 @@ impl Request {
         }
         // Markets by symbol (the first of duplicates), so that positions and orders find
         // theirs in O(1) rather than by a scan per position.
-        let mut market_by_symbol: HashMap<&str, usize> = HashMap::with_capacity(markets.len());
+        let mut market_by_symbol = SymbolTable::with_capacity(markets.len());
         for (i, m) in markets.iter().enumerate() {
             if let Some(m) = m {
-                if market_by_symbol.contains_key(m.symbol.as_str()) {
+                if market_by_symbol
+                    .insert_first(m.symbol.as_str(), i)
+                    .is_some()
+                {
                     errors.push(FieldError::new(
                         format!("markets[{i}].symbol"),
                         "duplicate",
                         format!("market '{}' is listed twice", m.symbol),
                     ));
-                } else {
-                    market_by_symbol.insert(m.symbol.as_str(), i);
                 }
             }
         }
@@ -1214,13 +1214,13 @@ impl Request {
         }
         let mut positions = Vec::with_capacity(self.positions.len());
         let all_markets_valid = markets.iter().all(|m| m.is_some());
-        let mut held: HashSet<String> = HashSet::with_capacity(self.positions.len());
+        let mut held = SymbolTable::with_capacity(self.positions.len());
         for (i, p) in self.positions.iter().enumerate() {
             let path = format!("positions[{i}]");
             let mut at = FieldPaths::new(&path);
             let symbol = errors.take(text(at.field("symbol"), p.symbol.as_ref()));
             let market_index = symbol.as_ref().and_then(|s| {
-                let found = market_by_symbol.get(s.as_str()).copied();
+                let found = market_by_symbol.get(s.as_str());
                 if found.is_none() && all_markets_valid {
                     errors.push(FieldError::new(
                         format!("{path}.symbol"),
@@ -1232,7 +1232,9 @@ impl Request {
             });
             if let Some(s) = p.symbol.as_deref() {
                 // Held before this one (as typed, trimmed), whether or not that one was valid.
-                if !held.insert(s.trim().to_string()) && symbol.is_some() && market_index.is_some()
+                if held.insert_first(s.trim(), i).is_some()
+                    && symbol.is_some()
+                    && market_index.is_some()
                 {
                     errors.push(FieldError::new(
                         format!("{path}.symbol"),
@@ -1448,5 +1450,82 @@ impl Request {
             }
         }
         errors.finish(orders)
+    }
+}
+
+/// Symbols to the index where each was first seen: open addressing with linear probing over
+/// FNV-1a hashes (Fowler–Noll–Vo, public domain), sized once for at most
+/// `capacity` symbols at a load of one half or less: the request's lookups by symbol (markets
+/// by symbol, positions already held) in O(1) without a general hash map in the module.
+struct SymbolTable<'a> {
+    slots: Vec<Option<(&'a str, usize)>>,
+}
+
+impl<'a> SymbolTable<'a> {
+    /// A table for up to `capacity` distinct symbols (more would still work, only slower, until
+    /// every slot is full: callers insert at most `capacity`).
+    fn with_capacity(capacity: usize) -> Self {
+        SymbolTable {
+            slots: vec![None; (capacity.max(1) * 2).next_power_of_two()],
+        }
+    }
+
+    /// The slot holding `symbol`, or the empty slot where it belongs.
+    fn slot(&self, symbol: &str) -> usize {
+        let mask = self.slots.len() - 1;
+        let mut hash: u32 = 0x811c_9dc5;
+        for &b in symbol.as_bytes() {
+            hash = (hash ^ u32::from(b)).wrapping_mul(0x0100_0193);
+        }
+        let mut at = hash as usize & mask;
+        // The first `None` or equal key ends the probe; one slot in two stays empty.
+        while let Some((key, _)) = self.slots[at] {
+            if key == symbol {
+                break;
+            }
+            at = (at + 1) & mask;
+        }
+        at
+    }
+
+    /// The index `symbol` was first inserted with.
+    fn get(&self, symbol: &str) -> Option<usize> {
+        self.slots[self.slot(symbol)].map(|(_, index)| index)
+    }
+
+    /// Records `symbol` at `index` unless it is already there; returns the earlier index if so.
+    fn insert_first(&mut self, symbol: &'a str, index: usize) -> Option<usize> {
+        let at = self.slot(symbol);
+        match self.slots[at] {
+            Some((_, earlier)) => Some(earlier),
+            None => {
+                self.slots[at] = Some((symbol, index));
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SymbolTable;
+
+    #[test]
+    fn symbol_table_keeps_the_first_index_of_each_symbol() {
+        let symbols: Vec<String> = (0..300).map(|i| format!("S{}", i % 120)).collect();
+        let mut table = SymbolTable::with_capacity(symbols.len());
+        for (i, s) in symbols.iter().enumerate() {
+            let earlier = table.insert_first(s, i);
+            assert_eq!(earlier, if i < 120 { None } else { Some(i % 120) }, "{s}");
+        }
+        for i in 0..120 {
+            assert_eq!(table.get(&format!("S{i}")), Some(i));
+        }
+        assert_eq!(table.get("S120"), None);
+        assert_eq!(table.get(""), None);
+        let mut one = SymbolTable::with_capacity(0);
+        assert_eq!(one.insert_first("", 7), None);
+        assert_eq!(one.get(""), Some(7));
+        assert_eq!(one.get("x"), None);
     }
 }
