@@ -943,26 +943,11 @@ fn market(
     errors: &mut Collector,
 ) -> Option<Market> {
     let mut at = FieldPaths::new(path);
-    // Fill from the preset first: explicit fields win (a copy only when there is a preset).
-    let filled;
-    let mut preset_name = None;
-    let input = match &raw.preset {
-        None => raw,
+    // Fill from the preset first: explicit fields win (borrowed, no copy of either).
+    let preset = match &raw.preset {
+        None => None,
         Some(name) => match presets::find(name) {
-            Some(p) => {
-                let mut input = raw.clone();
-                let m = &p.market;
-                input.symbol = input.symbol.or_else(|| Some(p.symbol.clone()));
-                input.kind = input.kind.or_else(|| m.kind.clone());
-                input.settlement = input.settlement.or_else(|| m.settlement.clone());
-                input.contract_size = input.contract_size.or_else(|| m.contract_size.clone());
-                input.tick_size = input.tick_size.or_else(|| m.tick_size.clone());
-                input.margin_basis = input.margin_basis.or_else(|| m.margin_basis.clone());
-                input.margin = input.margin.or_else(|| m.margin.clone());
-                preset_name = Some(p.name.clone());
-                filled = input;
-                &filled
-            }
+            Some(p) => Some(p),
             None => {
                 errors.push(FieldError::new(
                     format!("{path}.preset"),
@@ -976,10 +961,38 @@ fn market(
             }
         },
     };
-    let symbol = errors.take(text(at.field("symbol"), input.symbol.as_ref()));
+    let input = raw;
+    let from_preset = preset.map(|p| &p.market);
+    let preset_name = preset.map(|p| p.name.clone());
+    let symbol_input = raw.symbol.as_ref().or(preset.map(|p| &p.symbol));
+    let kind_input = raw
+        .kind
+        .as_ref()
+        .or(from_preset.and_then(|m| m.kind.as_ref()));
+    let settlement_input = raw
+        .settlement
+        .as_ref()
+        .or(from_preset.and_then(|m| m.settlement.as_ref()));
+    let contract_size_input = raw
+        .contract_size
+        .as_ref()
+        .or(from_preset.and_then(|m| m.contract_size.as_ref()));
+    let tick_size_input = raw
+        .tick_size
+        .as_ref()
+        .or(from_preset.and_then(|m| m.tick_size.as_ref()));
+    let margin_basis_input = raw
+        .margin_basis
+        .as_ref()
+        .or(from_preset.and_then(|m| m.margin_basis.as_ref()));
+    let margin_input = raw
+        .margin
+        .as_ref()
+        .or(from_preset.and_then(|m| m.margin.as_ref()));
+    let symbol = errors.take(text(at.field("symbol"), symbol_input));
     let kind = errors.take(choice(
         at.field("kind"),
-        input.kind.as_ref(),
+        kind_input,
         Some(ContractKind::Perpetual),
         &[
             ("perpetual", ContractKind::Perpetual),
@@ -990,14 +1003,14 @@ fn market(
     let is_option = kind == Some(ContractKind::Option);
     let settlement = errors.take(choice(
         at.field("settlement"),
-        input.settlement.as_ref(),
+        settlement_input,
         Some(Settlement::Linear),
         &[
             ("linear", Settlement::Linear),
             ("inverse", Settlement::Inverse),
         ],
     ));
-    let contract_size = match (&input.contract_size, settlement) {
+    let contract_size = match (contract_size_input, settlement) {
         (Some(v), _) => errors.take(positive(at.field("contractSize"), Some(v))),
         (None, Some(Settlement::Inverse)) if !is_option => {
             errors.push(FieldError::new(
@@ -1042,17 +1055,17 @@ fn market(
             .map(Some),
         None => Some(None),
     };
-    let tick_size = match &input.tick_size {
+    let tick_size = match tick_size_input {
         Some(v) => errors.take(price(at.field("tickSize"), Some(v))).map(Some),
         None => Some(None),
     };
     let margin_basis = errors.take(choice(
         at.field("marginBasis"),
-        input.margin_basis.as_ref(),
+        margin_basis_input,
         Some(MarginBasis::Mark),
         &[("mark", MarginBasis::Mark), ("entry", MarginBasis::Entry)],
     ));
-    let rule = match &input.margin {
+    let rule = match margin_input {
         Some(r) => match errors.take(rule(at.field("margin"), r)) {
             Some(r) if is_option != matches!(r, MarginRule::StandardOption(_)) => {
                 errors.push(FieldError::new(
