@@ -93,9 +93,8 @@ pub fn parse(field: &str, text: &str) -> Result<Minute, FieldError> {
     if t.len() > 40 || !t.is_ascii() {
         return Err(bad("too long or not plain text"));
     }
-    let (date, rest) = match t.find(['T', 't', ' ']) {
-        Some(i) => (&t[..i], &t[i + 1..]),
-        None => return Err(bad("a time of day and a zone are required")),
+    let Some((date, rest)) = t.split_once(['T', 't', ' ']) else {
+        return Err(bad("a time of day and a zone are required"));
     };
     let parts: Vec<&str> = date.split('-').collect();
     let [y, mo, d] = parts.as_slice() else {
@@ -116,8 +115,7 @@ pub fn parse(field: &str, text: &str) -> Result<Minute, FieldError> {
     // Split the zone off the time of day.
     let (clock, offset_minutes) = if let Some(c) = rest.strip_suffix(['Z', 'z']) {
         (c, 0)
-    } else if let Some(i) = rest.rfind(['+', '-']) {
-        let zone = &rest[i + 1..];
+    } else if let Some((clock, zone)) = rest.rsplit_once(['+', '-']) {
         let (Some(zh), Some(zm)) = (
             zone.get(..2).and_then(digits),
             zone.get(zone.len().saturating_sub(2)..).and_then(digits),
@@ -128,8 +126,12 @@ pub fn parse(field: &str, text: &str) -> Result<Minute, FieldError> {
         {
             return Err(bad("zone must be Z or ±HH:MM"));
         }
-        let sign = if rest.as_bytes()[i] == b'-' { -1 } else { 1 };
-        (&rest[..i], sign * (zh * 60 + zm))
+        let sign = if rest.as_bytes().get(clock.len()) == Some(&b'-') {
+            -1
+        } else {
+            1
+        };
+        (clock, sign * (zh * 60 + zm))
     } else {
         return Err(bad("the zone is missing: end with Z for UTC"));
     };

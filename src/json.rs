@@ -153,7 +153,10 @@ impl Writer {
                     i += 1;
                 }
                 b'U' => {
-                    let c = value[i..].chars().next().unwrap_or('\u{fffd}');
+                    let c = value
+                        .get(i..)
+                        .and_then(|rest| rest.chars().next())
+                        .unwrap_or('\u{fffd}');
                     let mut units = [0u16; 2];
                     for unit in c.encode_utf16(&mut units) {
                         let u = *unit as usize;

@@ -160,16 +160,18 @@ pub fn deserialize_error(path: &str, message: &str) -> FieldError {
         "invalid_choice"
     } else if message.starts_with("missing field") {
         "required"
-    } else if message.contains("invalid type") || message.contains("did not match any variant") {
+    } else if find_text(message, "invalid type").is_some()
+        || find_text(message, "did not match any variant").is_some()
+    {
         "wrong_type"
     } else {
         "invalid_json"
     };
-    let message = message
-        .split(" at line ")
-        .next()
-        .unwrap_or(message)
-        .to_string();
+    let message = match find_text(message, " at line ") {
+        Some(at) => message.get(..at).unwrap_or(message),
+        None => message,
+    }
+    .to_string();
     FieldError::new(
         if field.is_empty() {
             "request".to_string()
@@ -225,4 +227,18 @@ pub fn parse_json<T: wire::Wire>(json: &str) -> Result<T, InputErrors> {
 /// The bundled presets (name, venue, date, source and parameters).
 pub fn list_presets() -> &'static [presets::Preset] {
     presets::all()
+}
+
+/// Where `needle` first occurs in `haystack` (a byte offset), by a plain byte-window scan.
+/// The crate's few substring searches (short, ASCII needles in error texts) use this instead of
+/// `str::contains`/`split` with a `&str` pattern, whose Two-Way searcher links core's
+/// string-slicing panic and, through its message, Unicode's printability tables (~8 KB gzipped).
+pub(crate) fn find_text(haystack: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .position(|window| window == needle.as_bytes())
 }

@@ -63,14 +63,14 @@ pub fn parse_decimal(field: &str, input: &NumberInput) -> Result<Decimal, FieldE
             // Only text with letters can name NaN or an infinity.
             if t.bytes().any(|b| b.is_ascii_alphabetic()) {
                 let lower = t.to_ascii_lowercase();
-                if lower.contains("nan") {
+                if crate::find_text(&lower, "nan").is_some() {
                     return Err(FieldError::new(
                         field,
                         "not_a_number",
                         "must be a number, got NaN",
                     ));
                 }
-                if lower.contains("inf") {
+                if crate::find_text(&lower, "inf").is_some() {
                     return Err(FieldError::new(field, "not_finite", "must be finite"));
                 }
             }

@@ -116,11 +116,38 @@ impl std::fmt::Display for Unexpected<'_> {
                     crate::money::float_text(*x, &mut buf)
                 )
             }
-            Unexpected::Str(s) => write!(f, "string {s:?}"),
+            Unexpected::Str(s) => {
+                f.write_str("string ")?;
+                write_quoted(f, s)
+            }
             Unexpected::Seq => f.write_str("sequence"),
             Unexpected::Map => f.write_str("map"),
         }
     }
+}
+
+/// `s` in double quotes as `{:?}` writes it for the text a request can hold: quotes,
+/// backslashes and the C0/C1 control characters escaped (`\n`, `\u{7f}`), everything else as
+/// is. (`{:?}` would also escape other unprintable characters, with Unicode's printability
+/// tables, ~8 KB gzipped, in the module for one error message.)
+fn write_quoted(f: &mut std::fmt::Formatter<'_>, s: &str) -> std::fmt::Result {
+    use std::fmt::Write;
+    f.write_char('"')?;
+    for c in s.chars() {
+        match c {
+            '"' => f.write_str("\\\"")?,
+            '\\' => f.write_str("\\\\")?,
+            '\n' => f.write_str("\\n")?,
+            '\r' => f.write_str("\\r")?,
+            '\t' => f.write_str("\\t")?,
+            '\0' => f.write_str("\\0")?,
+            c if (c as u32) < 0x20 || (0x7f..=0x9f).contains(&(c as u32)) => {
+                write!(f, "\\u{{{:x}}}", c as u32)?
+            }
+            c => f.write_char(c)?,
+        }
+    }
+    f.write_char('"')
 }
 
 fn invalid_type(unexp: Unexpected, expected: &str) -> String {
@@ -1344,3 +1371,33 @@ macro_rules! content_struct {
     }};
 }
 pub(crate) use content_struct;
+
+#[cfg(test)]
+mod tests {
+    use super::Unexpected;
+
+    /// The quoting of a string in an error message is `{:?}`'s for every character a request
+    /// is likely to hold: ASCII (controls included), Latin-1, CJK, emoji.
+    #[test]
+    fn quoted_strings_read_as_debug_quotes_them() {
+        let mut samples: Vec<String> = (0u8..=0x7f).map(|b| char::from(b).to_string()).collect();
+        samples.extend(
+            [
+                "",
+                "BTC-PERP",
+                "say \"hi\"",
+                "a\\b",
+                "é",
+                "USDⓈ",
+                "价格",
+                "🚀 to the moon",
+                "\u{85}",
+            ]
+            .map(String::from),
+        );
+        samples.push((0u8..=0x7f).map(char::from).collect());
+        for s in samples {
+            assert_eq!(Unexpected::Str(&s).to_string(), format!("string {s:?}"));
+        }
+    }
+}
