@@ -104,6 +104,134 @@ fn short(s: &str) -> String {
     s.chars().take(24).collect()
 }
 
+/// A number's text split as `[+-]mantissa[(e|E)[+-]digits]`: the sign, the mantissa's bytes
+/// (not yet validated) and the exponent, saturated at ±2^40 (far beyond any meaningful one).
+/// `None` when an exponent marker has no digits after it, or garbage among them.
+fn split_number(text: &str) -> Option<(bool, &[u8], i64)> {
+    fn sign(bytes: &[u8]) -> (bool, &[u8]) {
+        match bytes.split_first() {
+            Some((b'-', rest)) => (true, rest),
+            Some((b'+', rest)) => (false, rest),
+            _ => (false, bytes),
+        }
+    }
+    let (negative, unsigned) = sign(text.as_bytes());
+    let Some(at) = unsigned.iter().position(|&b| b | 0x20 == b'e') else {
+        return Some((negative, unsigned, 0));
+    };
+    let (mantissa, marker_and_exponent) = unsigned.split_at(at);
+    let (below, digits) = sign(marker_and_exponent.get(1..).unwrap_or_default());
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut exponent: i64 = 0;
+    for &b in digits {
+        exponent = (exponent * 10 + i64::from(b - b'0')).min(1 << 40);
+    }
+    Some((negative, mantissa, if below { -exponent } else { exponent }))
+}
+
+/// Text → `f64` for model inputs (volatilities, times, rates, price series): Rust's `f64`
+/// grammar (`[+-]digits[.digits][(e|E)[+-]digits]`, `5.`, `.5`, and `inf`, `infinity`, `nan`
+/// in any case) and its value, correctly rounded, for every text of at most 19 significant
+/// digits whose last digit is at most 31 places after the point and that is below 1e38 in
+/// magnitude: the shortest round-trip text of every double from 1e-14 to 1e38 reads back as
+/// that double. Beyond (more digits: the first 19 are read; smaller last places), within a
+/// few units in the last place, as the request's JSON numbers
+/// are read (`wire`, serde_json's default reader). Overflow gives ±∞ and underflow zero, as
+/// `str::parse` does. `core`'s reader (`dec2flt`) is not used: its tables and big-number
+/// fallback are ~14 KB of the gzipped module.
+pub fn parse_float_text(text: &str) -> Option<f64> {
+    let (negative, mantissa, exponent) = split_number(text)?;
+    let marker = text.bytes().any(|b| b | 0x20 == b'e');
+    let named = |name: &[u8]| !marker && mantissa.eq_ignore_ascii_case(name);
+    let magnitude = if named(b"nan") {
+        f64::NAN
+    } else if named(b"inf") || named(b"infinity") {
+        f64::INFINITY
+    } else {
+        let mut significand: u64 = 0;
+        let mut power = exponent;
+        let mut point = false;
+        let mut any_digit = false;
+        for &b in mantissa {
+            match b {
+                b'0'..=b'9' => {
+                    any_digit = true;
+                    if significand < 1_000_000_000_000_000_000 {
+                        significand = significand * 10 + u64::from(b - b'0');
+                        if point {
+                            power -= 1;
+                        }
+                    } else if !point {
+                        // A dropped integer digit still counts as a power of ten.
+                        power += 1;
+                    }
+                }
+                b'.' if !point => point = true,
+                _ => return None,
+            }
+        }
+        if !any_digit {
+            return None;
+        }
+        scale_by_ten(significand, power)
+    };
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+/// `significand · 10^power` in `f64`, correctly rounded for powers from −31 to 38 (as far as
+/// the product or quotient fits 128-bit arithmetic); beyond, within a few units in the last
+/// place (powers of ten applied in turn, as the JSON reader does).
+fn scale_by_ten(significand: u64, power: i64) -> f64 {
+    if significand == 0 {
+        return 0.0;
+    }
+    // Clinger's fast path: both operands exact, one rounding.
+    if significand <= 1 << 53 && power.unsigned_abs() <= 22 {
+        let factor = crate::wire::POW10[power.unsigned_abs() as usize];
+        let value = significand as f64;
+        return if power < 0 {
+            value / factor
+        } else {
+            value * factor
+        };
+    }
+    // An exact integer product: one rounding, in the conversion.
+    if (0..=38).contains(&power) {
+        if let Some(product) = 10u128
+            .checked_pow(power as u32)
+            .and_then(|p| u128::from(significand).checked_mul(p))
+        {
+            return product as f64;
+        }
+    }
+    // n / 10^q = (n · 2^s / 5^q) · 2^−(s+q): with n's top bit at bit 127 the quotient keeps at
+    // least 55 bits for q ≤ 31, so setting its lowest bit when the division is inexact rounds
+    // exactly as the true quotient would; the power of two then scales exactly (no subnormals).
+    if (-31..0).contains(&power) {
+        let q = power.unsigned_abs() as u32;
+        let five = 5u128.pow(q);
+        let shift = significand.leading_zeros() + 64;
+        let numerator = u128::from(significand) << shift;
+        let quotient = (numerator / five) | u128::from(numerator % five != 0);
+        return quotient as f64 * f64::from_bits(u64::from(1023 - shift - q) << 52);
+    }
+    let mut value = significand as f64;
+    let mut left = power.unsigned_abs();
+    while left > 0 && value != 0.0 && value.is_finite() {
+        let step = left.min(308);
+        let factor = crate::wire::POW10[step as usize];
+        value = if power > 0 {
+            value * factor
+        } else {
+            value / factor
+        };
+        left -= step;
+    }
+    value
+}
+
 /// Why [`decimal_from_text`] refused a text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextRefusal {
@@ -124,34 +252,7 @@ pub enum TextRefusal {
 /// `exact`. Magnitudes of 1e13 and more are refused as [`TextRefusal::TooLarge`] before any
 /// arithmetic, so no length or exponent can overflow.
 pub fn decimal_from_text(text: &str, exact: bool) -> Result<Decimal, TextRefusal> {
-    let bytes = text.as_bytes();
-    let (negative, unsigned) = match bytes.first() {
-        Some(b'-') => (true, &bytes[1..]),
-        Some(b'+') => (false, &bytes[1..]),
-        _ => (false, bytes),
-    };
-    let (mantissa, exponent_text) = match unsigned.iter().position(|&b| b | 0x20 == b'e') {
-        Some(at) => (&unsigned[..at], Some(&unsigned[at + 1..])),
-        None => (unsigned, None),
-    };
-    let mut exponent: i64 = 0;
-    if let Some(e) = exponent_text {
-        let (below, digits) = match e.first() {
-            Some(b'-') => (true, &e[1..]),
-            Some(b'+') => (false, &e[1..]),
-            _ => (false, e),
-        };
-        if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-            return Err(TextRefusal::Garbage);
-        }
-        for &b in digits {
-            // Saturates far beyond any meaningful exponent (the magnitude checks decide).
-            exponent = (exponent * 10 + i64::from(b - b'0')).min(1 << 40);
-        }
-        if below {
-            exponent = -exponent;
-        }
-    }
+    let (negative, mantissa, exponent) = split_number(text).ok_or(TextRefusal::Garbage)?;
     // One pass to validate and locate: digits after the point, first non-zero digit.
     let mut point = false;
     let mut digit_count = 0i64;
@@ -817,6 +918,59 @@ mod tests {
         assert_eq!(ok("5e-29"), Ok("0.0000000000000000000000000001".into()));
     }
 
+    #[test]
+    fn float_text_reads_like_str_parse_on_edge_cases() {
+        for text in [
+            "0",
+            "-0",
+            "+1",
+            "0.1",
+            "5.",
+            ".5",
+            "1e5",
+            "1E-5",
+            "2e+3",
+            "-7.25e2",
+            "0.30000000000000004",
+            "60123.45",
+            "1e22",
+            "1e23",
+            "9007199254740993",
+            "1e308",
+            "1e309",
+            "-1e400",
+            "1e-320",
+            "1e-400",
+            "00012",
+            "123456789012345678901234567890",
+            "0.000000000000000000000000001",
+            "inf",
+            "-Infinity",
+            "INF",
+            "+infinity",
+        ] {
+            let ours = parse_float_text(text);
+            let core = text.parse::<f64>().ok();
+            match (ours, core) {
+                (Some(a), Some(b)) if a.is_finite() && b != 0.0 => assert!(
+                    (a - b).abs() <= 2.0 * f64::EPSILON * b.abs(),
+                    "{text}: {a} vs {b}"
+                ),
+                (a, b) => assert_eq!(a.map(f64::to_bits), b.map(f64::to_bits), "{text}"),
+            }
+        }
+        for text in ["nan", "NaN", "-nan"] {
+            assert!(parse_float_text(text).is_some_and(f64::is_nan), "{text}");
+        }
+        for text in [
+            "", "-", ".", "e5", "1e", "1e+", "1.2.3", "1_000", "0x10", " 1", "nane0", "infe1",
+            "--1", "1e5.0",
+        ] {
+            assert_eq!(parse_float_text(text), None, "{text:?}");
+            assert!(text.parse::<f64>().is_err(), "{text:?}");
+        }
+    }
+
     proptest::proptest! {
         /// Plain and scientific texts within the input range read as rust_decimal reads them.
         #[test]
@@ -855,6 +1009,62 @@ mod tests {
                 Some(_) => proptest::prop_assert_eq!(ours, Err(TextRefusal::TooLarge)),
                 None => proptest::prop_assert!(ours.is_ok() || ours == Err(TextRefusal::TooLarge), "{} → {:?}", text, ours),
             }
+        }
+
+        /// Up to 15 significant digits and a power of ten up to 22: exactly `str::parse`'s
+        /// double (the fast path: one correctly rounded operation).
+        #[test]
+        fn typed_floats_read_exactly_as_str_parse(
+            negative in proptest::prelude::any::<bool>(),
+            significand in 0u64..1_000_000_000_000_000,
+            point in 0usize..16,
+            exponent in -7i32..8,
+        ) {
+            let digits = significand.to_string();
+            let point = point.min(digits.len());
+            let mut text = format!("{}{}.{}", if negative { "-" } else { "" }, &digits[..digits.len() - point], &digits[digits.len() - point..]);
+            if exponent != 0 {
+                text.push_str(&format!("e{exponent}"));
+            }
+            let core: f64 = text.parse().unwrap();
+            proptest::prop_assert_eq!(parse_float_text(&text).map(f64::to_bits), Some(core.to_bits()), "{}", text);
+        }
+
+        /// Any double's shortest text between 1e-14 and 1e38 (plain or with an exponent): read
+        /// back as exactly that double.
+        #[test]
+        fn shortest_texts_round_trip(
+            negative in proptest::prelude::any::<bool>(),
+            biased_exponent in 1023u64 - 46..=1023 + 125,
+            fraction in 0u64..1 << 52,
+        ) {
+            let x = f64::from_bits(u64::from(negative) << 63 | biased_exponent << 52 | fraction);
+            for text in [Float(x).to_string(), format!("{x:e}")] {
+                proptest::prop_assert_eq!(parse_float_text(&text).map(f64::to_bits), Some(x.to_bits()), "{}", text);
+            }
+        }
+
+        /// Any 19-digit significand and power of ten in the correctly rounded range: exactly
+        /// `str::parse`'s double.
+        #[test]
+        fn long_texts_read_exactly_as_str_parse(
+            significand in 1_000_000_000_000_000_000u64..10_000_000_000_000_000_000,
+            exponent in -31i32..=19,
+        ) {
+            let text = format!("{significand}e{exponent}");
+            let core: f64 = text.parse().unwrap();
+            proptest::prop_assert_eq!(parse_float_text(&text).map(f64::to_bits), Some(core.to_bits()), "{}", text);
+        }
+
+        /// Any double's full 17-digit text and any power of ten: within two units in the last
+        /// place of `str::parse`'s double (the JSON reader's accuracy).
+        #[test]
+        fn long_floats_read_within_two_ulps(bits in proptest::prelude::any::<u64>()) {
+            let x = f64::from_bits(bits);
+            proptest::prop_assume!(x.is_finite() && x.abs() > 1e-300);
+            let text = format!("{x:.16e}");
+            let ours = parse_float_text(&text).unwrap();
+            proptest::prop_assert!((ours - x).abs() <= 2.0 * f64::EPSILON * x.abs(), "{} → {} vs {}", text, ours, x);
         }
 
         /// Every double's shortest text reads as `Decimal::from_str` reads it.

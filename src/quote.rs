@@ -108,8 +108,8 @@ pub fn parse_f64(field: &str, input: Option<&NumberInput>) -> Result<f64, FieldE
                     "is not a number (too long)",
                 ));
             }
-            t.parse::<f64>()
-                .map_err(|_| FieldError::new(field, "not_a_number", "is not a number"))?
+            crate::money::parse_float_text(t)
+                .ok_or_else(|| FieldError::new(field, "not_a_number", "is not a number"))?
         }
     };
     finite(field, x)

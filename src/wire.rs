@@ -1291,7 +1291,8 @@ impl<T: FromContent> FromContent for Vec<T> {
 
 /// serde_json's powers of ten (`f64_from_parts` multiplies or divides by one of them).
 #[rustfmt::skip]
-static POW10: [f64; 309] = [
+/// `10^i` for `i` in 0..=308, exact up to 10^22.
+pub(crate) static POW10: [f64; 309] = [
     1e000, 1e001, 1e002, 1e003, 1e004, 1e005, 1e006, 1e007, 1e008, 1e009, //
     1e010, 1e011, 1e012, 1e013, 1e014, 1e015, 1e016, 1e017, 1e018, 1e019, //
     1e020, 1e021, 1e022, 1e023, 1e024, 1e025, 1e026, 1e027, 1e028, 1e029, //

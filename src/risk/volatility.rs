@@ -118,21 +118,21 @@ fn parse_cell(cell: &str, line: usize, column: usize) -> Result<f64, RiskError> 
     if cell.is_empty() {
         return Err(RiskError::new("series", "required", "the cell is empty").at(line, column));
     }
-    match cell.parse::<f64>() {
-        Ok(x) if x.is_nan() => Err(RiskError::new(
+    match crate::money::parse_float_text(cell) {
+        Some(x) if x.is_nan() => Err(RiskError::new(
             "series",
             "not_a_number",
             format!("'{cell}' is NaN, not a number"),
         )
         .at(line, column)),
-        Ok(x) if x.is_infinite() => Err(RiskError::new(
+        Some(x) if x.is_infinite() => Err(RiskError::new(
             "series",
             "not_finite",
             format!("'{cell}' is not a finite number"),
         )
         .at(line, column)),
-        Ok(x) => Ok(x),
-        Err(_) => {
+        Some(x) => Ok(x),
+        None => {
             let shown: String = cell.chars().take(40).collect();
             Err(RiskError::new(
                 "series",
@@ -218,7 +218,7 @@ pub fn parse_series(text: &str, format: &SeriesFormat) -> Result<Series, RiskErr
             let idx = i - 1;
             let header = first_cells
                 .get(idx)
-                .filter(|c| c.parse::<f64>().is_err())
+                .filter(|c| crate::money::parse_float_text(c).is_none())
                 .map(|c| c.to_string());
             (idx, header)
         }
@@ -226,7 +226,7 @@ pub fn parse_series(text: &str, format: &SeriesFormat) -> Result<Series, RiskErr
             let idx = first_cells.len().saturating_sub(1);
             let header = first_cells
                 .get(idx)
-                .filter(|c| c.parse::<f64>().is_err())
+                .filter(|c| crate::money::parse_float_text(c).is_none())
                 .map(|c| c.to_string());
             (idx, header)
         }
