@@ -766,7 +766,7 @@ fn book_liquidation_moving(
         // Not finite at the reference: no root can be bracketed from it.
         Err(_) => Vec::new(),
     };
-    roots.sort_by(f64::total_cmp);
+    crate::risk::roots::sort_floats(&mut roots);
     let already = book_surplus(book, fee, Decimal::ONE).is_none_or(|s| s <= Decimal::ZERO);
     let mut prices: Vec<BookLiquidationPrice> = roots
         .into_iter()

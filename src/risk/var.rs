@@ -399,7 +399,7 @@ pub fn numpy_quantile(asc: &[f64], q: f64, method: QuantileMethod) -> Result<f64
 
 fn sorted(values: impl Iterator<Item = f64>) -> Vec<f64> {
     let mut v: Vec<f64> = values.collect();
-    v.sort_by(f64::total_cmp);
+    super::roots::sort_floats(&mut v);
     v
 }
 
