@@ -42,6 +42,8 @@ pub mod account;
 pub mod error;
 pub mod expiry;
 pub mod fmath;
+#[cfg(any(target_arch = "wasm32", test))]
+mod heap;
 pub mod instrument;
 pub mod json;
 pub mod liquidation;
