@@ -117,6 +117,11 @@ mod tests {
         let list: Vec<serde_json::Value> = serde_json::from_str(json_text()).unwrap();
         assert_eq!(list.len(), all().len());
         for (value, preset) in list.iter().zip(all()) {
+            // The TypeScript `Preset` type: every text field present, and a market object.
+            for key in ["name", "venue", "symbol", "asOf", "source", "notes"] {
+                assert!(value[key].is_string(), "{}: {key}", preset.name);
+            }
+            assert!(value["market"].is_object(), "{}", preset.name);
             let back: Preset = crate::wire::parse(&value.to_string()).unwrap();
             assert_eq!(format!("{back:?}"), format!("{preset:?}"));
         }
