@@ -965,30 +965,22 @@ fn market(
     let from_preset = preset.map(|p| &p.market);
     let preset_name = preset.map(|p| p.name.clone());
     let symbol_input = raw.symbol.as_ref().or(preset.map(|p| &p.symbol));
-    let kind_input = raw
-        .kind
-        .as_ref()
-        .or(from_preset.and_then(|m| m.kind.as_ref()));
-    let settlement_input = raw
-        .settlement
-        .as_ref()
-        .or(from_preset.and_then(|m| m.settlement.as_ref()));
-    let contract_size_input = raw
-        .contract_size
-        .as_ref()
-        .or(from_preset.and_then(|m| m.contract_size.as_ref()));
-    let tick_size_input = raw
-        .tick_size
-        .as_ref()
-        .or(from_preset.and_then(|m| m.tick_size.as_ref()));
-    let margin_basis_input = raw
-        .margin_basis
-        .as_ref()
-        .or(from_preset.and_then(|m| m.margin_basis.as_ref()));
-    let margin_input = raw
-        .margin
-        .as_ref()
-        .or(from_preset.and_then(|m| m.margin.as_ref()));
+    // A field the request gives, else the preset's (both borrowed).
+    fn own_or_preset<'a, T>(
+        raw: &'a MarketInput,
+        preset: Option<&'a MarketInput>,
+        field: fn(&MarketInput) -> &Option<T>,
+    ) -> Option<&'a T> {
+        field(raw)
+            .as_ref()
+            .or(preset.and_then(|m| field(m).as_ref()))
+    }
+    let kind_input = own_or_preset(raw, from_preset, |m| &m.kind);
+    let settlement_input = own_or_preset(raw, from_preset, |m| &m.settlement);
+    let contract_size_input = own_or_preset(raw, from_preset, |m| &m.contract_size);
+    let tick_size_input = own_or_preset(raw, from_preset, |m| &m.tick_size);
+    let margin_basis_input = own_or_preset(raw, from_preset, |m| &m.margin_basis);
+    let margin_input = own_or_preset(raw, from_preset, |m| &m.margin);
     let symbol = errors.take(text(at.field("symbol"), symbol_input));
     let kind = errors.take(choice(
         at.field("kind"),
