@@ -184,52 +184,32 @@ pub fn parse_float_text(text: &str) -> Option<f64> {
 /// the product or quotient fits 128-bit arithmetic); beyond, within a few units in the last
 /// place (powers of ten applied in turn, as the JSON reader does).
 fn scale_by_ten(significand: u64, power: i64) -> f64 {
-    if significand == 0 {
-        return 0.0;
-    }
-    // Clinger's fast path: both operands exact, one rounding.
-    if significand <= 1 << 53 && power.unsigned_abs() <= 22 {
-        let factor = crate::wire::POW10[power.unsigned_abs() as usize];
-        let value = significand as f64;
-        return if power < 0 {
-            value / factor
-        } else {
-            value * factor
-        };
-    }
-    // An exact integer product: one rounding, in the conversion.
-    if (0..=38).contains(&power) {
-        if let Some(product) = 10u128
-            .checked_pow(power as u32)
-            .and_then(|p| u128::from(significand).checked_mul(p))
-        {
-            return product as f64;
+    // Clinger's fast path (significand ≤ 2^53, power ≤ 22: exact operands, one rounding) is
+    // the JSON reader's scaling; beyond it, exact 128-bit arithmetic where it fits.
+    if significand > 1 << 53 || power.unsigned_abs() > 22 {
+        // An exact integer product: one rounding, in the conversion.
+        if (0..=38).contains(&power) {
+            if let Some(product) = 10u128
+                .checked_pow(power as u32)
+                .and_then(|p| u128::from(significand).checked_mul(p))
+            {
+                return product as f64;
+            }
+        }
+        // n / 10^q = (n · 2^s / 5^q) · 2^−(s+q): with n's top bit at bit 127 the quotient keeps
+        // at least 55 bits for q ≤ 31, so setting its lowest bit when the division is inexact
+        // rounds exactly as the true quotient would; the power of two then scales exactly (no
+        // subnormals).
+        if (-31..0).contains(&power) && significand != 0 {
+            let q = power.unsigned_abs() as u32;
+            let five = 5u128.pow(q);
+            let shift = significand.leading_zeros() + 64;
+            let numerator = u128::from(significand) << shift;
+            let quotient = (numerator / five) | u128::from(numerator % five != 0);
+            return quotient as f64 * f64::from_bits(u64::from(1023 - shift - q) << 52);
         }
     }
-    // n / 10^q = (n · 2^s / 5^q) · 2^−(s+q): with n's top bit at bit 127 the quotient keeps at
-    // least 55 bits for q ≤ 31, so setting its lowest bit when the division is inexact rounds
-    // exactly as the true quotient would; the power of two then scales exactly (no subnormals).
-    if (-31..0).contains(&power) {
-        let q = power.unsigned_abs() as u32;
-        let five = 5u128.pow(q);
-        let shift = significand.leading_zeros() + 64;
-        let numerator = u128::from(significand) << shift;
-        let quotient = (numerator / five) | u128::from(numerator % five != 0);
-        return quotient as f64 * f64::from_bits(u64::from(1023 - shift - q) << 52);
-    }
-    let mut value = significand as f64;
-    let mut left = power.unsigned_abs();
-    while left > 0 && value != 0.0 && value.is_finite() {
-        let step = left.min(308);
-        let factor = crate::wire::POW10[step as usize];
-        value = if power > 0 {
-            value * factor
-        } else {
-            value / factor
-        };
-        left -= step;
-    }
-    value
+    crate::wire::scale_by_powers_of_ten(significand as f64, power)
 }
 
 /// Why [`decimal_from_text`] refused a text.

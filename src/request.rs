@@ -961,7 +961,6 @@ fn market(
             }
         },
     };
-    let input = raw;
     let from_preset = preset.map(|p| &p.market);
     let preset_name = preset.map(|p| p.name.clone());
     let symbol_input = raw.symbol.as_ref().or(preset.map(|p| &p.symbol));
@@ -1016,12 +1015,12 @@ fn market(
     };
     let (mark_price, option) = if is_option {
         *needs_valuation = true;
-        match option_market(path, input, settlement, valuation, errors) {
+        match option_market(path, raw, settlement, valuation, errors) {
             Some((spec, mark)) => (Some(mark), Some(Some(spec))),
             None => (None, None),
         }
     } else {
-        for name in option_fields(input) {
+        for name in option_fields(raw) {
             errors.push(FieldError::new(
                 format!("{path}.{name}"),
                 "not_applicable",
@@ -1029,11 +1028,11 @@ fn market(
             ));
         }
         (
-            errors.take(price(at.field("markPrice"), input.mark_price.as_ref())),
+            errors.take(price(at.field("markPrice"), raw.mark_price.as_ref())),
             Some(None),
         )
     };
-    let index_price = match &input.index_price {
+    let index_price = match &raw.index_price {
         Some(_) if is_option => {
             errors.push(FieldError::new(
                 format!("{path}.indexPrice"),
@@ -1082,7 +1081,7 @@ fn market(
             None
         }
     };
-    let underlying = match &input.underlying {
+    let underlying = match &raw.underlying {
         None => Some(None),
         Some(u) => errors
             .take(text(at.field("underlying"), Some(u)))

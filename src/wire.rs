@@ -644,37 +644,10 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn f64_from_parts(
-        &mut self,
-        positive: bool,
-        significand: u64,
-        mut exponent: i32,
-    ) -> Result<f64> {
-        let mut f = significand as f64;
-        loop {
-            match POW10.get(exponent.unsigned_abs() as usize) {
-                Some(&pow) => {
-                    if exponent >= 0 {
-                        f *= pow;
-                        if f.is_infinite() {
-                            return Err(self.error("number out of range"));
-                        }
-                    } else {
-                        f /= pow;
-                    }
-                    break;
-                }
-                None => {
-                    if f == 0.0 {
-                        break;
-                    }
-                    if exponent >= 0 {
-                        return Err(self.error("number out of range"));
-                    }
-                    f /= 1e308;
-                    exponent += 308;
-                }
-            }
+    fn f64_from_parts(&mut self, positive: bool, significand: u64, exponent: i32) -> Result<f64> {
+        let f = scale_by_powers_of_ten(significand as f64, i64::from(exponent));
+        if f.is_infinite() {
+            return Err(self.error("number out of range"));
         }
         Ok(if positive { f } else { -f })
     }
@@ -1291,6 +1264,25 @@ impl<T: FromContent> FromContent for Vec<T> {
 
 /// serde_json's powers of ten (`f64_from_parts` multiplies or divides by one of them).
 #[rustfmt::skip]
+/// `value · 10^exponent` as serde_json's default reader scales a number: by the powers of ten
+/// of [`POW10`] in turn, 10^308 at a time (one correctly rounded operation when the exponent is
+/// at most 308); ±∞ on overflow, 0 on underflow. Shared by this reader and
+/// [`crate::money::parse_float_text`].
+pub(crate) fn scale_by_powers_of_ten(mut value: f64, exponent: i64) -> f64 {
+    let mut left = exponent.unsigned_abs();
+    while left > 0 && value != 0.0 && value.is_finite() {
+        let step = left.min(308);
+        let factor = POW10[step as usize];
+        value = if exponent > 0 {
+            value * factor
+        } else {
+            value / factor
+        };
+        left -= step;
+    }
+    value
+}
+
 /// `10^i` for `i` in 0..=308, exact up to 10^22.
 pub(crate) static POW10: [f64; 309] = [
     1e000, 1e001, 1e002, 1e003, 1e004, 1e005, 1e006, 1e007, 1e008, 1e009, //

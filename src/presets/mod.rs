@@ -54,33 +54,44 @@ pub const SOURCES: &[&str] = &[
     include_str!("paradex-options-docs-example.json"),
 ];
 
-/// All presets, parsed once. A preset file that fails to parse is a build-time bug caught by
-/// the test suite; at run time it is skipped rather than panicking.
-pub fn all() -> &'static [Preset] {
-    static PRESETS: OnceLock<Vec<Preset>> = OnceLock::new();
-    PRESETS.get_or_init(|| {
-        SOURCES
-            .iter()
-            .filter_map(|s| crate::wire::parse(s).ok())
-            .collect()
+/// The presets that parse, and the JSON array of their files as written (see [`json_text`]),
+/// both built on first use from one parse of each file.
+struct Bundled {
+    presets: Vec<Preset>,
+    json: String,
+}
+
+fn bundled() -> &'static Bundled {
+    static BUNDLED: OnceLock<Bundled> = OnceLock::new();
+    BUNDLED.get_or_init(|| {
+        let mut presets = Vec::with_capacity(SOURCES.len());
+        let mut files = Vec::with_capacity(SOURCES.len());
+        for source in SOURCES {
+            if let Ok(preset) = crate::wire::parse::<Preset>(source) {
+                presets.push(preset);
+                files.push(*source);
+            }
+        }
+        Bundled {
+            presets,
+            json: format!("[{}]", files.join(",")),
+        }
     })
 }
 
+/// All presets, parsed once. A preset file that fails to parse is a build-time bug caught by
+/// the test suite; at run time it is skipped rather than panicking.
+pub fn all() -> &'static [Preset] {
+    &bundled().presets
+}
+
 /// The presets as one JSON array of the bundled files exactly as written (their fields, order
-/// and remarks such as a venue's bracket numbers), built once; files that do not parse are left
-/// out as [`all`] leaves them out. `listPresets()` hands this text to `JSON.parse` instead of
+/// and remarks such as a venue's bracket numbers); files that do not parse are left out as
+/// [`all`] leaves them out. `listPresets()` hands this text to `JSON.parse` instead of
 /// re-serialising every parsed preset (one serializer of the whole request model fewer in the
 /// module).
 pub fn json_text() -> &'static str {
-    static TEXT: OnceLock<String> = OnceLock::new();
-    TEXT.get_or_init(|| {
-        let parsed: Vec<&str> = SOURCES
-            .iter()
-            .copied()
-            .filter(|s| crate::wire::parse::<Preset>(s).is_ok())
-            .collect();
-        format!("[{}]", parsed.join(","))
-    })
+    &bundled().json
 }
 
 /// The preset named `name` (case-insensitive).
