@@ -17,6 +17,7 @@ pub struct FieldError {
 
 impl FieldError {
     /// A new error for `field` with a stable `code` and a human `message`.
+    #[inline(never)]
     pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),

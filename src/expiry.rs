@@ -82,7 +82,7 @@ pub fn parse(field: &str, text: &str) -> Result<Minute, FieldError> {
             "invalid_timestamp",
             format!(
                 "'{}' is not an ISO 8601 UTC timestamp such as 2025-06-27T08:00:00Z ({why})",
-                text.chars().take(40).collect::<String>()
+                crate::text_prefix(text, 40)
             ),
         )
     };

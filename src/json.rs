@@ -102,6 +102,45 @@ fn may_need_escape(word: u64) -> bool {
 }
 
 impl Writer {
+    /// Appends `bytes`: a capacity check and a copy (for the constant punctuation, one or two
+    /// stores) at each call site, the growth path in one cold function, where `Vec::push` and
+    /// `Vec::extend_from_slice` are calls that the wasm build's inliner mostly keeps out of
+    /// line. Measured 2026-12-04 (alternated runs in Node against the same code with `Vec`'s
+    /// own methods): `calculateJson` 10 futures 196–198 → 181–185 µs, 1,000 futures
+    /// 21.4–23.2 → 20.2–21.1 ms, for 0.2 KB gzipped.
+    #[inline(always)]
+    fn bytes(&mut self, bytes: &[u8]) {
+        let len = self.out.len();
+        if self.out.capacity() - len < bytes.len() {
+            self.reserve(bytes.len());
+        }
+        // SAFETY: the buffer has room for `bytes.len()` more bytes past `len` (checked just
+        // above), the source is a different allocation (a borrowed slice cannot alias the
+        // writer's buffer, which `&mut self` holds exclusively), and after the copy the first
+        // `len + bytes.len()` bytes are initialised.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                bytes.as_ptr(),
+                self.out.as_mut_ptr().add(len),
+                bytes.len(),
+            );
+            self.out.set_len(len + bytes.len());
+        }
+    }
+
+    /// Appends one byte (see [`Writer::bytes`]).
+    #[inline(always)]
+    fn byte(&mut self, byte: u8) {
+        self.bytes(&[byte]);
+    }
+
+    /// Room for at least `additional` more bytes: the slow path of [`Writer::bytes`].
+    #[cold]
+    #[inline(never)]
+    fn reserve(&mut self, additional: usize) {
+        self.out.reserve(additional);
+    }
+
     fn number<F>(&mut self, write: F) -> Result<(), Error>
     where
         F: FnOnce(&mut CompactFormatter, &mut Vec<u8>) -> std::io::Result<()>,
@@ -114,8 +153,10 @@ impl Writer {
     fn string(&mut self, value: &str) {
         const HEX: &[u8; 16] = b"0123456789abcdef";
         let bytes = value.as_bytes();
-        self.out.reserve(bytes.len() + 2);
-        self.out.push(b'"');
+        if self.out.capacity() - self.out.len() < bytes.len() + 2 {
+            self.reserve(bytes.len() + 2);
+        }
+        self.byte(b'"');
         let mut start = 0;
         let mut i = 0;
         while i < bytes.len() {
@@ -139,10 +180,10 @@ impl Writer {
                 i += 1;
                 continue;
             }
-            self.out.extend_from_slice(&bytes[start..i]);
+            self.bytes(&bytes[start..i]);
             match escape {
                 b'u' => {
-                    self.out.extend_from_slice(&[
+                    self.bytes(&[
                         b'\\',
                         b'u',
                         b'0',
@@ -160,7 +201,7 @@ impl Writer {
                     let mut units = [0u16; 2];
                     for unit in c.encode_utf16(&mut units) {
                         let u = *unit as usize;
-                        self.out.extend_from_slice(&[
+                        self.bytes(&[
                             b'\\',
                             b'u',
                             HEX[u >> 12],
@@ -172,23 +213,23 @@ impl Writer {
                     i += c.len_utf8().max(1);
                 }
                 _ => {
-                    self.out.extend_from_slice(&[b'\\', escape]);
+                    self.bytes(&[b'\\', escape]);
                     i += 1;
                 }
             }
             start = i;
         }
-        self.out.extend_from_slice(&bytes[start..]);
-        self.out.push(b'"');
+        self.bytes(&bytes[start..]);
+        self.byte(b'"');
     }
 
     /// A struct field name: the crate's own identifiers need no escaping (checked in debug
     /// builds and by the tests, which compare with `serde_json`).
     fn field_name(&mut self, key: &'static str) {
         debug_assert!(key.bytes().all(|b| ESCAPE[b as usize] == 0));
-        self.out.push(b'"');
-        self.out.extend_from_slice(key.as_bytes());
-        self.out.extend_from_slice(b"\":");
+        self.byte(b'"');
+        self.bytes(key.as_bytes());
+        self.bytes(b"\":");
     }
 }
 
@@ -199,11 +240,12 @@ pub struct Compound<'a> {
 }
 
 impl Compound<'_> {
+    #[inline(always)]
     fn separate(&mut self) {
         if self.first {
             self.first = false;
         } else {
-            self.writer.out.push(b',');
+            self.writer.byte(b',');
         }
     }
 }
@@ -220,8 +262,7 @@ impl<'a> ser::Serializer for &'a mut Writer {
     type SerializeStructVariant = Compound<'a>;
 
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
-        self.out
-            .extend_from_slice(if v { b"true" } else { b"false" });
+        self.bytes(if v { b"true" } else { b"false" });
         Ok(())
     }
     fn serialize_i8(self, v: i8) -> Result<(), Error> {
@@ -290,8 +331,9 @@ impl<'a> ser::Serializer for &'a mut Writer {
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
         value.serialize(self)
     }
+    #[inline(never)]
     fn serialize_unit(self) -> Result<(), Error> {
-        self.out.extend_from_slice(b"null");
+        self.bytes(b"null");
         Ok(())
     }
     fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
@@ -320,15 +362,15 @@ impl<'a> ser::Serializer for &'a mut Writer {
         variant: &'static str,
         value: &T,
     ) -> Result<(), Error> {
-        self.out.push(b'{');
+        self.byte(b'{');
         self.string(variant);
-        self.out.push(b':');
+        self.byte(b':');
         value.serialize(&mut *self)?;
-        self.out.push(b'}');
+        self.byte(b'}');
         Ok(())
     }
     fn serialize_seq(self, _len: Option<usize>) -> Result<Compound<'a>, Error> {
-        self.out.push(b'[');
+        self.byte(b'[');
         Ok(Compound {
             writer: self,
             first: true,
@@ -351,16 +393,16 @@ impl<'a> ser::Serializer for &'a mut Writer {
         variant: &'static str,
         _len: usize,
     ) -> Result<Compound<'a>, Error> {
-        self.out.push(b'{');
+        self.byte(b'{');
         self.string(variant);
-        self.out.extend_from_slice(b":[");
+        self.bytes(b":[");
         Ok(Compound {
             writer: self,
             first: true,
         })
     }
     fn serialize_map(self, _len: Option<usize>) -> Result<Compound<'a>, Error> {
-        self.out.push(b'{');
+        self.byte(b'{');
         Ok(Compound {
             writer: self,
             first: true,
@@ -376,9 +418,9 @@ impl<'a> ser::Serializer for &'a mut Writer {
         variant: &'static str,
         _len: usize,
     ) -> Result<Compound<'a>, Error> {
-        self.out.push(b'{');
+        self.byte(b'{');
         self.string(variant);
-        self.out.extend_from_slice(b":{");
+        self.bytes(b":{");
         Ok(Compound {
             writer: self,
             first: true,
@@ -394,7 +436,7 @@ impl ser::SerializeSeq for Compound<'_> {
         value.serialize(&mut *self.writer)
     }
     fn end(self) -> Result<(), Error> {
-        self.writer.out.push(b']');
+        self.writer.byte(b']');
         Ok(())
     }
 }
@@ -428,7 +470,7 @@ impl ser::SerializeTupleVariant for Compound<'_> {
         ser::SerializeSeq::serialize_element(self, value)
     }
     fn end(self) -> Result<(), Error> {
-        self.writer.out.extend_from_slice(b"]}");
+        self.writer.bytes(b"]}");
         Ok(())
     }
 }
@@ -441,11 +483,11 @@ impl ser::SerializeMap for Compound<'_> {
         key.serialize(MapKey(&mut *self.writer))
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.writer.out.push(b':');
+        self.writer.byte(b':');
         value.serialize(&mut *self.writer)
     }
     fn end(self) -> Result<(), Error> {
-        self.writer.out.push(b'}');
+        self.writer.byte(b'}');
         Ok(())
     }
 }
@@ -478,7 +520,7 @@ impl ser::SerializeStructVariant for Compound<'_> {
         ser::SerializeStruct::serialize_field(self, key, value)
     }
     fn end(self) -> Result<(), Error> {
-        self.writer.out.extend_from_slice(b"}}");
+        self.writer.bytes(b"}}");
         Ok(())
     }
 }

@@ -231,10 +231,19 @@ pub fn list_presets() -> &'static [presets::Preset] {
     presets::all()
 }
 
+/// The first `chars` characters of `text` (all of it when shorter): how error messages quote
+/// what the user typed. One out-of-line copy instead of the same `chars().take(n).collect()`
+/// expanded at every message that quotes input.
+#[inline(never)]
+pub(crate) fn text_prefix(text: &str, chars: usize) -> String {
+    text.chars().take(chars).collect()
+}
+
 /// Where `needle` first occurs in `haystack` (a byte offset), by a plain byte-window scan.
 /// The crate's few substring searches (short, ASCII needles in error texts) use this instead of
 /// `str::contains`/`split` with a `&str` pattern, whose Two-Way searcher links core's
 /// string-slicing panic and, through its message, Unicode's printability tables (~8 KB gzipped).
+#[inline(never)]
 pub(crate) fn find_text(haystack: &str, needle: &str) -> Option<usize> {
     if needle.is_empty() {
         return Some(0);

@@ -101,7 +101,7 @@ fn too_large(field: &str) -> FieldError {
 }
 
 fn short(s: &str) -> String {
-    s.chars().take(24).collect()
+    crate::text_prefix(s, 24)
 }
 
 /// A number's text split as `[+-]mantissa[(e|E)[+-]digits]`: the sign, the mantissa's bytes
@@ -370,6 +370,7 @@ pub fn rate(field: &str, input: Option<&NumberInput>) -> Result<Decimal, FieldEr
 }
 
 /// Decimal → `f64` for model math. Exact for any value a user can type to 15 significant digits.
+#[inline(never)]
 pub fn to_f64(value: Decimal) -> f64 {
     value.to_f64().unwrap_or(f64::NAN)
 }
@@ -603,6 +604,7 @@ impl std::fmt::Display for Num {
 }
 
 /// `value.to_string()`, faster ([`write_decimal`]).
+#[inline(never)]
 pub fn decimal_string(value: Decimal) -> String {
     let mut buf = [0u8; 64];
     decimal_text(value, &mut buf).to_owned()
@@ -630,6 +632,7 @@ pub fn serialize_optional_decimal<S: serde::Serializer>(
 pub const OUTPUT_DP: u32 = 10;
 
 /// Rounds a margin requirement up (conservative for the trader) to [`OUTPUT_DP`] places.
+#[inline(never)]
 pub fn round_margin(value: Decimal) -> Decimal {
     value
         .round_dp_with_strategy(OUTPUT_DP, RoundingStrategy::AwayFromZero)
@@ -637,6 +640,7 @@ pub fn round_margin(value: Decimal) -> Decimal {
 }
 
 /// Rounds a plain figure (PnL, equity, ratios) half-even to [`OUTPUT_DP`] places.
+#[inline(never)]
 pub fn round_plain(value: Decimal) -> Decimal {
     value.round_dp(OUTPUT_DP).normalize()
 }

@@ -711,6 +711,7 @@ pub fn unit_reference(book: &Book, unit: &Option<String>) -> Option<Decimal> {
 }
 
 /// The shown name of a risk unit.
+#[inline(never)]
 pub fn unit_label(unit: &Option<String>) -> String {
     unit.clone().unwrap_or_else(|| "unnamed".to_string())
 }

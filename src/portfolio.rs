@@ -542,6 +542,7 @@ fn number(field: &str, v: Option<&NumberInput>) -> Result<f64, FieldError> {
     Ok(to_f64(crate::money::required(field, v)?))
 }
 
+#[inline(never)]
 fn number_or(field: &str, v: Option<&NumberInput>, default: f64) -> Result<f64, FieldError> {
     match v {
         Some(x) => Ok(to_f64(parse_decimal(field, x)?)),
@@ -549,6 +550,7 @@ fn number_or(field: &str, v: Option<&NumberInput>, default: f64) -> Result<f64, 
     }
 }
 
+#[inline(never)]
 fn non_negative_or(field: &str, v: Option<&NumberInput>, default: f64) -> Result<f64, FieldError> {
     match v {
         Some(x) => Ok(to_f64(non_negative(field, Some(x))?)),
@@ -587,7 +589,7 @@ fn pick<T: Copy>(
             .map(|(_, x)| *x)
             .ok_or_else(|| {
                 let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
-                let shown: String = t.chars().take(MAX_TEXT).collect();
+                let shown: String = crate::text_prefix(t, MAX_TEXT);
                 FieldError::new(
                     field,
                     "invalid_choice",
@@ -814,7 +816,7 @@ fn portfolio_spec(
                 Some(g.clone())
             }
             None => {
-                let shown: String = name.chars().take(MAX_TEXT).collect();
+                let shown: String = crate::text_prefix(name, MAX_TEXT);
                 errors.push(FieldError::new(
                     format!("{P}.grid"),
                     "invalid_choice",
@@ -975,7 +977,7 @@ fn var_spec(v: &VarInput, errors: &mut Collector) -> Option<VarSpec> {
                 Some(m) if neg => Some(VarMethod::NegPnlQuantile(m)),
                 Some(m) => Some(VarMethod::LossQuantile(m)),
                 None => {
-                    let shown: String = q.chars().take(MAX_TEXT).collect();
+                    let shown: String = crate::text_prefix(q, MAX_TEXT);
                     errors.push(FieldError::new(
                         "var.quantile",
                         "invalid_choice",

@@ -437,7 +437,7 @@ fn choice<T: Copy>(
             .find(|(n, _)| n.eq_ignore_ascii_case(v.trim()))
             .map(|(_, t)| *t)
             .ok_or_else(|| {
-                let shown: String = v.chars().take(MAX_TEXT).collect();
+                let shown: String = crate::text_prefix(v, MAX_TEXT);
                 FieldError::new(
                     field,
                     "invalid_choice",
@@ -954,7 +954,7 @@ fn market(
                     "unknown_preset",
                     format!(
                         "no preset named '{}' (see listPresets())",
-                        name.chars().take(MAX_TEXT).collect::<String>()
+                        crate::text_prefix(name, MAX_TEXT)
                     ),
                 ));
                 return None;

@@ -150,6 +150,7 @@ fn write_quoted(f: &mut std::fmt::Formatter<'_>, s: &str) -> std::fmt::Result {
     f.write_char('"')
 }
 
+#[inline(never)]
 fn invalid_type(unexp: Unexpected, expected: &str) -> String {
     format!("invalid type: {unexp}, expected {expected}")
 }
@@ -182,10 +183,12 @@ fn unknown_variant(tag: &str, names: &[&str]) -> String {
     format!("unknown variant `{tag}`, expected {}", one_of(names))
 }
 
+#[inline(never)]
 fn missing_field(name: &str) -> String {
     format!("missing field `{name}`")
 }
 
+#[inline(never)]
 fn duplicate_field(name: &str) -> String {
     format!("duplicate field `{name}`")
 }
@@ -278,8 +281,19 @@ impl<'a> Reader<'a> {
         c
     }
 
-    /// Skips whitespace; the next byte, not consumed.
+    /// Skips whitespace; the next byte, not consumed. The test for "no whitespace here" (the
+    /// common case: compact JSON) is inlined at every call site; skipping is out of line.
+    #[inline(always)]
     fn ws(&mut self) -> Option<u8> {
+        match self.peek() {
+            Some(b' ' | b'\n' | b'\t' | b'\r') => self.skip_ws(),
+            next => next,
+        }
+    }
+
+    /// The slow path of [`Reader::ws`].
+    #[inline(never)]
+    fn skip_ws(&mut self) -> Option<u8> {
         while let Some(b' ' | b'\n' | b'\t' | b'\r') = self.peek() {
             self.i += 1;
         }
@@ -309,6 +323,7 @@ impl<'a> Reader<'a> {
     }
 
     #[cold]
+    #[inline(never)]
     fn peek_error(&self, code: &str) -> Box<Error> {
         self.syntax_at((self.i + 1).min(self.s.len()), code)
     }
@@ -653,6 +668,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A number whose first byte (`-` or a digit) is next.
+    #[inline(never)]
     fn number(&mut self) -> Result<Number> {
         if self.peek() == Some(b'-') {
             self.eat();
@@ -667,6 +683,7 @@ impl<'a> Reader<'a> {
     /// The error for a value of the wrong type: the value is read (a string or number, to name
     /// it) or, for arrays and objects, only peeked at — as serde_json does.
     #[cold]
+    #[inline(never)]
     fn invalid_type(&mut self, expected: &str) -> Box<Error> {
         let message = match self.peek_or_null() {
             b'n' => {
@@ -1142,6 +1159,7 @@ impl Content {
         }
     }
 
+    #[inline(never)]
     fn invalid_type(&self, expected: &str) -> String {
         invalid_type(self.unexpected(), expected)
     }
@@ -1245,6 +1263,7 @@ impl FromContent for NumberInput {
 }
 
 impl<T: FromContent> FromContent for Option<T> {
+    #[inline(never)]
     fn from_content(c: Content) -> std::result::Result<Self, String> {
         match c {
             Content::Null => Ok(None),

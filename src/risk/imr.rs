@@ -156,6 +156,7 @@ fn rate_param(field: &str, x: f64) -> Result<f64, RiskError> {
     }
 }
 
+#[inline(never)]
 fn checked(rate: f64) -> Result<f64, RiskError> {
     if rate.is_finite() {
         Ok(rate)

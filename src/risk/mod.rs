@@ -62,6 +62,7 @@ pub struct RiskError {
 
 impl RiskError {
     /// A new error about `field`.
+    #[inline(never)]
     pub fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),

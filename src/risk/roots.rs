@@ -393,6 +393,7 @@ where
 }
 
 /// The root between `near` (nearer the mark) and `far`, whose values have opposite signs.
+#[inline(never)]
 fn refine<F>(f: &mut F, near: (f64, f64), far: (f64, f64), tol: f64) -> Root
 where
     F: FnMut(f64) -> Option<f64>,

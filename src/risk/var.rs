@@ -289,6 +289,7 @@ pub fn tail_size(n: usize, alpha: f64) -> Result<Decimal, RiskError> {
     })
 }
 
+#[inline(never)]
 fn to_index(d: Decimal) -> usize {
     d.to_u64().unwrap_or(0) as usize
 }
