@@ -120,6 +120,7 @@ pub struct Collector {
 
 impl Collector {
     /// Records an error.
+    #[inline(never)]
     pub fn push(&mut self, error: FieldError) {
         self.errors.push(error);
     }

@@ -528,6 +528,8 @@ impl ser::SerializeStructVariant for Compound<'_> {
 /// Map keys: strings (escaped) and integers (quoted), as `serde_json` writes them.
 struct MapKey<'a>(&'a mut Writer);
 
+#[cold]
+#[inline(never)]
 fn key_must_be_a_string() -> Error {
     Error("key must be a string".into())
 }

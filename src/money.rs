@@ -612,6 +612,7 @@ pub fn decimal_string(value: Decimal) -> String {
 
 /// Serde `serialize_with` for decimals: the same string as `Decimal`'s own `Serialize`
 /// (`"123.45"`), written with [`write_decimal`].
+#[inline(never)]
 pub fn serialize_decimal<S: serde::Serializer>(value: &Decimal, s: S) -> Result<S::Ok, S::Error> {
     let mut buf = [0u8; 64];
     s.serialize_str(decimal_text(*value, &mut buf))
