@@ -589,7 +589,7 @@ fn pick<T: Copy>(
             .map(|(_, x)| *x)
             .ok_or_else(|| {
                 let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
-                let shown: String = crate::text_prefix(t, MAX_TEXT);
+                let shown = crate::text_prefix(t, MAX_TEXT);
                 FieldError::new(
                     field,
                     "invalid_choice",
@@ -816,7 +816,7 @@ fn portfolio_spec(
                 Some(g.clone())
             }
             None => {
-                let shown: String = crate::text_prefix(name, MAX_TEXT);
+                let shown = crate::text_prefix(name, MAX_TEXT);
                 errors.push(FieldError::new(
                     format!("{P}.grid"),
                     "invalid_choice",
@@ -977,7 +977,7 @@ fn var_spec(v: &VarInput, errors: &mut Collector) -> Option<VarSpec> {
                 Some(m) if neg => Some(VarMethod::NegPnlQuantile(m)),
                 Some(m) => Some(VarMethod::LossQuantile(m)),
                 None => {
-                    let shown: String = crate::text_prefix(q, MAX_TEXT);
+                    let shown = crate::text_prefix(q, MAX_TEXT);
                     errors.push(FieldError::new(
                         "var.quantile",
                         "invalid_choice",

@@ -437,7 +437,7 @@ fn choice<T: Copy>(
             .find(|(n, _)| n.eq_ignore_ascii_case(v.trim()))
             .map(|(_, t)| *t)
             .ok_or_else(|| {
-                let shown: String = crate::text_prefix(v, MAX_TEXT);
+                let shown = crate::text_prefix(v, MAX_TEXT);
                 FieldError::new(
                     field,
                     "invalid_choice",

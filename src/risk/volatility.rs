@@ -133,7 +133,7 @@ fn parse_cell(cell: &str, line: usize, column: usize) -> Result<f64, RiskError> 
         .at(line, column)),
         Some(x) => Ok(x),
         None => {
-            let shown: String = crate::text_prefix(cell, 40);
+            let shown = crate::text_prefix(cell, 40);
             Err(RiskError::new(
                 "series",
                 "not_a_number",
