@@ -52,7 +52,9 @@
 // ~3 KB (214 516 B after that night's review). Lowered on 2026-12-04: cold helpers called from many places (error constructors,
 // rounding, field readers) kept out of line instead of inlined at every call site:
 // 208 947 B (204 186 + 4 761 B, 533 524 B raw), then 208 755 B (203 994 + 4 761 B, 530 738 B
-// raw). Budget: rounded up by ~3 KB.
+// raw). Budget: rounded up by ~3 KB. Lowered on 2026-12-06: the build orders the module's
+// functions so that similar bodies are neighbours for deflate (xtask/src/gzip_order.rs; same
+// code, other order): 201 710 B (196 949 + 4 761 B, 530 622 B raw). Budget: rounded up by ~3 KB.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
@@ -62,8 +64,8 @@ import { gzipSync, constants } from 'node:zlib';
 
 const PKG = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'www', 'pkg');
 
-/** Current gzipped size (208 755 B) rounded up by ~3 KB. Target from the issue: 120 000 B. */
-const BUDGET_BYTES = 212_000;
+/** Current gzipped size (201 710 B) rounded up by ~3 KB. Target from the issue: 120 000 B. */
+const BUDGET_BYTES = 205_000;
 const TARGET_BYTES = 120_000;
 
 const gzipped = (bytes) => gzipSync(bytes, { level: constants.Z_BEST_COMPRESSION }).length;

@@ -3,7 +3,8 @@
 //! - `cargo xtask serve [--port N]`: installs the wasm target if missing, builds the release wasm,
 //!   generates the JS glue with the wasm-bindgen CLI linked into this binary (so its version is
 //!   exactly the one in Cargo.lock), folds its JS snippets into `imr.js` (one request fewer before
-//!   the engine starts), optimises with wasm-opt (npm `binaryen`) when present, writes `www/pkg/`
+//!   the engine starts), optimises with wasm-opt (npm `binaryen`) when present and orders the
+//!   functions for gzip (`gzip_order`), writes `www/pkg/`
 //!   and serves `www/` on http://127.0.0.1:8080.
 //! - `cargo xtask test`: installs what the tests need if missing (wasm target, Debian `chromium`
 //!   and `chromium-driver`, `npm ci`), then runs native `cargo test`, the wasm-bindgen tests in
@@ -12,6 +13,8 @@
 //! - `cargo xtask bench`: criterion natively, then the Node benchmark of the built module.
 //! - Invoked with a `.wasm` file as first argument it is the wasm-bindgen test runner
 //!   (`CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER` points here during `cargo xtask test`).
+
+mod gzip_order;
 
 use anyhow::{bail, Context, Result};
 use std::env;
@@ -196,7 +199,19 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
-/// Builds the release wasm, generates the glue into `www/pkg/`, optimises it.
+/// The WebAssembly features the module uses, for every wasm-opt run.
+const WASM_FEATURES: [&str; 7] = [
+    "--enable-bulk-memory",
+    "--enable-sign-ext",
+    "--enable-nontrapping-float-to-int",
+    "--enable-mutable-globals",
+    "--enable-multivalue",
+    "--enable-reference-types",
+    "--enable-simd",
+];
+
+/// Builds the release wasm, generates the glue into `www/pkg/`, optimises it with wasm-opt
+/// `-Oz`, then orders its functions for gzip ([`gzip_order`]).
 fn build_www(root: &Path) -> Result<()> {
     ensure_wasm_target()?;
     let t = step("building the release wasm module");
@@ -235,21 +250,26 @@ fn build_www(root: &Path) -> Result<()> {
         let before = fs::metadata(&module)?.len();
         status(
             Command::new(&wasm_opt)
-                .args([
-                    "-Oz",
-                    "--enable-bulk-memory",
-                    "--enable-sign-ext",
-                    "--enable-nontrapping-float-to-int",
-                    "--enable-mutable-globals",
-                    "--enable-multivalue",
-                    "--enable-reference-types",
-                    "--enable-simd",
-                ])
+                .arg("-Oz")
+                .args(WASM_FEATURES)
                 .arg(&module)
                 .arg("-o")
                 .arg(&module),
         )?;
         println!("    {} → {} bytes", before, fs::metadata(&module)?.len());
+        done(t);
+        let t = step("function order for gzip (wasm-opt --reorder-functions-by-name)");
+        let named = target_dir.join("imr_bg.order-names.wasm");
+        fs::write(&named, gzip_order::with_order_names(&fs::read(&module)?)?)?;
+        status(
+            Command::new(&wasm_opt)
+                .args(WASM_FEATURES)
+                .arg("--reorder-functions-by-name")
+                .arg(&named)
+                .arg("-o")
+                .arg(&module),
+        )?;
+        fs::remove_file(&named)?;
         done(t);
     } else {
         println!("    wasm-opt not installed (run npm ci); keeping the unoptimised module");
