@@ -243,6 +243,7 @@ fn build_www(root: &Path) -> Result<()> {
     wasm_bindgen_cli::wasm_bindgen::run_cli_with_args(args)?;
     fold_snippets(&out_dir)?;
     done(t);
+    minify_glue(root, &out_dir.join("imr.js"))?;
     let wasm_opt = root.join("node_modules/.bin/wasm-opt");
     let module = out_dir.join("imr_bg.wasm");
     if wasm_opt.exists() {
@@ -279,6 +280,37 @@ fn build_www(root: &Path) -> Result<()> {
         "    www/pkg/imr_bg.wasm: {} bytes",
         fs::metadata(&module)?.len()
     );
+    Ok(())
+}
+
+/// Minifies the JS glue with terser (npm, a dev dependency) when present: wasm-bindgen writes
+/// each export's Rust doc comment into `imr.js` as JSDoc, which `imr.d.ts` (referenced by the
+/// kept `@ts-self-types` comment) already carries for editors. 2026-12-06: 19 140 → 7 175 B,
+/// 4 761 → 2 562 B gzipped. Export names and property keys (the wasm imports) are kept: only
+/// local names are shortened.
+fn minify_glue(root: &Path, glue: &Path) -> Result<()> {
+    let terser = root.join("node_modules/.bin/terser");
+    if !terser.exists() {
+        println!("    terser not installed (run npm ci); keeping the glue as generated");
+        return Ok(());
+    }
+    let t = step("terser: minify imr.js");
+    let before = fs::metadata(glue)?.len();
+    status(
+        Command::new(&terser)
+            .arg(glue)
+            .args([
+                "--module",
+                "--compress",
+                "--mangle",
+                "--comments",
+                "/@ts-self-types/",
+                "-o",
+            ])
+            .arg(glue),
+    )?;
+    println!("    {} → {} bytes", before, fs::metadata(glue)?.len());
+    done(t);
     Ok(())
 }
 
