@@ -827,6 +827,19 @@ impl<'a> Reader<'a> {
         mut set: impl FnMut(&mut T, usize, &mut Self) -> Result<()>,
     ) -> Result<T> {
         let mut value = T::default();
+        self.read_fields(fields, &mut |index, r| set(&mut value, index, r))?;
+        Ok(value)
+    }
+
+    /// The body of [`Reader::read_struct`], one copy for every struct: it is the same walk of
+    /// keys, bits and errors whatever the type, and the wasm build would otherwise paste it
+    /// (~1.5 KB) into each struct's reader; the field setter is called through `dyn`.
+    #[inline(never)]
+    fn read_fields(
+        &mut self,
+        fields: &Fields,
+        set: &mut dyn FnMut(usize, &mut Self) -> Result<()>,
+    ) -> Result<()> {
         match self.ws() {
             None => Err(self.eof_value()),
             Some(b'{') => {
@@ -845,7 +858,7 @@ impl<'a> Reader<'a> {
                     seen |= 1 << index;
                     self.colon()?;
                     self.path.push(Seg::Key(name));
-                    set(&mut value, index, self)?;
+                    set(index, self)?;
                     self.path.pop();
                 }
                 self.leave();
@@ -855,7 +868,7 @@ impl<'a> Reader<'a> {
                     return Err(self.data(missing_field(name)));
                 }
                 self.end_map()?;
-                Ok(value)
+                Ok(())
             }
             Some(b'[') => {
                 self.enter()?;
@@ -873,12 +886,12 @@ impl<'a> Reader<'a> {
                         );
                     }
                     self.path.push(Seg::Index(index));
-                    set(&mut value, index, self)?;
+                    set(index, self)?;
                     self.path.pop();
                 }
                 self.leave();
                 self.end_seq()?;
-                Ok(value)
+                Ok(())
             }
             Some(_) => Err(self.invalid_type(fields.expecting)),
         }
@@ -1172,6 +1185,18 @@ impl Content {
         mut set: impl FnMut(&mut T, usize, Content) -> std::result::Result<(), String>,
     ) -> std::result::Result<T, String> {
         let mut value = T::default();
+        self.read_fields(fields, &mut |index, c| set(&mut value, index, c))?;
+        Ok(value)
+    }
+
+    /// The body of [`Content::read_struct`], one copy for every struct (see
+    /// [`Reader::read_fields`]).
+    #[inline(never)]
+    fn read_fields(
+        self,
+        fields: &Fields,
+        set: &mut dyn FnMut(usize, Content) -> std::result::Result<(), String>,
+    ) -> std::result::Result<(), String> {
         match self {
             Content::Map(members) => {
                 let mut seen = 0u32;
@@ -1183,7 +1208,7 @@ impl Content {
                         return Err(duplicate_field(fields.names[index]));
                     }
                     seen |= 1 << index;
-                    set(&mut value, index, v)?;
+                    set(index, v)?;
                 }
                 let missing = fields.required & !seen;
                 if missing != 0 {
@@ -1191,7 +1216,7 @@ impl Content {
                         fields.names[missing.trailing_zeros() as usize],
                     ));
                 }
-                Ok(value)
+                Ok(())
             }
             Content::Seq(items) => {
                 let total = items.len();
@@ -1199,7 +1224,7 @@ impl Content {
                 let mut items = items.into_iter();
                 for index in 0..n {
                     match items.next() {
-                        Some(v) => set(&mut value, index, v)?,
+                        Some(v) => set(index, v)?,
                         None if fields.seq_default & (1 << index) != 0 => {}
                         None => {
                             let expected = elements(fields.expecting, n);
@@ -1215,7 +1240,7 @@ impl Content {
                     };
                     return Err(format!("invalid length {total}, expected {expected}"));
                 }
-                Ok(value)
+                Ok(())
             }
             other => Err(other.invalid_type(fields.expecting)),
         }
