@@ -54,7 +54,10 @@
 // 208 947 B (204 186 + 4 761 B, 533 524 B raw), then 208 755 B (203 994 + 4 761 B, 530 738 B
 // raw). Budget: rounded up by ~3 KB. Lowered on 2026-12-06: the build orders the module's
 // functions so that similar bodies are neighbours for deflate (xtask/src/gzip_order.rs; same
-// code, other order): 201 710 B (196 949 + 4 761 B, 530 622 B raw). Budget: rounded up by ~3 KB.
+// code, other order): 201 710 B (196 949 + 4 761 B, 530 622 B raw); the glue minified by terser
+// (4 761 → 2 589 B); the request reader's struct walk one function instead of a copy per struct
+// and the tool-metadata sections stripped: 193 707 B (191 118 + 2 589 B, 510 035 B raw).
+// Budget: rounded up by ~3 KB.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
@@ -64,8 +67,8 @@ import { gzipSync, constants } from 'node:zlib';
 
 const PKG = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'www', 'pkg');
 
-/** Current gzipped size (201 710 B) rounded up by ~3 KB. Target from the issue: 120 000 B. */
-const BUDGET_BYTES = 205_000;
+/** Current gzipped size (193 707 B) rounded up by ~3 KB. Target from the issue: 120 000 B. */
+const BUDGET_BYTES = 197_000;
 const TARGET_BYTES = 120_000;
 
 const gzipped = (bytes) => gzipSync(bytes, { level: constants.Z_BEST_COMPRESSION }).length;
