@@ -1136,22 +1136,36 @@ impl<T: Wire> Wire for Option<T> {
 
 impl<T: Wire> Wire for Vec<T> {
     fn read(r: &mut Reader<'_>) -> Result<Self> {
-        match r.ws() {
-            None => Err(r.eof_value()),
+        let mut items = Vec::new();
+        r.read_elements(&mut |r| {
+            items.push(T::read(r)?);
+            Ok(())
+        })?;
+        Ok(items)
+    }
+}
+
+impl Reader<'_> {
+    /// The walk of [`Vec::read`](Wire::read) (brackets, commas, element paths, errors), one copy
+    /// for every element type; `each` reads one element at the reader's position.
+    #[inline(never)]
+    fn read_elements(&mut self, each: &mut dyn FnMut(&mut Self) -> Result<()>) -> Result<()> {
+        match self.ws() {
+            None => Err(self.eof_value()),
             Some(b'[') => {
-                r.enter()?;
+                self.enter()?;
                 let mut first = true;
-                let mut items = Vec::new();
-                while r.has_next_element(&mut first)? {
-                    r.path.push(Seg::Index(items.len()));
-                    items.push(T::read(r)?);
-                    r.path.pop();
+                let mut index = 0;
+                while self.has_next_element(&mut first)? {
+                    self.path.push(Seg::Index(index));
+                    each(self)?;
+                    self.path.pop();
+                    index += 1;
                 }
-                r.leave();
-                r.end_seq()?;
-                Ok(items)
+                self.leave();
+                self.end_seq()
             }
-            Some(_) => Err(r.invalid_type("a sequence")),
+            Some(_) => Err(self.invalid_type("a sequence")),
         }
     }
 }
