@@ -259,7 +259,9 @@ fn build_www(root: &Path) -> Result<()> {
         )?;
         println!("    {} → {} bytes", before, fs::metadata(&module)?.len());
         done(t);
-        let t = step("function order for gzip (wasm-opt --reorder-functions-by-name), metadata stripped");
+        let t = step(
+            "function order for gzip (wasm-opt --reorder-functions-by-name), metadata stripped",
+        );
         let named = target_dir.join("imr_bg.order-names.wasm");
         fs::write(&named, gzip_order::with_order_names(&fs::read(&module)?)?)?;
         status(
