@@ -647,7 +647,7 @@ fn builtin(name: &str) -> Option<&'static ScenarioGrid> {
 
 fn custom_grid(path: &str, g: &GridInput, errors: &mut Collector) -> Option<ScenarioGrid> {
     let price_unit = errors.take(pick(
-        &format!("{path}.priceUnit"),
+        &crate::error::dotted(path, "priceUnit"),
         g.price_unit.as_ref(),
         PriceUnit::Relative,
         &[
@@ -656,7 +656,7 @@ fn custom_grid(path: &str, g: &GridInput, errors: &mut Collector) -> Option<Scen
         ],
     ));
     let vol_unit = errors.take(pick(
-        &format!("{path}.volUnit"),
+        &crate::error::dotted(path, "volUnit"),
         g.vol_unit.as_ref(),
         VolUnit::Literal,
         &[
@@ -665,7 +665,7 @@ fn custom_grid(path: &str, g: &GridInput, errors: &mut Collector) -> Option<Scen
         ],
     ));
     let vol_convention = errors.take(pick(
-        &format!("{path}.volConvention"),
+        &crate::error::dotted(path, "volConvention"),
         g.vol_convention.as_ref(),
         VolConvention::Additive,
         &[
@@ -675,18 +675,18 @@ fn custom_grid(path: &str, g: &GridInput, errors: &mut Collector) -> Option<Scen
         ],
     ));
     let name = errors.take(name_or(
-        &format!("{path}.name"),
+        &crate::error::dotted(path, "name"),
         g.name.as_ref(),
         "custom grid".into(),
     ));
     if g.scenarios.is_empty() {
         errors.push(FieldError::new(
-            format!("{path}.scenarios"),
+            crate::error::dotted(path, "scenarios"),
             "required",
             "add at least one scenario",
         ));
     }
-    if let Some(e) = too_many(&format!("{path}.scenarios"), g.scenarios.len()) {
+    if let Some(e) = too_many(&crate::error::dotted(path, "scenarios"), g.scenarios.len()) {
         errors.push(e);
         return None;
     }
@@ -694,23 +694,30 @@ fn custom_grid(path: &str, g: &GridInput, errors: &mut Collector) -> Option<Scen
     for (i, s) in g.scenarios.iter().enumerate() {
         let p = format!("{path}.scenarios[{i}]");
         let label = errors.take(name_or(
-            &format!("{p}.label"),
+            &crate::error::dotted(&p, "label"),
             s.label.as_ref(),
             format!("scenario {}", i + 1),
         ));
-        let price_move = errors.take(number(&format!("{p}.priceMove"), s.price_move.as_ref()));
+        let price_move = errors.take(number(
+            &crate::error::dotted(&p, "priceMove"),
+            s.price_move.as_ref(),
+        ));
         if let (Some(m), Some(PriceUnit::Relative)) = (price_move, price_unit) {
             if m <= -1.0 {
                 errors.push(FieldError::new(
-                    format!("{p}.priceMove"),
+                    crate::error::dotted(&p, "priceMove"),
                     "out_of_range",
                     "a relative move must be above −1 (−100 %)",
                 ));
             }
         }
-        let vol_move = errors.take(number_or(&format!("{p}.volMove"), s.vol_move.as_ref(), 0.0));
+        let vol_move = errors.take(number_or(
+            &crate::error::dotted(&p, "volMove"),
+            s.vol_move.as_ref(),
+            0.0,
+        ));
         let weight = errors.take(non_negative_or(
-            &format!("{p}.weight"),
+            &crate::error::dotted(&p, "weight"),
             s.weight.as_ref(),
             1.0,
         ));
@@ -729,11 +736,18 @@ fn custom_grid(path: &str, g: &GridInput, errors: &mut Collector) -> Option<Scen
         None => Some(None),
         Some(md) => {
             let u = errors.take(
-                non_negative(&format!("{path}.minDelta.unhedged"), md.unhedged.as_ref())
-                    .map(to_f64),
+                non_negative(
+                    &crate::error::dotted(path, "minDelta.unhedged"),
+                    md.unhedged.as_ref(),
+                )
+                .map(to_f64),
             );
             let h = errors.take(
-                non_negative(&format!("{path}.minDelta.hedged"), md.hedged.as_ref()).map(to_f64),
+                non_negative(
+                    &crate::error::dotted(path, "minDelta.hedged"),
+                    md.hedged.as_ref(),
+                )
+                .map(to_f64),
             );
             match (u, h) {
                 (Some(unhedged), Some(hedged)) => Some(Some(MinDeltaRule { unhedged, hedged })),
@@ -742,12 +756,12 @@ fn custom_grid(path: &str, g: &GridInput, errors: &mut Collector) -> Option<Scen
         }
     };
     let im = errors.take(non_negative_or(
-        &format!("{path}.initialPerRequirement"),
+        &crate::error::dotted(path, "initialPerRequirement"),
         g.initial_per_requirement.as_ref(),
         1.0,
     ));
     let mm = errors.take(non_negative_or(
-        &format!("{path}.maintenancePerRequirement"),
+        &crate::error::dotted(path, "maintenancePerRequirement"),
         g.maintenance_per_requirement.as_ref(),
         1.0,
     ));
@@ -786,19 +800,19 @@ fn portfolio_spec(
     let grid = match (pm.grid.as_deref().map(str::trim), &pm.custom_grid) {
         (None, None) => {
             errors.push(FieldError::new(
-                format!("{P}.grid"),
+                crate::error::dotted(P, "grid"),
                 "required",
                 format!("is required (one of: {})", GRID_NAMES.join(", ")),
             ));
             None
         }
         (Some(c), Some(g)) if c.eq_ignore_ascii_case("custom") => {
-            custom_grid(&format!("{P}.customGrid"), g, errors)
+            custom_grid(&crate::error::dotted(P, "customGrid"), g, errors)
         }
-        (None, Some(g)) => custom_grid(&format!("{P}.customGrid"), g, errors),
+        (None, Some(g)) => custom_grid(&crate::error::dotted(P, "customGrid"), g, errors),
         (Some(c), None) if c.eq_ignore_ascii_case("custom") => {
             errors.push(FieldError::new(
-                format!("{P}.customGrid"),
+                crate::error::dotted(P, "customGrid"),
                 "required",
                 "is required when grid is \"custom\"",
             ));
@@ -808,7 +822,7 @@ fn portfolio_spec(
             Some(g) => {
                 if custom.is_some() {
                     errors.push(FieldError::new(
-                        format!("{P}.customGrid"),
+                        crate::error::dotted(P, "customGrid"),
                         "conflict",
                         format!("a named grid ('{name}') and a customGrid: give one"),
                     ));
@@ -818,7 +832,7 @@ fn portfolio_spec(
             None => {
                 let shown = crate::text_prefix(name, MAX_TEXT);
                 errors.push(FieldError::new(
-                    format!("{P}.grid"),
+                    crate::error::dotted(P, "grid"),
                     "invalid_choice",
                     format!("unknown grid '{shown}': one of {}", GRID_NAMES.join(", ")),
                 ));
@@ -828,13 +842,16 @@ fn portfolio_spec(
     };
     let grid = match (grid, &pm.extreme_multiple) {
         (Some(g), Some(x)) if g.id == "span-16" => errors
-            .take(positive(&format!("{P}.extremeMultiple"), Some(x)))
+            .take(positive(
+                &crate::error::dotted(P, "extremeMultiple"),
+                Some(x),
+            ))
             .and_then(|m| {
                 errors.take(span_with_extreme_multiple(to_f64(m)).map_err(|e| e.to_field_error(P)))
             }),
         (Some(_), Some(_)) => {
             errors.push(FieldError::new(
-                format!("{P}.extremeMultiple"),
+                crate::error::dotted(P, "extremeMultiple"),
                 "unsupported",
                 "only the span16 grid has extreme moves in multiples of the scan range",
             ));
@@ -847,11 +864,11 @@ fn portfolio_spec(
         v, needed,
     ) {
         (Some(x), _) => errors
-            .take(positive(&format!("{P}.{field}"), Some(x)))
+            .take(positive(&crate::error::dotted(P, field), Some(x)))
             .map(|d| Some(to_f64(d))),
         (None, true) => {
             errors.push(FieldError::new(
-                format!("{P}.{field}"),
+                crate::error::dotted(P, field),
                 "required",
                 "is required: the grid moves by fractions of a scan range",
             ));
@@ -878,12 +895,12 @@ fn portfolio_spec(
         errors,
     );
     let days_forward = errors.take(non_negative_or(
-        &format!("{P}.daysForward"),
+        &crate::error::dotted(P, "daysForward"),
         pm.days_forward.as_ref(),
         0.0,
     ));
     let short_option_minimum = errors.take(non_negative_or(
-        &format!("{P}.shortOptionMinimum"),
+        &crate::error::dotted(P, "shortOptionMinimum"),
         pm.short_option_minimum.as_ref(),
         0.0,
     ));
@@ -1048,25 +1065,28 @@ fn var_spec(v: &VarInput, errors: &mut Collector) -> Option<VarSpec> {
 fn stress_spec(i: usize, s: &StressInput, errors: &mut Collector) -> Option<StressSpec> {
     let p = format!("stress[{i}]");
     let name = errors.take(name_or(
-        &format!("{p}.name"),
+        &crate::error::dotted(&p, "name"),
         s.name.as_ref(),
         format!("scenario {}", i + 1),
     ));
     let percent = match &s.price_move_percent {
         None => {
             errors.push(FieldError::new(
-                format!("{p}.priceMovePercent"),
+                crate::error::dotted(&p, "priceMovePercent"),
                 "required",
                 "is required (e.g. -20 for a 20 % fall)",
             ));
             None
         }
         Some(v) => errors
-            .take(parse_decimal(&format!("{p}.priceMovePercent"), v))
+            .take(parse_decimal(
+                &crate::error::dotted(&p, "priceMovePercent"),
+                v,
+            ))
             .and_then(|d| {
                 if d <= Decimal::from(-100) || d > Decimal::from(100_000) {
                     errors.push(FieldError::new(
-                        format!("{p}.priceMovePercent"),
+                        crate::error::dotted(&p, "priceMovePercent"),
                         "out_of_range",
                         "must be above −100 and at most 100000",
                     ));
@@ -1076,11 +1096,15 @@ fn stress_spec(i: usize, s: &StressInput, errors: &mut Collector) -> Option<Stre
                 }
             }),
     };
-    let vol = errors.take(number_or(&format!("{p}.volMove"), s.vol_move.as_ref(), 0.0));
+    let vol = errors.take(number_or(
+        &crate::error::dotted(&p, "volMove"),
+        s.vol_move.as_ref(),
+        0.0,
+    ));
     let vol = vol.and_then(|v| {
         if v.abs() > 100.0 {
             errors.push(FieldError::new(
-                format!("{p}.volMove"),
+                crate::error::dotted(&p, "volMove"),
                 "out_of_range",
                 "is absurd: at most ±100 (additive, 0.1 = 10 vol points)",
             ));
@@ -1090,14 +1114,14 @@ fn stress_spec(i: usize, s: &StressInput, errors: &mut Collector) -> Option<Stre
         }
     });
     let days = errors.take(non_negative_or(
-        &format!("{p}.daysForward"),
+        &crate::error::dotted(&p, "daysForward"),
         s.days_forward.as_ref(),
         0.0,
     ));
     let days = days.and_then(|d| {
         if d > 36_500.0 {
             errors.push(FieldError::new(
-                format!("{p}.daysForward"),
+                crate::error::dotted(&p, "daysForward"),
                 "out_of_range",
                 "at most 36500 days",
             ));
@@ -1123,18 +1147,22 @@ fn collateral_spec(
     let asset = match &c.asset {
         None => {
             errors.push(FieldError::new(
-                format!("{p}.asset"),
+                crate::error::dotted(&p, "asset"),
                 "required",
                 "is required",
             ));
             None
         }
-        Some(a) => errors.take(name_or(&format!("{p}.asset"), Some(a), String::new())),
+        Some(a) => errors.take(name_or(
+            &crate::error::dotted(&p, "asset"),
+            Some(a),
+            String::new(),
+        )),
     };
     let asset = asset.and_then(|a| {
         if a.is_empty() {
             errors.push(FieldError::new(
-                format!("{p}.asset"),
+                crate::error::dotted(&p, "asset"),
                 "required",
                 "must not be empty",
             ));
@@ -1143,17 +1171,23 @@ fn collateral_spec(
             Some(a)
         }
     });
-    let amount = errors.take(non_negative(&format!("{p}.amount"), c.amount.as_ref()));
-    let price = errors.take(positive(&format!("{p}.price"), c.price.as_ref()));
+    let amount = errors.take(non_negative(
+        &crate::error::dotted(&p, "amount"),
+        c.amount.as_ref(),
+    ));
+    let price = errors.take(positive(
+        &crate::error::dotted(&p, "price"),
+        c.price.as_ref(),
+    ));
     let haircut = match &c.haircut {
         None => Some(Decimal::ZERO),
-        Some(h) => errors.take(rate(&format!("{p}.haircut"), Some(h))),
+        Some(h) => errors.take(rate(&crate::error::dotted(&p, "haircut"), Some(h))),
     };
     let (asset, amount, price, haircut) = (asset?, amount?, price?, haircut?);
     let value = amount.checked_times(price).filter(|v| *v <= MAX_NOTIONAL);
     let Some(value) = value else {
         errors.push(FieldError::new(
-            format!("{p}.amount"),
+            crate::error::dotted(&p, "amount"),
             "too_large",
             "amount × price is absurdly large (limit 1e18)",
         ));
@@ -1181,7 +1215,7 @@ fn imr_spec(
     errors: &mut Collector,
 ) -> Option<ImrSpec> {
     let n = |f: &str, v: &Option<NumberInput>, errors: &mut Collector| {
-        errors.take(number(&format!("{path}.{f}"), v.as_ref()))
+        errors.take(number(&crate::error::dotted(path, f), v.as_ref()))
     };
     let (model, open_interest, sigma, volatility) = match input {
         ImrModelInput::SizeLinear {
@@ -1231,7 +1265,11 @@ fn imr_spec(
             let lo = n("lowerCap", lower_cap, errors);
             let hi = n("upperCap", upper_cap, errors);
             let oi = errors.take(
-                non_negative(&format!("{path}.openInterest"), open_interest.as_ref()).map(to_f64),
+                non_negative(
+                    &crate::error::dotted(path, "openInterest"),
+                    open_interest.as_ref(),
+                )
+                .map(to_f64),
             );
             (
                 ImrModel::OpenInterest {
@@ -1257,31 +1295,31 @@ fn imr_spec(
         } => {
             let floor = n("floor", floor, errors);
             let confidence = errors.take(number_or(
-                &format!("{path}.confidence"),
+                &crate::error::dotted(path, "confidence"),
                 confidence.as_ref(),
                 0.99,
             ));
             let h = errors.take(number_or(
-                &format!("{path}.horizonDays"),
+                &crate::error::dotted(path, "horizonDays"),
                 horizon_days.as_ref(),
                 1.0,
             ));
             let m = errors.take(number_or(
-                &format!("{path}.multiplier"),
+                &crate::error::dotted(path, "multiplier"),
                 multiplier.as_ref(),
                 1.0,
             ));
             let used = match (volatility, series) {
                 (Some(_), Some(_)) => {
                     errors.push(FieldError::new(
-                        format!("{path}.series"),
+                        crate::error::dotted(path, "series"),
                         "conflict",
                         "give volatility or series, not both",
                     ));
                     None
                 }
                 (Some(v), None) => errors
-                    .take(positive(&format!("{path}.volatility"), Some(v)))
+                    .take(positive(&crate::error::dotted(path, "volatility"), Some(v)))
                     .map(|d| VolatilityUsed {
                         annualised: to_f64(d),
                         daily: None,
@@ -1291,7 +1329,7 @@ fn imr_spec(
                     }),
                 (None, Some(text)) => {
                     let kind = errors.take(series_kind(
-                        &format!("{path}.seriesFormat"),
+                        &crate::error::dotted(path, "seriesFormat"),
                         series_format.as_ref(),
                     ));
                     #[derive(Clone, Copy)]
@@ -1300,13 +1338,13 @@ fn imr_spec(
                         Ewma,
                     }
                     let est = errors.take(pick(
-                        &format!("{path}.estimator"),
+                        &crate::error::dotted(path, "estimator"),
                         estimator.as_ref(),
                         E::Sample,
                         &[("sample", E::Sample), ("ewma", E::Ewma)],
                     ));
                     let lambda = errors.take(number_or(
-                        &format!("{path}.lambda"),
+                        &crate::error::dotted(path, "lambda"),
                         lambda.as_ref(),
                         DEFAULT_LAMBDA,
                     ));
@@ -1349,7 +1387,7 @@ fn imr_spec(
                     }),
                     (None, None) => {
                         errors.push(FieldError::new(
-                            format!("{path}.volatility"),
+                            crate::error::dotted(path, "volatility"),
                             "required",
                             "give volatility, a series to estimate it from, or the request's volatility",
                         ));

@@ -572,7 +572,7 @@ fn rule(path: &str, input: &MarginRuleInput) -> Result<MarginRule, FieldError> {
             )?;
             if mmr >= Decimal::ONE {
                 return Err(FieldError::new(
-                    format!("{path}.maintenanceMarginRate"),
+                    crate::error::dotted(path, "maintenanceMarginRate"),
                     "out_of_range",
                     "must be below 1",
                 ));
@@ -583,7 +583,7 @@ fn rule(path: &str, input: &MarginRuleInput) -> Result<MarginRule, FieldError> {
             };
             let imr = match initial_margin_rate {
                 Some(v) => {
-                    let f = format!("{path}.initialMarginRate");
+                    let f = crate::error::dotted(path, "initialMarginRate");
                     let r = rate(&f, Some(v))?;
                     if r < mmr {
                         return Err(FieldError::new(
@@ -632,7 +632,7 @@ fn rule(path: &str, input: &MarginRuleInput) -> Result<MarginRule, FieldError> {
             )?;
             let factor = match margin_factor {
                 Some(v) => {
-                    let f = format!("{path}.marginFactor");
+                    let f = crate::error::dotted(path, "marginFactor");
                     let x = positive(&f, Some(v))?;
                     if x > Decimal::TEN {
                         return Err(FieldError::new(f, "out_of_range", "must be at most 10"));
@@ -704,7 +704,7 @@ fn rule(path: &str, input: &MarginRuleInput) -> Result<MarginRule, FieldError> {
             )?;
             if maintenance > initial {
                 return Err(FieldError::new(
-                    format!("{path}.maintenanceBaseRate"),
+                    crate::error::dotted(path, "maintenanceBaseRate"),
                     "inconsistent",
                     "must not exceed initialBaseRate",
                 ));
@@ -753,7 +753,7 @@ fn pricing_field_error(path: &str, e: PricingError, price_field: &str) -> FieldE
         PricingField::Price => "markPrice",
         _ => price_field,
     };
-    FieldError::new(format!("{path}.{name}"), e.code(), e.to_string())
+    FieldError::new(crate::error::dotted(path, name), e.code(), e.to_string())
 }
 
 /// Validates the option fields of an option market and values it: the mark premium (given, or
@@ -778,7 +778,7 @@ fn option_market(
         Some(t) => errors.take(expiry::parse(at.field("expiry"), t)),
         None => {
             errors.push(FieldError::new(
-                format!("{path}.expiry"),
+                crate::error::dotted(path, "expiry"),
                 "required",
                 "is required for options (ISO 8601 UTC, e.g. 2025-06-27T08:00:00Z)",
             ));
@@ -791,7 +791,7 @@ fn option_market(
     ));
     let vol = match &input.implied_volatility {
         Some(v) => {
-            let f = format!("{path}.impliedVolatility");
+            let f = crate::error::dotted(path, "impliedVolatility");
             match positive(&f, Some(v)) {
                 Ok(x) if x > MAX_VOLATILITY => {
                     errors.push(FieldError::new(
@@ -816,7 +816,7 @@ fn option_market(
     };
     if let (Some(Some(_)), Some(Some(_))) = (vol, mark) {
         errors.push(FieldError::new(
-            format!("{path}.impliedVolatility"),
+            crate::error::dotted(path, "impliedVolatility"),
             "conflict",
             "give impliedVolatility or markPrice, not both (the other is derived)",
         ));
@@ -824,7 +824,7 @@ fn option_market(
     }
     if let (Some(None), Some(None)) = (vol, mark) {
         errors.push(FieldError::new(
-            format!("{path}.impliedVolatility"),
+            crate::error::dotted(path, "impliedVolatility"),
             "required",
             "options need impliedVolatility or the option's markPrice",
         ));
@@ -833,7 +833,7 @@ fn option_market(
     if let (Some(e), Some(v)) = (expiry, valuation) {
         if e <= v {
             errors.push(FieldError::new(
-                format!("{path}.expiry"),
+                crate::error::dotted(path, "expiry"),
                 "expired",
                 format!(
                     "the option expired at {} (at or before valuationTime {}): expired options are refused, not valued",
@@ -874,7 +874,7 @@ fn option_market(
             };
             let Some(m) = premium_decimal(premium) else {
                 errors.push(FieldError::new(
-                    format!("{path}.impliedVolatility"),
+                    crate::error::dotted(path, "impliedVolatility"),
                     "overflow",
                     "the option's price is beyond the engine's range",
                 ));
@@ -894,7 +894,7 @@ fn option_market(
                 }
                 Ok(_) => {
                     errors.push(FieldError::new(
-                        format!("{path}.markPrice"),
+                        crate::error::dotted(path, "markPrice"),
                         "at_intrinsic",
                         "equals the option's intrinsic value: no volatility can be implied (give impliedVolatility instead)",
                     ));
@@ -950,7 +950,7 @@ fn market(
             Some(p) => Some(p),
             None => {
                 errors.push(FieldError::new(
-                    format!("{path}.preset"),
+                    crate::error::dotted(path, "preset"),
                     "unknown_preset",
                     format!(
                         "no preset named '{}' (see listPresets())",
@@ -1005,7 +1005,7 @@ fn market(
         (Some(v), _) => errors.take(positive(at.field("contractSize"), Some(v))),
         (None, Some(Settlement::Inverse)) if !is_option => {
             errors.push(FieldError::new(
-                format!("{path}.contractSize"),
+                crate::error::dotted(path, "contractSize"),
                 "required",
                 "is required for inverse contracts (USD face value per contract)",
             ));
@@ -1022,7 +1022,7 @@ fn market(
     } else {
         for name in option_fields(raw) {
             errors.push(FieldError::new(
-                format!("{path}.{name}"),
+                crate::error::dotted(path, name),
                 "not_applicable",
                 format!("only option markets (kind \"option\") take {name}"),
             ));
@@ -1035,7 +1035,7 @@ fn market(
     let index_price = match &raw.index_price {
         Some(_) if is_option => {
             errors.push(FieldError::new(
-                format!("{path}.indexPrice"),
+                crate::error::dotted(path, "indexPrice"),
                 "not_applicable",
                 "option markets take underlyingPrice (the forward the option is priced on)",
             ));
@@ -1060,7 +1060,7 @@ fn market(
         Some(r) => match errors.take(rule(at.field("margin"), r)) {
             Some(r) if is_option != matches!(r, MarginRule::StandardOption(_)) => {
                 errors.push(FieldError::new(
-                    format!("{path}.margin"),
+                    crate::error::dotted(path, "margin"),
                     "invalid_choice",
                     if is_option {
                         "option markets take a standardOption margin rule"
@@ -1074,7 +1074,7 @@ fn market(
         },
         None => {
             errors.push(FieldError::new(
-                format!("{path}.margin"),
+                crate::error::dotted(path, "margin"),
                 "required",
                 "is required (a margin rule or a preset)",
             ));
@@ -1227,7 +1227,7 @@ impl Request {
                 let found = market_by_symbol.get(s.as_str());
                 if found.is_none() && all_markets_valid {
                     errors.push(FieldError::new(
-                        format!("{path}.symbol"),
+                        crate::error::dotted(&path, "symbol"),
                         "unknown_market",
                         format!("no market '{s}' in markets"),
                     ));
@@ -1241,7 +1241,7 @@ impl Request {
                     && market_index.is_some()
                 {
                     errors.push(FieldError::new(
-                        format!("{path}.symbol"),
+                        crate::error::dotted(&path, "symbol"),
                         "duplicate",
                         "one-way mode: one position per market (net the sizes)",
                     ));
@@ -1286,7 +1286,7 @@ impl Request {
                         Some(None)
                     } else {
                         errors.push(FieldError::new(
-                            format!("{path}.leverage"),
+                            crate::error::dotted(&path, "leverage"),
                             "required",
                             "is required for this market's margin rule",
                         ));
@@ -1370,7 +1370,7 @@ impl Request {
                 let found = book.markets.iter().position(|m| &m.symbol == s);
                 if found.is_none() {
                     errors.push(FieldError::new(
-                        format!("{path}.symbol"),
+                        crate::error::dotted(&path, "symbol"),
                         "unknown_market",
                         format!("no market '{s}' in markets"),
                     ));
@@ -1380,7 +1380,7 @@ impl Request {
             if let Some(k) = market {
                 if book.markets[k].option.is_some() && !portfolio {
                     errors.push(FieldError::new(
-                        format!("{path}.symbol"),
+                        crate::error::dotted(&path, "symbol"),
                         "unsupported",
                         "open orders and what-if fills on options are computed in portfolio mode only (marginMode \"portfolio\")",
                     ));
@@ -1426,7 +1426,7 @@ impl Request {
                             Some(held)
                         } else {
                             errors.push(FieldError::new(
-                                format!("{path}.leverage"),
+                                crate::error::dotted(&path, "leverage"),
                                 "required",
                                 "is required: no position in this market to take it from",
                             ));

@@ -75,10 +75,10 @@ where
     positive("price", price)?;
     for (i, sc) in scenarios.iter().enumerate() {
         let f = format!("scenarios[{i}]");
-        finite(&format!("{f}.priceMove"), sc.price_move)?;
+        finite(&crate::error::dotted(&f, "priceMove"), sc.price_move)?;
         if sc.price_move <= -1.0 {
             return Err(RiskError::new(
-                format!("{f}.priceMove"),
+                crate::error::dotted(&f, "priceMove"),
                 "out_of_range",
                 format!(
                     "a move of {} takes the price to zero or below",
@@ -86,8 +86,8 @@ where
                 ),
             ));
         }
-        finite(&format!("{f}.volShift"), sc.vol_shift)?;
-        non_negative(&format!("{f}.daysForward"), sc.days_forward)?;
+        finite(&crate::error::dotted(&f, "volShift"), sc.vol_shift)?;
+        non_negative(&crate::error::dotted(&f, "daysForward"), sc.days_forward)?;
     }
     let base = valuation(&value, "price", "the base case", price, 0.0, 0.0)?;
     scenarios
