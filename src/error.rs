@@ -15,8 +15,9 @@ pub struct FieldError {
     pub message: String,
 }
 
-/// `base.field`, the path of a field of the value at `base` (one out-of-line concatenation
-/// instead of a `format!` at each of the ~80 call sites that name a nested field).
+/// `base.field`, the path of a field of the value at `base`, as an owned string (one out-of-line
+/// concatenation instead of a `format!` at each of the ~80 call sites that name a nested field;
+/// [`FieldPaths`] is the reusable-buffer form for validators that name many fields of one value).
 #[inline(never)]
 pub fn dotted(base: &str, field: &str) -> String {
     let mut path = String::with_capacity(base.len() + 1 + field.len());

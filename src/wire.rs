@@ -897,6 +897,29 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The walk of [`Vec::read`](Wire::read) (brackets, commas, element paths, errors), one copy
+    /// for every element type; `each` reads one element at the reader's position.
+    #[inline(never)]
+    fn read_elements(&mut self, each: &mut dyn FnMut(&mut Self) -> Result<()>) -> Result<()> {
+        match self.ws() {
+            None => Err(self.eof_value()),
+            Some(b'[') => {
+                self.enter()?;
+                let mut first = true;
+                let mut index = 0;
+                while self.has_next_element(&mut first)? {
+                    self.path.push(Seg::Index(index));
+                    each(self)?;
+                    self.path.pop();
+                    index += 1;
+                }
+                self.leave();
+                self.end_seq()
+            }
+            Some(_) => Err(self.invalid_type("a sequence")),
+        }
+    }
+
     /// Reads an internally tagged enum (`tag` names the variant): the variant's index in
     /// `variants` and the rest of the value, buffered.
     pub fn read_tagged(
@@ -1142,31 +1165,6 @@ impl<T: Wire> Wire for Vec<T> {
             Ok(())
         })?;
         Ok(items)
-    }
-}
-
-impl Reader<'_> {
-    /// The walk of [`Vec::read`](Wire::read) (brackets, commas, element paths, errors), one copy
-    /// for every element type; `each` reads one element at the reader's position.
-    #[inline(never)]
-    fn read_elements(&mut self, each: &mut dyn FnMut(&mut Self) -> Result<()>) -> Result<()> {
-        match self.ws() {
-            None => Err(self.eof_value()),
-            Some(b'[') => {
-                self.enter()?;
-                let mut first = true;
-                let mut index = 0;
-                while self.has_next_element(&mut first)? {
-                    self.path.push(Seg::Index(index));
-                    each(self)?;
-                    self.path.pop();
-                    index += 1;
-                }
-                self.leave();
-                self.end_seq()
-            }
-            Some(_) => Err(self.invalid_type("a sequence")),
-        }
     }
 }
 

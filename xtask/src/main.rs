@@ -3,9 +3,9 @@
 //! - `cargo xtask serve [--port N]`: installs the wasm target if missing, builds the release wasm,
 //!   generates the JS glue with the wasm-bindgen CLI linked into this binary (so its version is
 //!   exactly the one in Cargo.lock), folds its JS snippets into `imr.js` (one request fewer before
-//!   the engine starts), optimises with wasm-opt (npm `binaryen`) when present and orders the
-//!   functions for gzip (`gzip_order`), writes `www/pkg/`
-//!   and serves `www/` on http://127.0.0.1:8080.
+//!   the engine starts), minifies it with terser and optimises the module with wasm-opt (npm
+//!   `terser`, `binaryen`) when present, orders the module's functions for gzip (`gzip_order`),
+//!   writes `www/pkg/` and serves `www/` on http://127.0.0.1:8080.
 //! - `cargo xtask test`: installs what the tests need if missing (wasm target, Debian `chromium`
 //!   and `chromium-driver`, `npm ci`), then runs native `cargo test`, the wasm-bindgen tests in
 //!   Node and in headless Chromium, and the browser end-to-end tests of the page.
@@ -289,8 +289,8 @@ fn build_www(root: &Path) -> Result<()> {
 
 /// Minifies the JS glue with terser (npm, a dev dependency) when present: wasm-bindgen writes
 /// each export's Rust doc comment into `imr.js` as JSDoc, which `imr.d.ts` (referenced by the
-/// kept `@ts-self-types` comment) already carries for editors. 2026-12-06: 19 140 → 7 175 B,
-/// 4 761 → 2 562 B gzipped. Export names and property keys (the wasm imports) are kept: only
+/// kept `@ts-self-types` comment) already carries for editors. 2026-12-06: 19 140 → 7 209 B,
+/// 4 761 → 2 589 B gzipped. Export names and property keys (the wasm imports) are kept: only
 /// local names are shortened.
 fn minify_glue(root: &Path, glue: &Path) -> Result<()> {
     let terser = root.join("node_modules/.bin/terser");
