@@ -247,11 +247,16 @@ fn build_www(root: &Path) -> Result<()> {
     let wasm_opt = root.join("node_modules/.bin/wasm-opt");
     let module = out_dir.join("imr_bg.wasm");
     if wasm_opt.exists() {
-        let t = step("wasm-opt -Oz (npm binaryen)");
+        let t = step("wasm-opt -Oz --low-memory-unused (npm binaryen)");
         let before = fs::metadata(&module)?.len();
         status(
             Command::new(&wasm_opt)
                 .arg("-Oz")
+                // Lets wasm-opt fold `p + C` (C < 1024) into a load's or store's offset: Rust's
+                // wasm32 layout puts the 1 MiB stack first, growing down towards 0, so the low
+                // 1 KiB is only reached by a stack overflow. 2026-12-06, after the gzip order:
+                // −2.5 KB raw, −0.8 KB gzipped.
+                .arg("--low-memory-unused")
                 .args(WASM_FEATURES)
                 .arg(&module)
                 .arg("-o")
