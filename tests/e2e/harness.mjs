@@ -16,8 +16,24 @@ const TYPES = {
   '.css': 'text/css; charset=utf-8', '.wasm': 'application/wasm', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png',
 };
 
-/** Serves `dir` on 127.0.0.1 at a free port. Extra routes map a path to [type, body]. */
+/** Precompressed copies a file may have, in the server's order of preference. */
+const PRECOMPRESSED = [['br', '.br'], ['gzip', '.gz']];
+
+/** The codings an Accept-Encoding value allows (listed without `q=0`; `*` is not needed here). */
+function acceptedCodings(header) {
+  const codings = new Set();
+  for (const item of header.split(',')) {
+    const [coding, ...parameters] = item.split(';').map((p) => p.trim().toLowerCase());
+    const q = parameters.find((p) => p.startsWith('q='));
+    if (coding && !(q && !(Number(q.slice(2)) > 0))) codings.add(coding);
+  }
+  return codings;
+}
+
+/** Serves `dir` on 127.0.0.1 at a free port. Extra routes map a path to [type, body]. The
+ *  returned `encodings` maps each path served from `dir` to the content coding it was sent in. */
 export async function serve(dir = WWW, routes = {}) {
+  const encodings = new Map();
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     if (routes[path]) {
@@ -29,8 +45,22 @@ export async function serve(dir = WWW, routes = {}) {
     const file = normalize(join(dir, path.endsWith('/') ? `${path}index.html` : path));
     if (!file.startsWith(dir)) { res.writeHead(403); res.end(); return; }
     try {
-      const body = await readFile(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      let body = await readFile(file);
+      const headers = { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' };
+      // The build's precompressed copies (www/pkg/*.br, *.gz), served as a static server with
+      // nginx's gzip_static / Caddy's precompressed would: the browser decodes them.
+      const accepted = acceptedCodings(req.headers['accept-encoding'] ?? '');
+      for (const [coding, suffix] of PRECOMPRESSED) {
+        const copy = await readFile(file + suffix).catch(() => null);
+        if (copy === null) continue;
+        headers.vary = 'accept-encoding';
+        if (accepted.has(coding) && headers['content-encoding'] === undefined) {
+          body = copy;
+          headers['content-encoding'] = coding;
+        }
+      }
+      encodings.set(path, headers['content-encoding'] ?? 'identity');
+      res.writeHead(200, headers);
       res.end(body);
     } catch {
       res.writeHead(404); res.end('not found');
@@ -38,7 +68,7 @@ export async function serve(dir = WWW, routes = {}) {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address();
-  return { origin: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) };
+  return { origin: `http://127.0.0.1:${port}`, encodings, close: () => new Promise((r) => server.close(r)) };
 }
 
 export const CHROMIUM_ARGS = [

@@ -5,7 +5,8 @@
 //!   exactly the one in Cargo.lock), folds its JS snippets into `imr.js` (one request fewer before
 //!   the engine starts), minifies it with terser and optimises the module with wasm-opt (npm
 //!   `terser`, `binaryen`) when present, orders the module's functions for gzip (`gzip_order`),
-//!   writes `www/pkg/` and serves `www/` on http://127.0.0.1:8080.
+//!   writes `www/pkg/` with Brotli and gzip copies of the module and glue (`precompress`) and
+//!   serves `www/` on http://127.0.0.1:8080 (the copies when the browser accepts them).
 //! - `cargo xtask test`: installs what the tests need if missing (wasm target, Debian `chromium`
 //!   and `chromium-driver`, `npm ci`), then runs native `cargo test`, the wasm-bindgen tests in
 //!   Node and in headless Chromium, and the browser end-to-end tests of the page.
@@ -15,6 +16,7 @@
 //!   (`CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER` points here during `cargo xtask test`).
 
 mod gzip_order;
+mod precompress;
 
 use anyhow::{bail, Context, Result};
 use std::env;
@@ -289,6 +291,20 @@ fn build_www(root: &Path) -> Result<()> {
         "    www/pkg/imr_bg.wasm: {} bytes",
         fs::metadata(&module)?.len()
     );
+    let t = step("precompressed copies for static servers (Brotli 11, Zopfli gzip)");
+    for file in [&module, &out_dir.join("imr.js")] {
+        let sizes = precompress::write_copies(file)?;
+        let sizes: Vec<String> = sizes
+            .iter()
+            .map(|(encoding, n)| format!("{n} B {}", encoding.token()))
+            .collect();
+        println!(
+            "    {}: {}",
+            file.file_name().unwrap_or_default().to_string_lossy(),
+            sizes.join(", ")
+        );
+    }
+    done(t);
     Ok(())
 }
 
@@ -584,10 +600,16 @@ fn handle(mut stream: TcpStream, dir: &Path) -> Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut line = String::new();
     reader.read_line(&mut line)?;
+    let mut accept_encoding = String::new();
     loop {
         let mut header = String::new();
         if reader.read_line(&mut header)? == 0 || header == "\r\n" || header == "\n" {
             break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            if name.trim().eq_ignore_ascii_case("accept-encoding") {
+                accept_encoding = value.trim().to_string();
+            }
         }
     }
     let mut parts = line.split_whitespace();
@@ -617,11 +639,39 @@ fn handle(mut stream: TcpStream, dir: &Path) -> Result<()> {
     if file.is_dir() {
         file = file.join("index.html");
     }
-    match fs::read(&file) {
-        Ok(body) => respond(
+    // A precompressed copy (the build writes them for www/pkg/) when the client accepts its
+    // coding and it is not older than the file it stands for.
+    let modified = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+    let variants = precompress::PREFERENCE
+        .iter()
+        .any(|e| e.copy_of(&file).is_file());
+    let copy = precompress::acceptable(&accept_encoding)
+        .into_iter()
+        .map(|e| (e, e.copy_of(&file)))
+        .find(|(_, copy)| match (modified(copy), modified(&file)) {
+            (Some(c), Some(f)) => c >= f,
+            _ => false,
+        });
+    let extra = match (&copy, variants) {
+        (Some((encoding, _)), _) => {
+            format!(
+                "Content-Encoding: {}\r\nVary: Accept-Encoding\r\n",
+                encoding.token()
+            )
+        }
+        (None, true) => "Vary: Accept-Encoding\r\n".to_string(),
+        (None, false) => String::new(),
+    };
+    let body = match &copy {
+        Some((_, copy)) => fs::read(copy),
+        None => fs::read(&file),
+    };
+    match body {
+        Ok(body) => respond_with(
             &mut stream,
             "200 OK",
             content_type(&file),
+            &extra,
             &body,
             method == "HEAD",
         ),
@@ -642,9 +692,21 @@ fn respond(
     body: &[u8],
     head_only: bool,
 ) -> Result<()> {
+    respond_with(stream, status, ctype, "", body, head_only)
+}
+
+/// [`respond`] with `extra` header lines (each ending in CRLF).
+fn respond_with(
+    stream: &mut TcpStream,
+    status: &str,
+    ctype: &str,
+    extra: &str,
+    body: &[u8],
+    head_only: bool,
+) -> Result<()> {
     write!(
         stream,
-        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nCache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\n{extra}Content-Length: {}\r\nCache-Control: no-cache\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
         body.len()
     )?;
     if !head_only {
