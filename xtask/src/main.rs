@@ -719,7 +719,99 @@ fn respond_with(
 
 #[cfg(test)]
 mod tests {
-    use super::parse_snippet_import;
+    use super::{handle, parse_snippet_import, precompress::Encoding};
+    use std::fs;
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::time::{Duration, SystemTime};
+
+    /// One request to `handle` serving `dir`: the response's head (lower-cased) and body.
+    fn fetch(dir: &std::path::Path, request: &str) -> (String, Vec<u8>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let dir = dir.to_path_buf();
+        let server = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().unwrap();
+            handle(stream, &dir).unwrap();
+        });
+        let mut client = TcpStream::connect(addr).unwrap();
+        client.write_all(request.as_bytes()).unwrap();
+        let mut response = Vec::new();
+        client.read_to_end(&mut response).unwrap();
+        server.join().unwrap();
+        let end = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let head = String::from_utf8(response[..end].to_vec()).unwrap();
+        (head.to_ascii_lowercase(), response[end + 4..].to_vec())
+    }
+
+    #[test]
+    fn serve_sends_a_fresh_precompressed_copy_when_accepted() {
+        let dir = std::env::temp_dir().join(format!("imr-xtask-serve-{}", std::process::id()));
+        fs::create_dir_all(dir.join("pkg")).unwrap();
+        let module = dir.join("pkg/m.wasm");
+        let original = b"\0asm\x01\0\0\0 a module, a module, a module, a module".to_vec();
+        fs::write(&module, &original).unwrap();
+        let (br, gz) = (
+            Encoding::Brotli.copy_of(&module),
+            Encoding::Gzip.copy_of(&module),
+        );
+        fs::write(&br, Encoding::Brotli.compress(&original).unwrap()).unwrap();
+        fs::write(&gz, Encoding::Gzip.compress(&original).unwrap()).unwrap();
+        fs::write(dir.join("plain.js"), "export {};").unwrap();
+        let get = |path: &str, accept: &str| {
+            let accept = if accept.is_empty() {
+                String::new()
+            } else {
+                format!("Accept-Encoding: {accept}\r\n")
+            };
+            fetch(
+                &dir,
+                &format!("GET {path} HTTP/1.1\r\nHost: x\r\n{accept}\r\n"),
+            )
+        };
+
+        let (head, body) = get("/pkg/m.wasm", "gzip, deflate, br, zstd");
+        assert!(head.contains("content-encoding: br\r\n"), "{head}");
+        assert!(head.contains("vary: accept-encoding"), "{head}");
+        assert!(head.contains("content-type: application/wasm"), "{head}");
+        assert_eq!(body, fs::read(&br).unwrap());
+        let (head, body) = get("/pkg/m.wasm", "gzip;q=1, br;q=0");
+        assert!(head.contains("content-encoding: gzip\r\n"), "{head}");
+        assert_eq!(body, fs::read(&gz).unwrap());
+        let (head, body) = get("/pkg/m.wasm", "");
+        assert!(!head.contains("content-encoding"), "{head}");
+        assert!(head.contains("vary: accept-encoding"), "{head}");
+        assert_eq!(body, original);
+        let (head, body) = get("/plain.js", "br");
+        assert!(
+            !head.contains("content-encoding") && !head.contains("vary"),
+            "{head}"
+        );
+        assert_eq!(body, b"export {};");
+        // A copy older than its file (the file rebuilt or edited since) is not sent.
+        let earlier = SystemTime::now() - Duration::from_secs(3600);
+        fs::File::options()
+            .write(true)
+            .open(&br)
+            .unwrap()
+            .set_modified(earlier)
+            .unwrap();
+        let (head, body) = get("/pkg/m.wasm", "br, gzip");
+        assert!(head.contains("content-encoding: gzip\r\n"), "{head}");
+        assert_eq!(body, fs::read(&gz).unwrap());
+        // HEAD: the headers of the copy, no body.
+        let (head, body) = fetch(
+            &dir,
+            "HEAD /pkg/m.wasm HTTP/1.1\r\nAccept-Encoding: gzip\r\n\r\n",
+        );
+        let length = fs::metadata(&gz).unwrap().len();
+        assert!(
+            head.contains(&format!("content-length: {length}\r\n")),
+            "{head}"
+        );
+        assert!(body.is_empty());
+        fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn snippet_imports() {
