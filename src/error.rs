@@ -138,6 +138,7 @@ impl Collector {
     }
 
     /// Unwraps `result`, recording its error and returning `None` on failure.
+    #[inline(never)]
     pub fn take<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
         match result {
             Ok(value) => Some(value),
