@@ -63,7 +63,9 @@
 // Budget: rounded up by ~3–4 KB. Lowered again that evening: wasm-opt --low-memory-unused
 // (load/store offsets folded): 191 814 B (189 225 + 2 589 B, 502 837 B raw). The build also
 // writes Brotli and Zopfli copies of both files (xtask/src/precompress.rs) for servers that send
-// precompressed files: 157 900 B and 182 491 B; their budgets are rounded up by ~4 KB.
+// precompressed files: 157 900 B and 182 491 B; their budgets are rounded up by ~4 KB. Then
+// error::Collector::take out of line: 190 957 B (188 368 + 2 589 B, 498 512 B raw); Brotli
+// 156 848 B, Zopfli 181 637 B.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
@@ -74,12 +76,12 @@ import { serve, launch, shutdown } from './harness.mjs';
 
 const PKG = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'www', 'pkg');
 
-/** Current gzipped size (191 814 B) rounded up by ~4 KB. Target from the issue: 120 000 B. */
-const BUDGET_BYTES = 196_000;
+/** Current gzipped size (190 957 B) rounded up by ~4 KB. Target from the issue: 120 000 B. */
+const BUDGET_BYTES = 195_000;
 /** The build's precompressed copies (xtask/src/precompress.rs), module + glue: Brotli 11
- *  157 900 B and Zopfli 182 491 B on 2026-12-06, each rounded up by ~4 KB. */
-const BROTLI_BUDGET_BYTES = 162_000;
-const ZOPFLI_BUDGET_BYTES = 186_500;
+ *  156 848 B and Zopfli 181 637 B on 2026-12-06, each rounded up by ~4 KB. */
+const BROTLI_BUDGET_BYTES = 161_000;
+const ZOPFLI_BUDGET_BYTES = 185_500;
 const TARGET_BYTES = 120_000;
 
 const gzipped = (bytes) => gzipSync(bytes, { level: constants.Z_BEST_COMPRESSION }).length;
