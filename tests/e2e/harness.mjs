@@ -2,6 +2,7 @@
 // port, and Debian's Chromium driven by playwright-core (never a downloaded browser).
 import { createServer } from 'node:http';
 import { readFile, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join, normalize, extname, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -51,11 +52,10 @@ export async function serve(dir = WWW, routes = {}) {
       // nginx's gzip_static / Caddy's precompressed would: the browser decodes them.
       const accepted = acceptedCodings(req.headers['accept-encoding'] ?? '');
       for (const [coding, suffix] of PRECOMPRESSED) {
-        const copy = await readFile(file + suffix).catch(() => null);
-        if (copy === null) continue;
+        if (!existsSync(file + suffix)) continue;
         headers.vary = 'accept-encoding';
         if (accepted.has(coding) && headers['content-encoding'] === undefined) {
-          body = copy;
+          body = await readFile(file + suffix);
           headers['content-encoding'] = coding;
         }
       }

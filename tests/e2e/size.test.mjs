@@ -112,7 +112,8 @@ test(`the precompressed copies decode to the built files, within ${BROTLI_BUDGET
     const gz = await readFile(join(PKG, `${name}.gz`));
     assert.ok(brotliDecompressSync(br).equals(original), `${name}.br decodes to ${name}`);
     assert.ok(gunzipSync(gz).equals(original), `${name}.gz decodes to ${name}`);
-    assert.ok(gz.length < gzipped(original), `${name}.gz (${gz.length} B) is smaller than gzip -9 (${gzipped(original)} B)`);
+    const level9 = gzipped(original);
+    assert.ok(gz.length < level9, `${name}.gz (${gz.length} B) is smaller than gzip -9 (${level9} B)`);
     assert.ok(br.length < gz.length, `${name}.br (${br.length} B) is smaller than ${name}.gz (${gz.length} B)`);
     totals.br += br.length;
     totals.gz += gz.length;

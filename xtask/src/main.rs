@@ -639,33 +639,17 @@ fn handle(mut stream: TcpStream, dir: &Path) -> Result<()> {
     if file.is_dir() {
         file = file.join("index.html");
     }
-    // A precompressed copy (the build writes them for www/pkg/) when the client accepts its
-    // coding and it is not older than the file it stands for.
-    let modified = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
-    let variants = precompress::PREFERENCE
-        .iter()
-        .any(|e| e.copy_of(&file).is_file());
-    let copy = precompress::acceptable(&accept_encoding)
-        .into_iter()
-        .map(|e| (e, e.copy_of(&file)))
-        .find(|(_, copy)| match (modified(copy), modified(&file)) {
-            (Some(c), Some(f)) => c >= f,
-            _ => false,
-        });
-    let extra = match (&copy, variants) {
-        (Some((encoding, _)), _) => {
-            format!(
-                "Content-Encoding: {}\r\nVary: Accept-Encoding\r\n",
-                encoding.token()
-            )
-        }
+    // A precompressed copy (the build writes them for www/pkg/) when the client accepts it.
+    let (copy, has_copies) = precompress::choose(&file, &accept_encoding);
+    let extra = match (&copy, has_copies) {
+        (Some((encoding, _)), _) => format!(
+            "Content-Encoding: {}\r\nVary: Accept-Encoding\r\n",
+            encoding.token()
+        ),
         (None, true) => "Vary: Accept-Encoding\r\n".to_string(),
         (None, false) => String::new(),
     };
-    let body = match &copy {
-        Some((_, copy)) => fs::read(copy),
-        None => fs::read(&file),
-    };
+    let body = fs::read(copy.as_ref().map_or(&file, |(_, path)| path));
     match body {
         Ok(body) => respond_with(
             &mut stream,

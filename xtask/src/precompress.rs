@@ -101,6 +101,30 @@ pub fn write_copies(file: &Path) -> Result<Vec<(Encoding, usize)>> {
         .collect()
 }
 
+/// The copy of `file` to send for an `Accept-Encoding` header value: the first acceptable
+/// coding (in [`PREFERENCE`] order) whose copy exists and is not older than `file` (a copy left
+/// from before a rebuild or an edit is never sent); and whether `file` has any copy at all (the
+/// response then varies with `Accept-Encoding`).
+pub fn choose(file: &Path, accept_encoding: &str) -> (Option<(Encoding, PathBuf)>, bool) {
+    let modified = |p: &Path| fs::metadata(p).and_then(|m| m.modified()).ok();
+    let original = modified(file);
+    let mut has_copies = false;
+    let mut chosen = None;
+    let accepted = acceptable(accept_encoding);
+    for encoding in PREFERENCE {
+        let copy = encoding.copy_of(file);
+        let Some(written) = modified(&copy) else {
+            continue;
+        };
+        has_copies = true;
+        let fresh = original.is_some_and(|f| written >= f);
+        if chosen.is_none() && fresh && accepted.contains(&encoding) {
+            chosen = Some((encoding, copy));
+        }
+    }
+    (chosen, has_copies)
+}
+
 /// The codings of [`PREFERENCE`] that an `Accept-Encoding` header value allows, in that order
 /// (RFC 9110 §12.5.3): a coding is acceptable when it is listed, or `*` is, with a non-zero
 /// quality value (`;q=0` refuses it; a coding named explicitly overrides `*`). The server's
