@@ -4,8 +4,11 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::error::{FieldError, InputErrors};
+#[cfg(feature = "pricing-exports")]
+use crate::pricing;
+#[cfg(feature = "pricing-exports")]
 use crate::quote::{self, QuoteRequest};
-use crate::{calculate as engine_calculate, pricing, Outcome, Request};
+use crate::{calculate as engine_calculate, Outcome, Request};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -274,6 +277,7 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
 
+#[cfg(feature = "pricing-exports")]
 /// `priceOption({model?, optionType, settlement?, underlying, strike, timeYears, rate?, volatility})`:
 /// price and Greeks (`{ok: true, result: {price, delta, gamma, vega, theta, rho, ...}}`).
 #[wasm_bindgen(js_name = priceOption, unchecked_return_type = "Outcome<Quote>")]
@@ -286,6 +290,7 @@ pub fn price_option(
     to_js(&outcome)
 }
 
+#[cfg(feature = "pricing-exports")]
 /// `impliedVol({model?, optionType, settlement?, underlying, strike, timeYears, rate?, price})`:
 /// `{ok: true, result: {volatility}}` or a named error (`below_intrinsic`, `above_maximum`, ...).
 #[wasm_bindgen(js_name = impliedVol, unchecked_return_type = "Outcome<{ volatility: number }>")]
@@ -298,6 +303,7 @@ pub fn implied_vol(
     to_js(&outcome)
 }
 
+#[cfg(feature = "pricing-exports")]
 /// A batch refusal: the element index, the input that was wrong, and why.
 #[derive(Serialize)]
 struct BatchError {
@@ -308,6 +314,7 @@ struct BatchError {
     message: String,
 }
 
+#[cfg(feature = "pricing-exports")]
 fn batch_error(index: usize, e: pricing::PricingError) -> JsValue {
     to_js(&BatchError {
         ok: false,
@@ -318,6 +325,7 @@ fn batch_error(index: usize, e: pricing::PricingError) -> JsValue {
     })
 }
 
+#[cfg(feature = "pricing-exports")]
 fn model_or_error(model: &str) -> Result<pricing::Model, JsValue> {
     quote::parse_model(model).map_err(|e| {
         let outcome: Outcome<()> = Err(InputErrors::one(e)).into();
@@ -325,6 +333,7 @@ fn model_or_error(model: &str) -> Result<pricing::Model, JsValue> {
     })
 }
 
+#[cfg(feature = "pricing-exports")]
 /// `priceDeltaBatch(model, isCall, underlying, strike, timeYears, rate, volatility, outPrice, outDelta)`:
 /// prices a whole chain in one call. `isCall` is a `Uint8Array` (1 call, 0 put), the rest
 /// `Float64Array`s of one length; results are written into `outPrice` and `outDelta`. Returns
@@ -365,12 +374,14 @@ pub fn price_delta_batch(
     }
 }
 
+#[cfg(feature = "pricing-exports")]
 #[derive(Serialize)]
 struct BatchOk {
     ok: bool,
     failures: usize,
 }
 
+#[cfg(feature = "pricing-exports")]
 /// `impliedVolBatch(model, isCall, price, underlying, strike, timeYears, rate, outVolatility, outStatus)`:
 /// implied volatilities of a whole chain. Elements that have none get `NaN` in `outVolatility`
 /// and a non-zero code in `outStatus` (4 below intrinsic, 5 above maximum, 6 undetermined, ...);

@@ -3,7 +3,7 @@
 // neither waits for the page's own modules or for the document to be parsed. engine.js takes
 // both over; a trap's re-instantiation compiles afresh (engine.js).
 
-export const WASM_URL = new URL('./pkg/imr_bg.wasm', import.meta.url);
+export const WASM_URL = new URL('./pkg/page/imr_bg.wasm', import.meta.url);
 
 /** Compiles the module from `url`: streaming when the server says application/wasm, else from
  *  the downloaded bytes (any static server works). */
@@ -19,5 +19,5 @@ export function compile(url) {
 
 export const firstModule = compile(WASM_URL);
 firstModule.then(() => performance.mark('imr:compiled'), () => {}); // failures: engine.js load()
-export const firstGlue = import('./pkg/imr.js');
+export const firstGlue = import('./pkg/page/imr.js');
 firstGlue.catch(() => {});

@@ -1,6 +1,8 @@
 // The wasm engine behind a trap guard. A WebAssembly trap (a bug: a panic aborts) leaves the
 // instance unusable; instead of a dead page, the page says what happened and re-instantiates a
 // fresh module (a new import of the glue, so no state survives), then recomputes.
+// The module is www/pkg/page/: the engine without the option-pricing exports (priceOption,
+// impliedVol and the batches), which the page does not call; www/pkg/ has the full API.
 
 import { WASM_URL, compile, firstModule, firstGlue } from './boot.js';
 
@@ -12,7 +14,7 @@ const trapListeners = [];
 /** Loads (or reloads) the engine. */
 export async function load() {
   generation += 1;
-  const glue = generation === 1 ? './pkg/imr.js' : `./pkg/imr.js?instance=${generation}`;
+  const glue = generation === 1 ? './pkg/page/imr.js' : `./pkg/page/imr.js?instance=${generation}`;
   const first = generation === 1;
   const [mod, module] = await Promise.all([first ? firstGlue : import(glue), first ? firstModule : compile(WASM_URL)]);
   await mod.default({ module_or_path: module });
@@ -47,8 +49,6 @@ function call(name, ...args) {
 export const calculate = (request) => call('calculate', request);
 export const listPresets = () => call('listPresets');
 export const version = () => call('version');
-export const priceOption = (request) => call('priceOption', request);
-export const impliedVol = (request) => call('impliedVol', request);
 /** Test hook: makes the module trap on purpose (see `__testTrap` in src/wasm.rs). */
 export const testTrap = () => call('__testTrap');
 export const generationNumber = () => generation;
