@@ -31,7 +31,13 @@ pub fn to_ascii_string<T: Serialize + ?Sized>(value: &T, capacity: usize) -> Res
     write(value, capacity, true)
 }
 
-fn write<T: Serialize + ?Sized>(value: &T, capacity: usize, ascii: bool) -> Result<String, Error> {
+/// `value` as JSON text into a buffer of `capacity` bytes to start with; in ASCII mode every
+/// non-ASCII character is escaped as `\uXXXX` ([`to_ascii_string`]).
+pub(crate) fn write<T: Serialize + ?Sized>(
+    value: &T,
+    capacity: usize,
+    ascii: bool,
+) -> Result<String, Error> {
     let mut writer = Writer {
         out: Vec::with_capacity(capacity),
         ascii,

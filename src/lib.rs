@@ -192,16 +192,36 @@ pub fn calculate_json(json: &str) -> String {
     outcome_json(&outcome)
 }
 
+/// [`calculate_json`] in pure ASCII: the same JSON data, every non-ASCII character of its text
+/// (the breakdown's ×, −, σ, ≥ …) escaped as `\uXXXX` (UTF-16 surrogate pairs beyond the BMP),
+/// so the text is exactly [`calculate_json`]'s with those characters escaped. The wasm export
+/// `calculateJson` answers with it: JavaScript decodes ASCII from wasm memory much faster than
+/// UTF-8 (2026-12-07, Node 20: the 1 000-position book's 1.8 MB response in 1.4 instead of
+/// 5.0–5.5 ms) and `JSON.parse` reads the one-byte string faster too (7.8 instead of 11.0 ms).
+pub fn calculate_json_ascii(json: &str) -> String {
+    let outcome: Outcome<Response> = parse_json_request(json).and_then(|r| calculate(&r)).into();
+    outcome_json_ascii(&outcome)
+}
+
 /// An outcome as JSON text ([`json`]); a serialisation failure becomes an `internal` error.
 pub fn outcome_json<T: Serialize>(outcome: &T) -> String {
-    json::to_string_with_capacity(outcome, 4096).unwrap_or_else(|e| {
+    outcome_text(outcome, false)
+}
+
+/// [`outcome_json`] in pure ASCII (non-ASCII characters escaped as `\uXXXX`).
+pub fn outcome_json_ascii<T: Serialize>(outcome: &T) -> String {
+    outcome_text(outcome, true)
+}
+
+fn outcome_text<T: Serialize>(outcome: &T, ascii: bool) -> String {
+    json::write(outcome, 4096, ascii).unwrap_or_else(|e| {
         let error: Outcome<()> = Err(InputErrors::one(FieldError::new(
             "response",
             "internal",
             e.to_string(),
         )))
         .into();
-        json::to_string(&error).unwrap_or_default()
+        json::write(&error, 256, ascii).unwrap_or_default()
     })
 }
 

@@ -17,18 +17,10 @@ use wasm_bindgen::prelude::*;
 /// object member by member, and one serializer in the module instead of two).
 ///
 /// The text is pure ASCII (non-ASCII characters escaped): JavaScript decodes ASCII from wasm
-/// memory about 2.5× faster than UTF-8, and `JSON.parse` reads the escapes as fast.
+/// memory about 2.5× faster than UTF-8, and `JSON.parse` reads the escapes as fast. A value that
+/// cannot be serialised becomes an `internal` error outcome ([`crate::outcome_json_ascii`]).
 fn to_js<T: Serialize>(value: &T) -> JsValue {
-    let text = crate::json::to_ascii_string(value, 4096).unwrap_or_else(|e| {
-        let outcome: Outcome<()> = Err(InputErrors::one(FieldError::new(
-            "response",
-            "internal",
-            e.to_string(),
-        )))
-        .into();
-        crate::outcome_json(&outcome)
-    });
-    js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
+    js_sys::JSON::parse(&crate::outcome_json_ascii(value)).unwrap_or(JsValue::NULL)
 }
 
 // JS values become JSON text on the JS side (`JSON.stringify`, natively fast), keeping what it
@@ -259,10 +251,12 @@ pub fn calculate(
     to_js(&outcome)
 }
 
-/// `calculateJson(text)`: the same from and to JSON text.
+/// `calculateJson(text)`: the same from and to JSON text. The answer is pure ASCII (non-ASCII
+/// characters escaped as `\uXXXX`, the same JSON data as the native `imr::calculate_json`),
+/// which JavaScript decodes from wasm memory several times faster than UTF-8.
 #[wasm_bindgen(js_name = calculateJson)]
 pub fn calculate_json(text: &str) -> String {
-    crate::calculate_json(text)
+    crate::calculate_json_ascii(text)
 }
 
 /// `listPresets()`: the bundled, dated and sourced presets, as their files are written.

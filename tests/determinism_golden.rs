@@ -6,6 +6,9 @@
 
 use serde_json::Value;
 
+#[path = "support/ascii.rs"]
+mod ascii;
+
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/determinism");
 
 #[test]
@@ -33,4 +36,31 @@ fn responses_match_the_recorded_ones() {
     for (i, (now, then)) in responses.iter().zip(&recorded).enumerate() {
         assert_eq!(now, then, "request {i} changed its response");
     }
+}
+
+/// The wasm export `calculateJson` answers with `calculate_json_ascii`: the same text with every
+/// non-ASCII character escaped, and the same JSON data.
+#[test]
+fn the_ascii_responses_are_the_recorded_ones_escaped() {
+    let requests: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(format!("{DIR}/requests.json")).unwrap())
+            .unwrap();
+    let mut escaped = 0;
+    for (i, request) in requests.iter().enumerate() {
+        let text = request.to_string();
+        let utf8 = imr::calculate_json(&text);
+        let ascii = imr::calculate_json_ascii(&text);
+        assert!(ascii.is_ascii(), "request {i}: {ascii}");
+        assert_eq!(ascii, ascii::ascii_escaped(&utf8), "request {i}");
+        let as_data: Value = serde_json::from_str(&ascii).unwrap();
+        assert_eq!(
+            as_data,
+            serde_json::from_str::<Value>(&utf8).unwrap(),
+            "request {i}"
+        );
+        if !utf8.is_ascii() {
+            escaped += 1;
+        }
+    }
+    assert!(escaped > 0, "some golden responses hold non-ASCII text");
 }

@@ -7,6 +7,9 @@ use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
+#[path = "support/ascii.rs"]
+mod ascii;
+
 fn js(json: &str) -> JsValue {
     JSON::parse(json).unwrap()
 }
@@ -281,8 +284,13 @@ fn responses_match_the_native_recording() {
         serde_json::from_str(include_str!("vectors/determinism/responses.json")).unwrap();
     assert_eq!(requests.len(), recorded.len());
     for (i, (request, then)) in requests.iter().zip(&recorded).enumerate() {
+        // calculateJson answers in ASCII: the recording with its non-ASCII characters escaped.
         let now = wasm::calculate_json(&request.to_string());
-        assert_eq!(&now, then, "request {i} differs from the native recording");
+        assert_eq!(
+            now,
+            ascii::ascii_escaped(then),
+            "request {i} differs from the native recording"
+        );
     }
 }
 

@@ -1,12 +1,13 @@
 // Determinism: the same requests give byte-identical responses from the native engine (the `imr`
 // command line, built by `cargo test`) and from the wasm module — futures and options, linear and
-// inverse, tiers, presets, isolated and cross, valid and invalid.
+// inverse, tiers, presets, isolated and cross, valid and invalid. The wasm export answers in
+// ASCII, so its text is the native one with each non-ASCII character escaped as \uXXXX.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, engine } from './harness.mjs';
+import { ROOT, engine, asciiEscaped } from './harness.mjs';
 
 const TARGET = process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target');
 const CLI = [join(TARGET, 'debug', 'imr'), join(TARGET, 'release', 'imr')].find(existsSync);
@@ -93,17 +94,22 @@ test('native and wasm give identical responses', async () => {
   let compared = 0;
   let errors = 0;
   let portfolio = 0;
+  let escaped = 0;
   for (const request of requests) {
     const text = JSON.stringify(request);
     const native = spawnSync(CLI, [], { input: text, encoding: 'utf8' });
     assert.ok(native.status === 0 || native.status === 2, native.stderr);
+    // calculateJson answers in ASCII: the native text with its non-ASCII characters escaped.
     const wasm = imr.calculateJson(text);
-    assert.equal(wasm, native.stdout.trimEnd(), `request ${compared}: ${text.slice(0, 200)}`);
+    assert.equal(wasm, asciiEscaped(native.stdout.trimEnd()), `request ${compared}: ${text.slice(0, 200)}`);
+    assert.ok(/^[\x00-\x7f]*$/.test(wasm), `request ${compared}: calculateJson is ASCII`);
+    if (native.stdout !== asciiEscaped(native.stdout)) escaped += 1;
     if (wasm.startsWith('{"ok":false')) errors += 1;
     if (wasm.includes('"portfolioMargin":{')) portfolio += 1;
     compared += 1;
   }
   assert.equal(compared, 170);
+  assert.ok(escaped > 0, `responses with non-ASCII text compared (${escaped})`);
   assert.ok(portfolio >= 15, `portfolio-margin results compared (${portfolio})`);
   assert.ok(errors >= 12 && errors < 170, `both valid and invalid requests compared (${errors} invalid)`);
 });

@@ -162,6 +162,12 @@ export async function engine() {
   return glue;
 }
 
+/** `text` with every non-ASCII UTF-16 unit escaped as `\uXXXX` (lower-case hex): what the wasm
+ *  export `calculateJson` answers where the native engine writes UTF-8 (imr::calculate_json_ascii). */
+export function asciiEscaped(text) {
+  return text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** Fills controls by id: `{ 'p0-size': '1', 'p0-side': 'short' }` (selects are selected). */
 export async function fillAll(page, values) {
   for (const [id, value] of Object.entries(values)) {
