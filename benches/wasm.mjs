@@ -325,8 +325,19 @@ console.log(`  price+delta near the money: plain JS / wasm = ${(atmJs / atmW).to
 console.log(`  implied vol: @uqee / wasm = ${(ivUq / ivWasm).toFixed(2)}×`);
 console.log(`\nsize: imr_bg.wasm ${wasmBytes.length} B raw, ${wasmGz} B gzip-9; imr.js ${glueText.length} B raw, ${glueGz} B gzip-9; ` +
   `total ${wasmGz + glueGz} B = ${((wasmGz + glueGz) / 1024).toFixed(1)} KiB gzipped`);
+// The page loads its own module (www/pkg/page/: no option-pricing exports), built next to it.
+const pagePkg = join(PKG, 'page');
+let pageGz = null;
+try {
+  const pageWasm = readFileSync(join(pagePkg, 'imr_bg.wasm'));
+  const pageGlue = readFileSync(join(pagePkg, 'imr.js'));
+  pageGz = gz(pageWasm) + gz(pageGlue);
+  console.log(`page module (${pagePkg}): imr_bg.wasm ${pageWasm.length} B raw; wasm + glue ${pageGz} B = ${(pageGz / 1024).toFixed(1)} KiB gzipped (target 120 KB)`);
+} catch {
+  console.log(`page module: none at ${pagePkg}`);
+}
 
 if (process.env.IMR_BENCH_JSON) {
   const { writeFileSync } = await import('node:fs');
-  writeFileSync(process.env.IMR_BENCH_JSON, JSON.stringify({ n: N, runs: RUNS, load: loadavg(), rows, calc, size: { wasmGz, glueGz } }, null, 2));
+  writeFileSync(process.env.IMR_BENCH_JSON, JSON.stringify({ n: N, runs: RUNS, load: loadavg(), rows, calc, size: { wasmGz, glueGz, pageGz } }, null, 2));
 }
