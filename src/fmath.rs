@@ -181,7 +181,7 @@ pub fn exp(x: f64) -> f64 {
     let scale_bits = EXP_TABLE[2 * j + 1].wrapping_add(k_bits << (52 - EXP_TABLE_BITS));
     let r2 = r * r;
     let r4 = r2 * r2;
-    // tail + (e^r − 1), summed from the small terms' side of the largest.
+    // tail + (e^r − 1): tail and r first, then the higher powers of r, smallest last.
     let tmp = tail
         + r
         + r2 * (1.0 / 2.0 + r * (1.0 / 6.0))
