@@ -500,6 +500,22 @@ pub fn check_size(
         {
             return Err(too_large("notional"));
         }
+        // An option is worth at most `Q·K` (a put) or `Q·S` (a call) in USD, and that over `S`
+        // in coin when it is coin-settled: bounded like a future's notional, so that every
+        // premium, P&L and margin the account sums stays within `Decimal`'s range. (Fuzzing
+        // found a short coin-settled put at S = 1e-12: its P&L and margin were each in range,
+        // their difference in the account's available balance was not.)
+        let strike_value = size
+            .checked_times(o.strike)
+            .filter(|v| *v <= MAX_NOTIONAL)
+            .ok_or_else(|| too_large("value at the strike"))?;
+        if market.settlement == Settlement::Inverse
+            && strike_value
+                .checked_over(o.underlying_price)
+                .is_none_or(|v| v > MAX_NOTIONAL)
+        {
+            return Err(too_large("value at the strike in coin"));
+        }
         return Ok(());
     }
     match market.settlement {

@@ -615,6 +615,65 @@ fn expired_options_are_refused() {
     );
 }
 
+/// An option worth more than 1e18 at its strike (USD, or coin when coin-settled) is refused on
+/// the position's size, as a future's notional is, instead of overflowing the account's sums:
+/// the first case is the request the `calculate_options` fuzz target found (a short
+/// coin-settled put at S = 1e-12 whose P&L and margin were each in range, but not the
+/// available balance, their difference: a panic natively, a trap in wasm).
+#[test]
+fn options_worth_more_than_the_engine_can_sum_are_refused_on_their_size() {
+    let fuzzed = json!({
+        "account": {"marginMode": "cross", "walletBalance": "0"},
+        "valuationTime": VALUATION,
+        "markets": [{"preset": "deribit-btc-option", "symbol": "M0", "underlying": "BTC",
+                     "optionType": "put", "strike": "55000", "expiry": EXPIRY,
+                     "underlyingPrice": "1e-12", "impliedVolatility": "0.999999"}],
+        "positions": [{"symbol": "M0", "side": "short", "size": "999999999999", "entryPrice": "3e-7"}]
+    });
+    let out = run_raw(&fuzzed);
+    assert_eq!(out["ok"], false, "{out}");
+    assert_eq!(out["errors"][0]["field"], "positions[0].size");
+    assert_eq!(out["errors"][0]["code"], "too_large");
+    assert_eq!(
+        out["errors"][0]["message"],
+        "value at the strike in coin is absurdly large (limit 1e18)"
+    );
+
+    // Linear (USD): Q·K = 1e12 · 1e7 = 1e19.
+    let mut linear = base_option();
+    linear["markets"][0]["strike"] = json!("10000000");
+    linear["markets"][0]["underlyingPrice"] = json!("1");
+    linear["positions"][0]["size"] = json!("1000000000000");
+    assert_eq!(
+        errors(&linear),
+        vec![("positions[0].size".to_string(), "too_large".to_string())]
+    );
+    // The same through an order (options take orders in portfolio mode) on a position in range.
+    let mut order = base_option();
+    order["account"]["marginMode"] = json!("portfolio");
+    order["account"]["portfolioMargin"] =
+        json!({"grid": "paradex", "priceScanRange": "0.15", "volScanRange": "0.1"});
+    order["markets"][0]["strike"] = json!("10000000");
+    order["markets"][0]["underlyingPrice"] = json!("1");
+    order["orders"] =
+        json!([{"symbol": "O", "side": "sell", "size": "1000000000000", "price": "1"}]);
+    let out = run_raw(&order);
+    assert!(
+        out.to_string()
+            .contains("value at the strike is absurdly large"),
+        "{out}"
+    );
+
+    // Within the bound, the same shapes are valued: Q·K/S = 1e12 coin.
+    let mut within = fuzzed.clone();
+    within["markets"][0]["underlyingPrice"] = json!("1");
+    within["markets"][0]["strike"] = json!("1000000000000");
+    within["positions"][0]["size"] = json!("1");
+    within["account"]["walletBalance"] = json!("1000000000000");
+    let r = run(&within);
+    assert!(d(&r["positions"][0]["option"]["markPremium"]) > dec("900000000000"));
+}
+
 fn base_option() -> Value {
     json!({
         "account": {"walletBalance": "100000"},
