@@ -472,7 +472,9 @@ fn price(field: &str, input: Option<&NumberInput>) -> Result<Decimal, FieldError
 
 /// Checks that a position (or order) of `contracts` in `market` stays within the engine's
 /// range: base size at most 1e12 (linear), face value at most 1e18 (inverse), notional at the
-/// mark and at `price` at most [`MAX_NOTIONAL`].
+/// mark and at `price` at most [`MAX_NOTIONAL`]; for an option, size at most 1e12 and, at most
+/// [`MAX_NOTIONAL`], its notional `Q·S` and its value at the strike `Q·K` (USD; `Q·K/S` coin
+/// when coin-settled).
 pub fn check_size(
     field: &str,
     market: &Market,

@@ -658,10 +658,12 @@ fn options_worth_more_than_the_engine_can_sum_are_refused_on_their_size() {
     order["orders"] =
         json!([{"symbol": "O", "side": "sell", "size": "1000000000000", "price": "1"}]);
     let out = run_raw(&order);
-    assert!(
-        out.to_string()
-            .contains("value at the strike is absurdly large"),
-        "{out}"
+    assert_eq!(out["ok"], false, "{out}");
+    assert_eq!(out["errors"][0]["field"], "orders[0].size");
+    assert_eq!(out["errors"][0]["code"], "too_large");
+    assert_eq!(
+        out["errors"][0]["message"],
+        "value at the strike is absurdly large (limit 1e18)"
     );
 
     // Within the bound, the same shapes are valued: Q·K/S = 1e12 coin.
