@@ -213,6 +213,28 @@ pub fn outcome_json_ascii<T: Serialize>(outcome: &T) -> String {
     outcome_text(outcome, true)
 }
 
+/// The bytes of [`calculate_json_ascii`] (pure ASCII), for the wasm boundary, which hands them
+/// to JavaScript as bytes.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn calculate_json_ascii_bytes(json: &str) -> Vec<u8> {
+    let outcome: Outcome<Response> = parse_json_request(json).and_then(|r| calculate(&r)).into();
+    outcome_ascii_bytes(&outcome)
+}
+
+/// The bytes of [`outcome_json_ascii`] (pure ASCII), for the wasm boundary.
+#[cfg(target_arch = "wasm32")]
+pub(crate) fn outcome_ascii_bytes<T: Serialize>(outcome: &T) -> Vec<u8> {
+    json::write_bytes(outcome, 4096, true).unwrap_or_else(|e| {
+        let error: Outcome<()> = Err(InputErrors::one(FieldError::new(
+            "response",
+            "internal",
+            e.to_string(),
+        )))
+        .into();
+        json::write_bytes(&error, 256, true).unwrap_or_default()
+    })
+}
+
 fn outcome_text<T: Serialize>(outcome: &T, ascii: bool) -> String {
     json::write(outcome, 4096, ascii).unwrap_or_else(|e| {
         let error: Outcome<()> = Err(InputErrors::one(FieldError::new(

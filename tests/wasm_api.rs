@@ -135,15 +135,62 @@ fn garbage_never_throws() {
 #[wasm_bindgen_test]
 fn json_entry_agrees_with_object_entry() {
     // Compare as data: JSON text writes a model float 50 as `50.0`, JS as `50`.
-    let text = JSON::stringify(&JSON::parse(&wasm::calculate_json(BYBIT_ISO_LONG)).unwrap())
-        .unwrap()
-        .as_string()
-        .unwrap();
+    let text = JSON::stringify(
+        &JSON::parse(&String::from(wasm::calculate_json(&BYBIT_ISO_LONG.into()))).unwrap(),
+    )
+    .unwrap()
+    .as_string()
+    .unwrap();
     let via_object = JSON::stringify(&wasm::calculate(js(BYBIT_ISO_LONG)))
         .unwrap()
         .as_string()
         .unwrap();
     assert_eq!(text, via_object);
+}
+
+/// `calculateJson` reads its text through `TextEncoder.encodeInto` into the module's memory:
+/// ASCII, two-, three- and four-byte characters and an unpaired surrogate (U+FFFD, as
+/// `TextEncoder` writes it) arrive as the Rust text would; anything but a string is refused.
+#[wasm_bindgen_test]
+fn json_text_crosses_into_the_module_exactly() {
+    for symbol in [
+        "BTCUSDT",
+        "BTC·USDT",
+        "BTC–USDT€",
+        "😀BTC",
+        "BTC\u{1F600}USDT😀",
+    ] {
+        let request = BYBIT_ISO_LONG.replace("BTCUSDT", symbol);
+        let from_js = String::from(wasm::calculate_json(&request.as_str().into()));
+        assert!(from_js.contains(r#""ok":true"#), "{symbol}: {from_js}");
+        assert_eq!(from_js, imr::calculate_json_ascii(&request), "{symbol}");
+    }
+    // A lone surrogate in a JS string (no Rust &str can hold one): U+FFFD, then the engine
+    // reads the symbol "BTC\u{FFFD}" like any other.
+    let lone = js_sys::JsString::from_char_code(&[0xD800]);
+    let symbol = js_sys::JsString::from("BTC").concat(&lone);
+    let mut pieces = BYBIT_ISO_LONG.split("BTCUSDT");
+    let mut request = js_sys::JsString::from(pieces.next().unwrap());
+    for piece in pieces {
+        request = request.concat(&symbol).concat(&piece.into());
+    }
+    let from_js = String::from(wasm::calculate_json(&request.into()));
+    let expected = imr::calculate_json_ascii(&BYBIT_ISO_LONG.replace("BTCUSDT", "BTC\u{FFFD}"));
+    assert_eq!(from_js, expected);
+    for not_text in [
+        JsValue::from(12),
+        JsValue::NULL,
+        JsValue::UNDEFINED,
+        js("{}"),
+    ] {
+        let out = JSON::parse(&String::from(wasm::calculate_json(&not_text))).unwrap();
+        assert_eq!(get(&out, "ok"), JsValue::FALSE);
+        assert_eq!(get(&out, "errors.0.field").as_string().unwrap(), "request");
+        assert_eq!(
+            get(&out, "errors.0.code").as_string().unwrap(),
+            "wrong_type"
+        );
+    }
 }
 
 #[wasm_bindgen_test]
@@ -285,7 +332,7 @@ fn responses_match_the_native_recording() {
     assert_eq!(requests.len(), recorded.len());
     for (i, (request, then)) in requests.iter().zip(&recorded).enumerate() {
         // calculateJson answers in ASCII: the recording with its non-ASCII characters escaped.
-        let now = wasm::calculate_json(&request.to_string());
+        let now = String::from(wasm::calculate_json(&request.to_string().into()));
         assert_eq!(
             now,
             ascii::ascii_escaped(then),

@@ -406,9 +406,13 @@ const FOLDABLE_EXPORTS: [&str; 6] = [
 /// requested once `imr.js` has been fetched and parsed: a serial round trip before the engine can
 /// start (15–150 ms on this machine). Each `import { a, b } from './snippets/…';` line becomes
 /// `const { a, b } = (() => { <snippet without its `export`s>; return { a, b }; })();`, so the
-/// snippet's own top-level names stay out of the glue's scope. Anything else (another import
-/// shape, a snippet line importing or exporting other than `export function|const|let|class`)
-/// fails the build rather than shipping a glue that cannot load.
+/// snippet's own top-level names stay out of the glue's scope; a namespace import
+/// (`import * as m from './snippets/…';`, which wasm-bindgen writes when the module imports the
+/// snippet's functions directly, without glue) becomes `const m = (() => { …; return { <every
+/// export> }; })();`, and a second namespace import of the same file `const m2 = m;`. Anything
+/// else (another import shape, a snippet line importing or exporting other than
+/// `export function|const|let|class`) fails the build rather than shipping a glue that cannot
+/// load.
 fn fold_snippets(out_dir: &Path) -> Result<()> {
     let glue_path = out_dir.join("imr.js");
     let glue = fs::read_to_string(&glue_path)
@@ -416,17 +420,32 @@ fn fold_snippets(out_dir: &Path) -> Result<()> {
     let snippets_dir = out_dir.join("snippets");
     let mut folded = String::with_capacity(glue.len() + 4096);
     let mut count = 0;
+    // Namespace imports already folded: snippet path → the constant holding its exports.
+    let mut namespaces: Vec<(String, String)> = Vec::new();
     for line in glue.split_inclusive('\n') {
-        if !line.contains("snippets/") {
+        if !is_import(line) || !line.contains("snippets/") {
+            // Including the import object's `"./snippets/…": import1,` keys: they are the
+            // module names the wasm module imports from, and now name the folded constants.
             folded.push_str(line);
             continue;
         }
-        let (names, path) = parse_snippet_import(line.trim_end())
+        let (import, path) = parse_snippet_import(line.trim_end())
             .with_context(|| format!("imr.js: unexpected line referring to a snippet: {line:?}"))?;
+        let local_namespace = match &import {
+            SnippetImport::Namespace(local) => {
+                if let Some((_, first)) = namespaces.iter().find(|(p, _)| *p == path) {
+                    folded.push_str(&format!("const {local} = {first};\n"));
+                    continue;
+                }
+                Some(local.clone())
+            }
+            SnippetImport::Named(_) => None,
+        };
         let file = out_dir.join(&path);
         let code = fs::read_to_string(&file)
             .with_context(|| format!("cannot read the snippet {}", file.display()))?;
         let mut body = String::with_capacity(code.len());
+        let mut exports = Vec::new();
         for l in code.split_inclusive('\n') {
             let t = l.trim_start();
             if t.starts_with("import ") || t.starts_with("import{") || t.starts_with("import(") {
@@ -436,9 +455,20 @@ fn fold_snippets(out_dir: &Path) -> Result<()> {
                 );
             }
             if let Some(rest) = t.strip_prefix("export ") {
-                if !FOLDABLE_EXPORTS.iter().any(|k| rest.starts_with(k)) {
+                let Some(name) = FOLDABLE_EXPORTS
+                    .iter()
+                    .find_map(|k| rest.strip_prefix(k))
+                    .map(|declared| {
+                        declared
+                            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '$'))
+                            .next()
+                            .unwrap_or("")
+                    })
+                    .filter(|name| !name.is_empty())
+                else {
                     bail!("{}: cannot fold this export: {l:?}", file.display());
-                }
+                };
+                exports.push(name.to_string());
                 body.push_str(&l[..l.len() - t.len()]);
                 body.push_str(rest);
             } else if t.contains("export ") || t.contains("export{") {
@@ -447,39 +477,53 @@ fn fold_snippets(out_dir: &Path) -> Result<()> {
                 body.push_str(l);
             }
         }
-        for (imported, _) in &names {
-            let declared = FOLDABLE_EXPORTS
-                .iter()
-                .any(|k| code.contains(&format!("export {k}{imported}")));
-            if !declared {
-                bail!("{}: does not export `{imported}`", file.display());
-            }
-        }
-        let pattern = names
-            .iter()
-            .map(|(imported, local)| {
-                if imported == local {
-                    imported.clone()
-                } else {
-                    format!("{imported}: {local}")
+        let (binding, returned) = match import {
+            SnippetImport::Named(names) => {
+                for (imported, _) in &names {
+                    if !exports.contains(imported) {
+                        bail!("{}: does not export `{imported}`", file.display());
+                    }
                 }
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        let returned = names
-            .iter()
-            .map(|(imported, _)| imported.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
+                let pattern = names
+                    .iter()
+                    .map(|(imported, local)| {
+                        if imported == local {
+                            imported.clone()
+                        } else {
+                            format!("{imported}: {local}")
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let returned = names
+                    .iter()
+                    .map(|(imported, _)| imported.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                (format!("{{ {pattern} }}"), returned)
+            }
+            SnippetImport::Namespace(local) => {
+                if exports.is_empty() {
+                    bail!("{}: exports nothing", file.display());
+                }
+                (local, exports.join(", "))
+            }
+        };
         folded.push_str(&format!(
-            "// {} (an inline_js snippet), folded in by `cargo xtask build`\nconst {{ {pattern} }} = (() => {{\n{}\nreturn {{ {returned} }};\n}})();\n",
+            "// {} (an inline_js snippet), folded in by `cargo xtask build`\nconst {binding} = (() => {{\n{}\nreturn {{ {returned} }};\n}})();\n",
             path.trim_start_matches("snippets/"),
             body.trim_end()
         ));
+        if let Some(local) = local_namespace {
+            namespaces.push((path, local));
+        }
         count += 1;
     }
-    if folded.contains("snippets/") {
-        bail!("imr.js still refers to snippets/ after folding");
+    if folded
+        .split_inclusive('\n')
+        .any(|line| is_import(line) && line.contains("snippets/"))
+    {
+        bail!("imr.js still imports from snippets/ after folding");
     }
     fs::write(&glue_path, folded)?;
     if snippets_dir.exists() {
@@ -490,10 +534,42 @@ fn fold_snippets(out_dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// `import { a, b as c } from './snippets/x/inline0.js';` → ([("a", "a"), ("b", "c")], "snippets/x/inline0.js").
-fn parse_snippet_import(line: &str) -> Option<(Vec<(String, String)>, String)> {
-    let rest = line.strip_prefix("import {")?;
-    let (list, rest) = rest.split_once('}')?;
+/// Whether a glue line is a static or dynamic import.
+fn is_import(line: &str) -> bool {
+    let t = line.trim_start();
+    t.starts_with("import ") || t.starts_with("import{") || t.starts_with("import(")
+}
+
+/// How `imr.js` imports a snippet.
+#[derive(Debug, PartialEq)]
+enum SnippetImport {
+    /// `import { a, b as c } from …`: (imported, local) names.
+    Named(Vec<(String, String)>),
+    /// `import * as m from …`: the namespace's local name.
+    Namespace(String),
+}
+
+/// `import { a, b as c } from './snippets/x/inline0.js';` → (`Named([("a", "a"), ("b", "c")])`,
+/// "snippets/x/inline0.js"); `import * as m from "./snippets/x/inline0.js"` → (`Namespace("m")`, …).
+fn parse_snippet_import(line: &str) -> Option<(SnippetImport, String)> {
+    let ident = |s: &str| {
+        !s.is_empty()
+            && !s.starts_with(|c: char| c.is_ascii_digit())
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+    };
+    let (list, rest) = if let Some(rest) = line.strip_prefix("import * as ") {
+        let (local, rest) = rest.split_once(' ')?;
+        if !ident(local) {
+            return None;
+        }
+        (None, (local, rest))
+    } else {
+        let rest = line.strip_prefix("import {")?;
+        let (list, rest) = rest.split_once('}')?;
+        (Some(list), ("", rest))
+    };
+    let (namespace, rest) = rest;
     let rest = rest.trim_start().strip_prefix("from")?.trim();
     let quote = rest.chars().next().filter(|c| *c == '\'' || *c == '"')?;
     let rest = rest.strip_prefix(quote)?;
@@ -508,11 +584,11 @@ fn parse_snippet_import(line: &str) -> Option<(Vec<(String, String)>, String)> {
     {
         return None;
     }
-    let ident = |s: &str| {
-        !s.is_empty()
-            && !s.starts_with(|c: char| c.is_ascii_digit())
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+    let Some(list) = list else {
+        return Some((
+            SnippetImport::Namespace(namespace.to_string()),
+            path.to_string(),
+        ));
     };
     let mut names = Vec::new();
     for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
@@ -528,7 +604,7 @@ fn parse_snippet_import(line: &str) -> Option<(Vec<(String, String)>, String)> {
     if names.is_empty() {
         return None;
     }
-    Some((names, path.to_string()))
+    Some((SnippetImport::Named(names), path.to_string()))
 }
 
 fn test(root: &Path, rest: &[String]) -> Result<()> {
@@ -755,7 +831,7 @@ fn respond_with(
 
 #[cfg(test)]
 mod tests {
-    use super::{handle, parse_snippet_import, precompress::Encoding};
+    use super::{handle, parse_snippet_import, precompress::Encoding, SnippetImport};
     use std::fs;
     use std::io::{Read, Write};
     use std::net::{TcpListener, TcpStream};
@@ -854,16 +930,24 @@ mod tests {
         let (names, path) =
             parse_snippet_import("import { requestJson } from './snippets/imr-8bed/inline0.js';")
                 .unwrap();
-        assert_eq!(names, vec![("requestJson".into(), "requestJson".into())]);
+        assert_eq!(
+            names,
+            SnippetImport::Named(vec![("requestJson".into(), "requestJson".into())])
+        );
         assert_eq!(path, "snippets/imr-8bed/inline0.js");
         let (names, _) =
             parse_snippet_import(r#"import { a, b as c } from "./snippets/x/inline1.js""#).unwrap();
         assert_eq!(
             names,
-            vec![("a".into(), "a".into()), ("b".into(), "c".into())]
+            SnippetImport::Named(vec![("a".into(), "a".into()), ("b".into(), "c".into())])
         );
+        let (namespace, path) =
+            parse_snippet_import(r#"import * as import1 from "./snippets/x/inline0.js""#).unwrap();
+        assert_eq!(namespace, SnippetImport::Namespace("import1".into()));
+        assert_eq!(path, "snippets/x/inline0.js");
         for bad in [
-            "import * as s from './snippets/x/inline0.js';",
+            "import * as 1s from './snippets/x/inline0.js';",
+            "import * from './snippets/x/inline0.js';",
             "import s from './snippets/x/inline0.js';",
             "import { a } from './snippets/../x.js';",
             "import { a } from './other/x.js';",
