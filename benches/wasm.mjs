@@ -15,10 +15,13 @@
 //   * price + delta over an n-option Black–Scholes chain:
 //       - a plain JavaScript loop written here (Abramowitz & Stegun 26.2.17 normal CDF, |ε| < 7.5e-8),
 //       - @uqee/black-scholes `option()` (default settings),
-//       - wasm `priceDeltaBatch('blackScholes', ...)` (typed arrays in and out, one call per chain);
+//       - wasm `priceDeltaBatch('blackScholes', ...)` (typed arrays in and out, one call per chain),
+//       - wasm `OptionChain.priceDelta()` (the chain's arrays in wasm memory, filled once
+//         through its views: the same kernel without the copies);
 //     and the same three on a near-the-money chain (strikes ±5 %, 6–7 months);
 //   * implied volatility of the same chain (prices from the wasm batch, σ_true = the input σ):
-//       - wasm `impliedVolBatch`, @uqee/black-scholes `sigma()`, with the number of answers
+//       - wasm `impliedVolBatch`, `OptionChain.impliedVol()` (in place), @uqee/black-scholes
+//         `sigma()`, with the number of answers
 //         with |σ − σ_true| > 1e-6 for each;
 //   * `calculate()` (JS object in) and `calculateJson()` (JSON text in, like the native criterion
 //     benchmark) on the 10- and 1000-position books of benches/book.rs, and on the mixed
@@ -216,6 +219,31 @@ const glueOnly = () => {
 };
 const pdGlue = report('price+delta', '  of which JS↔wasm copies (invalid model)', measure(glueOnly), N, 'ns');
 
+/** An `OptionChain` (arrays in wasm memory) holding chain `ch`: the views are filled once, as a
+ *  caller repricing on every tick would fill them as quotes arrive. */
+function inPlaceChain(ch) {
+  const made = imr.optionChain(N, 'blackScholes');
+  if (!made.ok) throw new Error(`optionChain: ${JSON.stringify(made.errors)}`);
+  const oc = made.result;
+  oc.isCall.set(ch.isCall); oc.underlying.set(ch.spot); oc.strike.set(ch.strike);
+  oc.timeYears.set(ch.time); oc.rate.set(ch.rate); oc.volatility.set(ch.vol);
+  return oc;
+}
+const wideChain = inPlaceChain(c);
+const inPlace = (oc) => () => {
+  const r = oc.priceDelta();
+  if (!r.ok) throw new Error(`OptionChain.priceDelta: ${JSON.stringify(r)}`);
+};
+const pdInPlace = report('price+delta', 'wasm OptionChain.priceDelta() (in place)', measure(inPlace(wideChain)), N, 'ns');
+{
+  // The same kernel: the same bits as priceDeltaBatch.
+  wasmBatch();
+  const p = wideChain.price, d = wideChain.delta;
+  for (let i = 0; i < N; i++) {
+    if (!Object.is(p[i], price[i]) || !Object.is(d[i], delta[i])) throw new Error(`OptionChain differs from priceDeltaBatch at ${i}`);
+  }
+}
+
 function maxErr(a, b, scale = 1) {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]) / scale);
@@ -238,6 +266,7 @@ const atmUqee = () => uqeeOver(atm);
 const atmJs = report('price+delta', 'near the money: plain JS loop', measure(() => jsPriceDelta(atm, jsPrice, jsDelta)), N, 'ns');
 const atmUq = report('price+delta', 'near the money: @uqee option()', measure(atmUqee), N, 'ns');
 const atmW = report('price+delta', 'near the money: wasm priceDeltaBatch', measure(atmWasm), N, 'ns');
+const atmInPlace = report('price+delta', 'near the money: wasm OptionChain (in place)', measure(inPlace(inPlaceChain(atm))), N, 'ns');
 console.log(`  accuracy vs wasm: plain JS max |Δprice|/S = ${maxErr(jsPrice, atmPrice, 60000).toExponential(1)}, @uqee max |Δprice|/S = ${maxErr(uqPrice, atmPrice, 60000).toExponential(1)}`);
 
 // ---------------------------------------------------------------------------------------------
@@ -262,6 +291,14 @@ const uqeeIv = () => {
   }
 };
 const ivWasm = report('implied vol', 'wasm impliedVolBatch', measure(wasmIv), N, 'ns');
+wideChain.price.set(premium);
+let inPlaceFailures = 0;
+const ivInPlace = report('implied vol', 'wasm OptionChain.impliedVol() (in place)', measure(() => {
+  const r = wideChain.impliedVol();
+  if (!r.ok) throw new Error(`OptionChain.impliedVol: ${JSON.stringify(r)}`);
+  inPlaceFailures = r.failures;
+}), N, 'ns');
+if (inPlaceFailures !== wasmFailures) throw new Error('OptionChain.impliedVol and impliedVolBatch disagree');
 const ivUq = report('implied vol', '@uqee/black-scholes sigma()', measure(uqeeIv), N, 'ns');
 
 // Elements whose premium, as a double, cannot determine σ to 1e-6: moving σ by 1e-6 changes the
@@ -321,8 +358,9 @@ const wasmGz = gz(wasmBytes), glueGz = gz(glueText);
 
 console.log(`\nratios (× = how many times faster wasm is):`);
 console.log(`  price+delta: plain JS / wasm = ${(pdJs / pdWasm).toFixed(2)}×, @uqee / wasm = ${(pdUq / pdWasm).toFixed(2)}× (wasm without the copies: ${fmt(pdWasm - pdGlue)} ns/option)`);
-console.log(`  price+delta near the money: plain JS / wasm = ${(atmJs / atmW).toFixed(2)}×, @uqee / wasm = ${(atmUq / atmW).toFixed(2)}×`);
-console.log(`  implied vol: @uqee / wasm = ${(ivUq / ivWasm).toFixed(2)}×`);
+console.log(`  price+delta in place (OptionChain): plain JS / wasm = ${(pdJs / pdInPlace).toFixed(2)}×, @uqee / wasm = ${(pdUq / pdInPlace).toFixed(2)}×`);
+console.log(`  price+delta near the money: plain JS / wasm = ${(atmJs / atmW).toFixed(2)}× (in place ${(atmJs / atmInPlace).toFixed(2)}×), @uqee / wasm = ${(atmUq / atmW).toFixed(2)}×`);
+console.log(`  implied vol: @uqee / wasm = ${(ivUq / ivWasm).toFixed(2)}× (in place ${(ivUq / ivInPlace).toFixed(2)}×)`);
 console.log(`\nsize: imr_bg.wasm ${wasmBytes.length} B raw, ${wasmGz} B gzip-9; imr.js ${glueText.length} B raw, ${glueGz} B gzip-9; ` +
   `total ${wasmGz + glueGz} B = ${((wasmGz + glueGz) / 1024).toFixed(1)} KiB gzipped`);
 // The page loads its own module (www/pkg/page/: no option-pricing exports), built next to it.

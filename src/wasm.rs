@@ -512,6 +512,279 @@ pub fn implied_vol_batch(
     }
 }
 
+#[cfg(feature = "pricing-exports")]
+/// `{ok: true, failures}` built on the JavaScript side: no allocation in the module's memory.
+fn batch_ok_in_place(failures: usize) -> JsValue {
+    let object = js_sys::Object::new();
+    // Setting a data property of a fresh plain object cannot fail.
+    let _ = js_sys::Reflect::set(&object, &JsValue::from_str("ok"), &JsValue::TRUE);
+    let _ = js_sys::Reflect::set(
+        &object,
+        &JsValue::from_str("failures"),
+        &JsValue::from(failures as f64),
+    );
+    object.into()
+}
+
+#[cfg(feature = "pricing-exports")]
+/// `optionChain(length, model)`: a chain of `length` options (1 to 1 048 576) on `model`
+/// (`"black76"` on forwards or `"blackScholes"` on spot) whose arrays live in the module's
+/// memory: `{ok: true, result: OptionChain}`, or `{ok: false, errors}` naming `length` or
+/// `model`. See [`OptionChain`].
+#[wasm_bindgen(js_name = optionChain, unchecked_return_type = "Outcome<OptionChain>")]
+pub fn option_chain(
+    #[wasm_bindgen(unchecked_param_type = "number")] length: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "\"black76\" | \"blackScholes\"")] model: JsValue,
+) -> JsValue {
+    use pricing::{ChainLengthError, OwnedChain};
+    let mut errors = Vec::new();
+    let model = match model.as_string() {
+        Some(name) => quote::parse_model(&name).map_err(|e| errors.push(e)).ok(),
+        None => {
+            errors.push(FieldError::new(
+                "model",
+                "invalid_choice",
+                "must be black76 or blackScholes",
+            ));
+            None
+        }
+    };
+    let limit = OwnedChain::MAX_LEN;
+    let length = match length.as_f64() {
+        None => {
+            errors.push(FieldError::new("length", "wrong_type", "must be a number"));
+            None
+        }
+        Some(n) if n.is_nan() => {
+            errors.push(FieldError::new(
+                "length",
+                "not_a_number",
+                "must be a number, got NaN",
+            ));
+            None
+        }
+        Some(n) if n.is_infinite() => {
+            errors.push(FieldError::new(
+                "length",
+                "not_finite",
+                format!("must be a finite number, got {}", crate::money::Float(n)),
+            ));
+            None
+        }
+        Some(n) if n.fract() == 0.0 && n >= 1.0 && n <= limit as f64 => Some(n as usize),
+        Some(n) => {
+            errors.push(FieldError::new(
+                "length",
+                "out_of_range",
+                format!(
+                    "must be a whole number from 1 to {limit}, got {}",
+                    crate::money::Float(n)
+                ),
+            ));
+            None
+        }
+    };
+    let (Some(model), Some(length)) = (model, length) else {
+        let outcome: Outcome<()> = Err(InputErrors { errors }).into();
+        return to_js(&outcome);
+    };
+    match OwnedChain::new(model, length) {
+        Ok(chain) => {
+            let object = js_sys::Object::new();
+            // Setting a data property of a fresh plain object cannot fail.
+            let _ = js_sys::Reflect::set(&object, &JsValue::from_str("ok"), &JsValue::TRUE);
+            let chain = OptionChain {
+                chain,
+                message: String::with_capacity(CHAIN_MESSAGE_CAPACITY),
+            };
+            let _ = js_sys::Reflect::set(&object, &JsValue::from_str("result"), &chain.into());
+            object.into()
+        }
+        Err(e) => {
+            let message = match e {
+                ChainLengthError::OutOfMemory => {
+                    format!("the module could not allocate the arrays of {length} options")
+                }
+                ChainLengthError::Empty | ChainLengthError::TooLong => {
+                    format!("must be a whole number from 1 to {limit}, got {length}")
+                }
+            };
+            let outcome: Outcome<()> = Err(InputErrors::one(FieldError::new(
+                "length",
+                "too_large",
+                message,
+            )))
+            .into();
+            to_js(&outcome)
+        }
+    }
+}
+
+#[cfg(feature = "pricing-exports")]
+/// Bytes an `OptionChain` reserves for an error message (the longest is ~130).
+const CHAIN_MESSAGE_CAPACITY: usize = 256;
+
+#[cfg(feature = "pricing-exports")]
+/// An option chain whose arrays live in the module's memory (made by `optionChain`), so that a
+/// chain priced again on every tick crosses no copy: write the inputs through the typed-array
+/// views `isCall` (`Uint8Array`, 1 call, 0 put), `underlying`, `strike`, `timeYears`, `rate`,
+/// `volatility` and `price` (`Float64Array`s), call `priceDelta()` or `impliedVol()`, and read
+/// `price`, `delta`, `impliedVolatility` and `status` (`Uint8Array`) the same way.
+///
+/// The views are valid while the module's memory does not grow. The chain's own calls never
+/// allocate in it, so views taken once stay valid across any number of `priceDelta()` and
+/// `impliedVol()` calls; any other call into the module (`calculate`, another `optionChain`,
+/// ...) may grow it, after which take the views again (a view of grown memory is detached: its
+/// `length` reads 0 and writes to it are lost). `free()` releases the arrays; views of a freed
+/// chain must not be used.
+#[wasm_bindgen]
+pub struct OptionChain {
+    chain: pricing::OwnedChain,
+    /// Room for an error message, reserved at construction so that errors allocate nothing.
+    message: String,
+}
+
+#[cfg(feature = "pricing-exports")]
+#[wasm_bindgen]
+impl OptionChain {
+    /// The number of options.
+    #[wasm_bindgen(getter)]
+    pub fn length(&self) -> u32 {
+        u32::try_from(self.chain.len()).unwrap_or(u32::MAX)
+    }
+
+    /// `"black76"` or `"blackScholes"`.
+    #[wasm_bindgen(getter, unchecked_return_type = "\"black76\" | \"blackScholes\"")]
+    pub fn model(&self) -> JsValue {
+        JsValue::from_str(match self.chain.model() {
+            pricing::Model::Black76 => "black76",
+            pricing::Model::BlackScholes => "blackScholes",
+        })
+    }
+
+    /// Option kinds, `1` for a call and `0` for a put (a view into the module's memory).
+    #[wasm_bindgen(getter, js_name = isCall)]
+    pub fn is_call(&self) -> js_sys::Uint8Array {
+        // SAFETY: the view is of a buffer the chain owns and never reallocates; it is valid
+        // until the module's memory grows or the chain is freed, as the class documents. No
+        // Rust code reads the buffer while JavaScript may write it (single-threaded).
+        unsafe { js_sys::Uint8Array::view(&self.chain.is_call) }
+    }
+
+    /// Forwards (Black-76) or spot prices (Black–Scholes); a view, as `isCall`.
+    #[wasm_bindgen(getter)]
+    pub fn underlying(&self) -> js_sys::Float64Array {
+        // SAFETY: as in `is_call`.
+        unsafe { js_sys::Float64Array::view(&self.chain.underlying) }
+    }
+
+    /// Strikes; a view, as `isCall`.
+    #[wasm_bindgen(getter)]
+    pub fn strike(&self) -> js_sys::Float64Array {
+        // SAFETY: as in `is_call`.
+        unsafe { js_sys::Float64Array::view(&self.chain.strike) }
+    }
+
+    /// Times to expiry in years; a view, as `isCall`.
+    #[wasm_bindgen(getter, js_name = timeYears)]
+    pub fn time_years(&self) -> js_sys::Float64Array {
+        // SAFETY: as in `is_call`.
+        unsafe { js_sys::Float64Array::view(&self.chain.time) }
+    }
+
+    /// Continuously compounded rates per year; a view, as `isCall`.
+    #[wasm_bindgen(getter)]
+    pub fn rate(&self) -> js_sys::Float64Array {
+        // SAFETY: as in `is_call`.
+        unsafe { js_sys::Float64Array::view(&self.chain.rate) }
+    }
+
+    /// Volatilities (0.6 = 60 %), read by `priceDelta()`; a view, as `isCall`.
+    #[wasm_bindgen(getter)]
+    pub fn volatility(&self) -> js_sys::Float64Array {
+        // SAFETY: as in `is_call`.
+        unsafe { js_sys::Float64Array::view(&self.chain.volatility) }
+    }
+
+    /// Premiums: written by `priceDelta()`, read by `impliedVol()`; a view, as `isCall`.
+    #[wasm_bindgen(getter)]
+    pub fn price(&self) -> js_sys::Float64Array {
+        // SAFETY: as in `is_call`.
+        unsafe { js_sys::Float64Array::view(&self.chain.price) }
+    }
+
+    /// Deltas, written by `priceDelta()`; a view, as `isCall`.
+    #[wasm_bindgen(getter)]
+    pub fn delta(&self) -> js_sys::Float64Array {
+        // SAFETY: as in `is_call`.
+        unsafe { js_sys::Float64Array::view(&self.chain.delta) }
+    }
+
+    /// Implied volatilities written by `impliedVol()` (`NaN` where none); a view, as `isCall`.
+    #[wasm_bindgen(getter, js_name = impliedVolatility)]
+    pub fn implied_volatility(&self) -> js_sys::Float64Array {
+        // SAFETY: as in `is_call`.
+        unsafe { js_sys::Float64Array::view(&self.chain.implied_volatility) }
+    }
+
+    /// Status of each implied volatility: `0` found, else why not (4 below intrinsic, 5 above
+    /// maximum, 6 undetermined, ..., as `impliedVolBatch`); a view, as `isCall`.
+    #[wasm_bindgen(getter)]
+    pub fn status(&self) -> js_sys::Uint8Array {
+        // SAFETY: as in `is_call`.
+        unsafe { js_sys::Uint8Array::view(&self.chain.status) }
+    }
+
+    /// `priceDelta()`: premium and delta of every option into `price` and `delta`, in place
+    /// (the kernel of `priceDeltaBatch`, the same bits). `{ok: true, failures: 0}`, or
+    /// `{ok: false, index, field, code, message}` for the first invalid option (the ones before
+    /// it are written).
+    #[wasm_bindgen(js_name = priceDelta, unchecked_return_type = "BatchOutcome")]
+    pub fn price_delta(&mut self) -> JsValue {
+        match self.chain.price_delta() {
+            Ok(()) => batch_ok_in_place(0),
+            Err((index, e)) => self.error_in_place(index, e),
+        }
+    }
+
+    /// `impliedVol()`: implied volatility of every option from `price` into
+    /// `impliedVolatility`, with `status` (as `impliedVolBatch`). `{ok: true, failures}`.
+    #[wasm_bindgen(js_name = impliedVol, unchecked_return_type = "BatchOutcome")]
+    pub fn implied_vol(&mut self) -> JsValue {
+        match self.chain.implied_vol() {
+            Ok(failures) => batch_ok_in_place(failures),
+            Err((index, e)) => self.error_in_place(index, e),
+        }
+    }
+}
+
+#[cfg(feature = "pricing-exports")]
+impl OptionChain {
+    /// `{ok: false, index, field, code, message}` with the message written into the room
+    /// reserved for it, so that it allocates nothing in the module's memory either.
+    fn error_in_place(&mut self, index: usize, e: pricing::PricingError) -> JsValue {
+        use core::fmt::Write;
+        self.message.clear();
+        let _ = write!(self.message, "{e}");
+        let object = js_sys::Object::new();
+        let members = [
+            ("ok", JsValue::FALSE),
+            ("index", JsValue::from(index as f64)),
+            (
+                "field",
+                JsValue::from_str(quote::request_field(e.field_enum())),
+            ),
+            ("code", JsValue::from_str(e.code())),
+            ("message", JsValue::from_str(&self.message)),
+        ];
+        for (key, value) in members {
+            // Setting a data property of a fresh plain object cannot fail.
+            let _ = js_sys::Reflect::set(&object, &JsValue::from_str(key), &value);
+        }
+        object.into()
+    }
+}
+
 /// Test hook: traps on purpose (a WebAssembly `unreachable`), exactly as a bug would. The page's
 /// trap guard must report it and re-instantiate the module; the e2e suite checks that it does.
 #[doc(hidden)]

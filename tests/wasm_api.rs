@@ -393,3 +393,138 @@ fn values_that_are_not_data_are_named_errors() {
         assert_eq!(get(&out, "errors.0.code").as_string().unwrap(), code);
     }
 }
+
+/// Calls `object.method()` through JavaScript (the generated class's glue).
+fn call(object: &JsValue, method: &str) -> JsValue {
+    Reflect::get(object, &method.into())
+        .unwrap()
+        .unchecked_into::<js_sys::Function>()
+        .call0(object)
+        .unwrap()
+}
+
+/// The byte length of the module's memory (it changes only when the memory grows).
+fn memory_bytes() -> f64 {
+    get(&wasm_bindgen::memory(), "buffer.byteLength")
+        .as_f64()
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+fn option_chains_refuse_bad_lengths_and_models_by_name() {
+    let cases: [(JsValue, JsValue, &str, &str); 8] = [
+        (f64::NAN.into(), "black76".into(), "length", "not_a_number"),
+        (
+            f64::INFINITY.into(),
+            "black76".into(),
+            "length",
+            "not_finite",
+        ),
+        ("3".into(), "black76".into(), "length", "wrong_type"),
+        (0.into(), "black76".into(), "length", "out_of_range"),
+        ((-2).into(), "black76".into(), "length", "out_of_range"),
+        (1.5.into(), "black76".into(), "length", "out_of_range"),
+        (
+            1_048_577.into(),
+            "blackScholes".into(),
+            "length",
+            "out_of_range",
+        ),
+        (3.into(), "heston".into(), "model", "invalid_choice"),
+    ];
+    for (length, model, field, code) in cases {
+        let out = wasm::option_chain(length.clone(), model);
+        assert_eq!(get(&out, "ok"), JsValue::FALSE, "{length:?}");
+        assert_eq!(get(&out, "errors.length").as_f64(), Some(1.0));
+        assert_eq!(get(&out, "errors.0.field").as_string().unwrap(), field);
+        assert_eq!(get(&out, "errors.0.code").as_string().unwrap(), code);
+    }
+    // Both refusals at once.
+    let out = wasm::option_chain(JsValue::NULL, JsValue::UNDEFINED);
+    assert_eq!(get(&out, "errors.length").as_f64(), Some(2.0));
+    let out = wasm::option_chain(2.into(), " BlackScholes ".into());
+    assert_eq!(get(&out, "ok"), JsValue::TRUE);
+    assert_eq!(
+        get(&out, "result.model").as_string().unwrap(),
+        "blackScholes"
+    );
+    assert_eq!(get(&out, "result.length").as_f64(), Some(2.0));
+}
+
+/// `OptionChain` prices in place with the kernel of `priceDeltaBatch` (the same bits), solves
+/// implied volatilities back, reports bad options by index, and none of its calls grows the
+/// module's memory, so views taken once stay attached.
+#[wasm_bindgen_test]
+fn option_chains_price_in_place_without_growing_memory() {
+    let is_call = [1u8, 0, 1];
+    let forward = [60000.0, 60000.0, 3000.0];
+    let strike = [65000.0, 55000.0, 3100.0];
+    let time = [0.25, 0.5, 1.0 / 365.0];
+    let rate = [0.0, 0.05, 0.0];
+    let vol = [0.6, 0.7, 0.9];
+    let (mut price, mut delta) = ([0.0; 3], [0.0; 3]);
+    let ok = wasm::price_delta_batch(
+        "black76", &is_call, &forward, &strike, &time, &rate, &vol, &mut price, &mut delta,
+    );
+    assert_eq!(get(&ok, "ok"), JsValue::TRUE);
+
+    let chain = get(&wasm::option_chain(3.into(), "black76".into()), "result");
+    let view = |name: &str| get(&chain, name);
+    view("isCall")
+        .unchecked_into::<js_sys::Uint8Array>()
+        .copy_from(&is_call);
+    for (name, values) in [
+        ("underlying", &forward),
+        ("strike", &strike),
+        ("timeYears", &time),
+        ("rate", &rate),
+        ("volatility", &vol),
+    ] {
+        view(name)
+            .unchecked_into::<js_sys::Float64Array>()
+            .copy_from(values);
+    }
+    let price_view: js_sys::Float64Array = view("price").unchecked_into();
+    let delta_view: js_sys::Float64Array = view("delta").unchecked_into();
+    let vol_view: js_sys::Float64Array = view("volatility").unchecked_into();
+    let iv_view: js_sys::Float64Array = view("impliedVolatility").unchecked_into();
+    let status_view: js_sys::Uint8Array = view("status").unchecked_into();
+    let bytes = memory_bytes();
+    for _ in 0..50 {
+        let out = call(&chain, "priceDelta");
+        assert_eq!(get(&out, "ok"), JsValue::TRUE);
+        assert_eq!(get(&out, "failures").as_f64(), Some(0.0));
+    }
+    assert_eq!(price_view.to_vec(), price);
+    assert_eq!(delta_view.to_vec(), delta);
+
+    price_view.set_index(2, -1.0); // below intrinsic: no volatility
+    for _ in 0..50 {
+        let out = call(&chain, "impliedVol");
+        assert_eq!(get(&out, "failures").as_f64(), Some(1.0));
+    }
+    let iv = iv_view.to_vec();
+    assert!(
+        (iv[0] - 0.6).abs() < 1e-12 && (iv[1] - 0.7).abs() < 1e-12,
+        "{iv:?}"
+    );
+    assert!(iv[2].is_nan());
+    assert_eq!(status_view.to_vec(), [0, 0, 4]);
+
+    vol_view.set_index(1, f64::NAN);
+    let out = call(&chain, "priceDelta");
+    assert_eq!(get(&out, "ok"), JsValue::FALSE);
+    assert_eq!(get(&out, "index").as_f64(), Some(1.0));
+    assert_eq!(get(&out, "field").as_string().unwrap(), "volatility");
+    assert_eq!(get(&out, "code").as_string().unwrap(), "not_finite");
+    assert_eq!(
+        get(&out, "message").as_string().unwrap(),
+        "volatility must be a finite number"
+    );
+
+    // No call of the chain grew the memory: the views taken before them are still attached.
+    assert_eq!(memory_bytes(), bytes);
+    assert_eq!(price_view.length(), 3);
+    assert_eq!(price_view.get_index(0), price[0]);
+    call(&chain, "free");
+}

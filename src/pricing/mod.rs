@@ -29,6 +29,7 @@ pub mod implied_vol;
 pub mod inverse;
 mod lanes;
 pub mod normal;
+mod owned_chain;
 
 use core::fmt;
 
@@ -45,6 +46,7 @@ pub use implied_vol::{
 pub use inverse::{
     implied_vol_inverse, inverse_black76, inverse_payoff_coin, payoff_usd, InverseGreeks,
 };
+pub use owned_chain::{ChainLengthError, OwnedChain};
 
 /// Call or put.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

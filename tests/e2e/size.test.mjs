@@ -17,6 +17,10 @@
 // the full API module is unchanged (190 930 B by node:zlib, Brotli 156 879 B, Zopfli 181 584 B).
 // Then calculateJson in ASCII and the table-driven exp (src/fmath.rs): page 175 083 B (172 938 +
 // 2 145 B), Brotli 146 219 B, Zopfli 166 722 B; full 191 183 B, Brotli 157 201 B, Zopfli 181 626 B.
+// Evening of 2026-12-07: request text in by TextEncoder.encodeInto and answers out as ASCII bytes
+// (src/wasm.rs `js_text`, `asciiText`): page 175 381 B (173 221 + 2 160 B), Brotli 147 376 B,
+// Zopfli 167 847 B; the full module also gained the OptionChain class (arrays in wasm memory):
+// 195 200 B (191 730 + 3 470 B), Brotli 161 141 B, Zopfli 185 712 B, so its budgets moved up.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
@@ -31,7 +35,7 @@ const TARGET_BYTES = 120_000;
 /** Each module's budgets in bytes (module + glue): gzip -9, Brotli copies, Zopfli copies. */
 const MODULES = [
   { dir: 'pkg/page', what: "the page's module", gzip: 177_500, br: 149_500, zopfli: 170_000 },
-  { dir: 'pkg', what: 'the full JavaScript API', gzip: 195_000, br: 161_000, zopfli: 185_500 },
+  { dir: 'pkg', what: 'the full JavaScript API', gzip: 199_000, br: 165_000, zopfli: 189_500 },
 ];
 
 const gzipped = (bytes) => gzipSync(bytes, { level: constants.Z_BEST_COMPRESSION }).length;
