@@ -17,8 +17,9 @@ use wasm_bindgen::prelude::*;
 /// object member by member, and one serializer in the module instead of two).
 ///
 /// The text is pure ASCII (non-ASCII characters escaped): JavaScript decodes ASCII from wasm
-/// memory about 2.5× faster than UTF-8, and `JSON.parse` reads the escapes as fast. A value that
-/// cannot be serialised becomes an `internal` error outcome ([`crate::outcome_json_ascii`]).
+/// memory about 2.5× faster than UTF-8, and `JSON.parse` reads the escapes as fast. It crosses
+/// as bytes, decoded by `parseAscii` ([`ascii_js_string`]'s decoder). A value that cannot be
+/// serialised becomes an `internal` error outcome ([`crate::outcome_ascii_bytes`]).
 fn to_js<T: Serialize>(value: &T) -> JsValue {
     let text = crate::outcome_ascii_bytes(value);
     // SAFETY: the view is of `text`, which outlives it; nothing allocates while JavaScript
@@ -344,7 +345,7 @@ pub fn calculate(
 /// characters escaped as `\uXXXX`, the same JSON data as the native `imr::calculate_json`),
 /// which JavaScript decodes from wasm memory several times faster than UTF-8.
 ///
-/// The text crosses into the module by `TextEncoder.encodeInto` ([`js_text`]); anything but a
+/// The text crosses into the module by `TextEncoder.encodeInto` (`js_text`); anything but a
 /// string is refused as `wrong_type` on `request`.
 #[wasm_bindgen(js_name = calculateJson)]
 pub fn calculate_json(
