@@ -224,27 +224,23 @@ pub(crate) fn calculate_json_ascii_bytes(json: &str) -> Vec<u8> {
 /// The bytes of [`outcome_json_ascii`] (pure ASCII), for the wasm boundary.
 #[cfg(target_arch = "wasm32")]
 pub(crate) fn outcome_ascii_bytes<T: Serialize>(outcome: &T) -> Vec<u8> {
-    json::write_bytes(outcome, 4096, true).unwrap_or_else(|e| {
-        let error: Outcome<()> = Err(InputErrors::one(FieldError::new(
-            "response",
-            "internal",
-            e.to_string(),
-        )))
-        .into();
-        json::write_bytes(&error, 256, true).unwrap_or_default()
-    })
+    json::write_bytes(outcome, 4096, true)
+        .unwrap_or_else(|e| json::write_bytes(&internal_error(e), 256, true).unwrap_or_default())
 }
 
 fn outcome_text<T: Serialize>(outcome: &T, ascii: bool) -> String {
-    json::write(outcome, 4096, ascii).unwrap_or_else(|e| {
-        let error: Outcome<()> = Err(InputErrors::one(FieldError::new(
-            "response",
-            "internal",
-            e.to_string(),
-        )))
-        .into();
-        json::write(&error, 256, ascii).unwrap_or_default()
-    })
+    json::write(outcome, 4096, ascii)
+        .unwrap_or_else(|e| json::write(&internal_error(e), 256, ascii).unwrap_or_default())
+}
+
+/// The outcome that reports a response that could not be serialised.
+fn internal_error(e: json::Error) -> Outcome<()> {
+    Err(InputErrors::one(FieldError::new(
+        "response",
+        "internal",
+        e.to_string(),
+    )))
+    .into()
 }
 
 /// Parses a JSON request, naming the field path of any error. The request types are read

@@ -240,19 +240,56 @@ fn pricing_refusals_are_named() {
     );
 }
 
-#[wasm_bindgen_test]
-fn batches_agree_with_single_quotes() {
-    let is_call = [1u8, 0, 1];
-    let forward = [60000.0, 60000.0, 3000.0];
-    let strike = [65000.0, 55000.0, 3100.0];
-    let time = [0.25, 0.5, 1.0 / 365.0];
-    let rate = [0.0, 0.05, 0.0];
-    let vol = [0.6, 0.7, 0.9];
-    let (mut price, mut delta) = ([0.0; 3], [0.0; 3]);
+/// Three Black-76 options (call, put, short-dated call) and their `priceDeltaBatch` results.
+struct ThreeOptions {
+    is_call: [u8; 3],
+    forward: [f64; 3],
+    strike: [f64; 3],
+    time: [f64; 3],
+    rate: [f64; 3],
+    vol: [f64; 3],
+    price: [f64; 3],
+    delta: [f64; 3],
+}
+
+fn three_options() -> ThreeOptions {
+    let mut o = ThreeOptions {
+        is_call: [1, 0, 1],
+        forward: [60000.0, 60000.0, 3000.0],
+        strike: [65000.0, 55000.0, 3100.0],
+        time: [0.25, 0.5, 1.0 / 365.0],
+        rate: [0.0, 0.05, 0.0],
+        vol: [0.6, 0.7, 0.9],
+        price: [0.0; 3],
+        delta: [0.0; 3],
+    };
     let ok = wasm::price_delta_batch(
-        "black76", &is_call, &forward, &strike, &time, &rate, &vol, &mut price, &mut delta,
+        "black76",
+        &o.is_call,
+        &o.forward,
+        &o.strike,
+        &o.time,
+        &o.rate,
+        &o.vol,
+        &mut o.price,
+        &mut o.delta,
     );
     assert_eq!(get(&ok, "ok"), JsValue::TRUE);
+    o
+}
+
+#[wasm_bindgen_test]
+fn batches_agree_with_single_quotes() {
+    let ThreeOptions {
+        is_call,
+        forward,
+        strike,
+        time,
+        rate,
+        vol,
+        mut price,
+        mut delta,
+    } = three_options();
     for i in 0..3 {
         let single = wasm::price_option(js(&format!(
             r#"{{"optionType": "{}", "underlying": {}, "strike": {}, "timeYears": {}, "rate": {}, "volatility": {}}}"#,
@@ -456,29 +493,19 @@ fn option_chains_refuse_bad_lengths_and_models_by_name() {
 /// module's memory, so views taken once stay attached.
 #[wasm_bindgen_test]
 fn option_chains_price_in_place_without_growing_memory() {
-    let is_call = [1u8, 0, 1];
-    let forward = [60000.0, 60000.0, 3000.0];
-    let strike = [65000.0, 55000.0, 3100.0];
-    let time = [0.25, 0.5, 1.0 / 365.0];
-    let rate = [0.0, 0.05, 0.0];
-    let vol = [0.6, 0.7, 0.9];
-    let (mut price, mut delta) = ([0.0; 3], [0.0; 3]);
-    let ok = wasm::price_delta_batch(
-        "black76", &is_call, &forward, &strike, &time, &rate, &vol, &mut price, &mut delta,
-    );
-    assert_eq!(get(&ok, "ok"), JsValue::TRUE);
+    let batch = three_options();
 
     let chain = get(&wasm::option_chain(3.into(), "black76".into()), "result");
     let view = |name: &str| get(&chain, name);
     view("isCall")
         .unchecked_into::<js_sys::Uint8Array>()
-        .copy_from(&is_call);
+        .copy_from(&batch.is_call);
     for (name, values) in [
-        ("underlying", &forward),
-        ("strike", &strike),
-        ("timeYears", &time),
-        ("rate", &rate),
-        ("volatility", &vol),
+        ("underlying", &batch.forward),
+        ("strike", &batch.strike),
+        ("timeYears", &batch.time),
+        ("rate", &batch.rate),
+        ("volatility", &batch.vol),
     ] {
         view(name)
             .unchecked_into::<js_sys::Float64Array>()
@@ -495,8 +522,8 @@ fn option_chains_price_in_place_without_growing_memory() {
         assert_eq!(get(&out, "ok"), JsValue::TRUE);
         assert_eq!(get(&out, "failures").as_f64(), Some(0.0));
     }
-    assert_eq!(price_view.to_vec(), price);
-    assert_eq!(delta_view.to_vec(), delta);
+    assert_eq!(price_view.to_vec(), batch.price);
+    assert_eq!(delta_view.to_vec(), batch.delta);
 
     price_view.set_index(2, -1.0); // below intrinsic: no volatility
     for _ in 0..50 {
@@ -525,6 +552,6 @@ fn option_chains_price_in_place_without_growing_memory() {
     // No call of the chain grew the memory: the views taken before them are still attached.
     assert_eq!(memory_bytes(), bytes);
     assert_eq!(price_view.length(), 3);
-    assert_eq!(price_view.get_index(0), price[0]);
+    assert_eq!(price_view.get_index(0), batch.price[0]);
     call(&chain, "free");
 }
