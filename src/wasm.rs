@@ -397,25 +397,45 @@ pub fn implied_vol(
 }
 
 #[cfg(feature = "pricing-exports")]
-/// A batch refusal: the element index, the input that was wrong, and why.
-#[derive(Serialize)]
-struct BatchError {
-    ok: bool,
-    index: usize,
-    field: &'static str,
-    code: &'static str,
-    message: String,
+/// A plain JS object built on the JavaScript side (no allocation in the module's memory).
+fn js_object(members: &[(&str, JsValue)]) -> JsValue {
+    let object = js_sys::Object::new();
+    for (key, value) in members {
+        // Setting a data property of a fresh plain object cannot fail.
+        let _ = js_sys::Reflect::set(&object, &JsValue::from_str(key), value);
+    }
+    object.into()
+}
+
+#[cfg(feature = "pricing-exports")]
+/// `{ok: true, failures}`, the outcome of a batch (and of an `OptionChain` call).
+fn batch_ok(failures: usize) -> JsValue {
+    js_object(&[
+        ("ok", JsValue::TRUE),
+        ("failures", JsValue::from(failures as f64)),
+    ])
+}
+
+#[cfg(feature = "pricing-exports")]
+/// A batch refusal `{ok: false, index, field, code, message}`: the element index, the input
+/// that was wrong, and why (`message` is `e`'s text, passed in so that `OptionChain` can write
+/// it into room it reserved).
+fn batch_error_with(index: usize, e: pricing::PricingError, message: &str) -> JsValue {
+    js_object(&[
+        ("ok", JsValue::FALSE),
+        ("index", JsValue::from(index as f64)),
+        (
+            "field",
+            JsValue::from_str(quote::request_field(e.field_enum())),
+        ),
+        ("code", JsValue::from_str(e.code())),
+        ("message", JsValue::from_str(message)),
+    ])
 }
 
 #[cfg(feature = "pricing-exports")]
 fn batch_error(index: usize, e: pricing::PricingError) -> JsValue {
-    to_js(&BatchError {
-        ok: false,
-        index,
-        field: quote::request_field(e.field_enum()),
-        code: e.code(),
-        message: e.to_string(),
-    })
+    batch_error_with(index, e, &e.to_string())
 }
 
 #[cfg(feature = "pricing-exports")]
@@ -459,19 +479,9 @@ pub fn price_delta_batch(
         ),
     };
     match result {
-        Ok(()) => to_js(&BatchOk {
-            ok: true,
-            failures: 0,
-        }),
+        Ok(()) => batch_ok(0),
         Err((index, e)) => batch_error(index, e),
     }
-}
-
-#[cfg(feature = "pricing-exports")]
-#[derive(Serialize)]
-struct BatchOk {
-    ok: bool,
-    failures: usize,
 }
 
 #[cfg(feature = "pricing-exports")]
@@ -508,23 +518,9 @@ pub fn implied_vol_batch(
         out_status,
         f64::NAN,
     ) {
-        Ok(failures) => to_js(&BatchOk { ok: true, failures }),
+        Ok(failures) => batch_ok(failures),
         Err((index, e)) => batch_error(index, e),
     }
-}
-
-#[cfg(feature = "pricing-exports")]
-/// `{ok: true, failures}` built on the JavaScript side: no allocation in the module's memory.
-fn batch_ok_in_place(failures: usize) -> JsValue {
-    let object = js_sys::Object::new();
-    // Setting a data property of a fresh plain object cannot fail.
-    let _ = js_sys::Reflect::set(&object, &JsValue::from_str("ok"), &JsValue::TRUE);
-    let _ = js_sys::Reflect::set(
-        &object,
-        &JsValue::from_str("failures"),
-        &JsValue::from(failures as f64),
-    );
-    object.into()
 }
 
 #[cfg(feature = "pricing-exports")]
@@ -591,15 +587,11 @@ pub fn option_chain(
     };
     match OwnedChain::new(model, length) {
         Ok(chain) => {
-            let object = js_sys::Object::new();
-            // Setting a data property of a fresh plain object cannot fail.
-            let _ = js_sys::Reflect::set(&object, &JsValue::from_str("ok"), &JsValue::TRUE);
             let chain = OptionChain {
                 chain,
                 message: String::with_capacity(CHAIN_MESSAGE_CAPACITY),
             };
-            let _ = js_sys::Reflect::set(&object, &JsValue::from_str("result"), &chain.into());
-            object.into()
+            js_object(&[("ok", JsValue::TRUE), ("result", chain.into())])
         }
         Err(e) => {
             let message = match e {
@@ -743,7 +735,7 @@ impl OptionChain {
     #[wasm_bindgen(js_name = priceDelta, unchecked_return_type = "BatchOutcome")]
     pub fn price_delta(&mut self) -> JsValue {
         match self.chain.price_delta() {
-            Ok(()) => batch_ok_in_place(0),
+            Ok(()) => batch_ok(0),
             Err((index, e)) => self.error_in_place(index, e),
         }
     }
@@ -753,7 +745,7 @@ impl OptionChain {
     #[wasm_bindgen(js_name = impliedVol, unchecked_return_type = "BatchOutcome")]
     pub fn implied_vol(&mut self) -> JsValue {
         match self.chain.implied_vol() {
-            Ok(failures) => batch_ok_in_place(failures),
+            Ok(failures) => batch_ok(failures),
             Err((index, e)) => self.error_in_place(index, e),
         }
     }
@@ -767,22 +759,7 @@ impl OptionChain {
         use core::fmt::Write;
         self.message.clear();
         let _ = write!(self.message, "{e}");
-        let object = js_sys::Object::new();
-        let members = [
-            ("ok", JsValue::FALSE),
-            ("index", JsValue::from(index as f64)),
-            (
-                "field",
-                JsValue::from_str(quote::request_field(e.field_enum())),
-            ),
-            ("code", JsValue::from_str(e.code())),
-            ("message", JsValue::from_str(&self.message)),
-        ];
-        for (key, value) in members {
-            // Setting a data property of a fresh plain object cannot fail.
-            let _ = js_sys::Reflect::set(&object, &JsValue::from_str(key), &value);
-        }
-        object.into()
+        batch_error_with(index, e, &self.message)
     }
 }
 
