@@ -55,15 +55,15 @@ const EXP_OVERFLOW: f64 = 709.782712893384;
 /// Below it `e^x` is under half the smallest subnormal and rounds to 0 (`−1075·ln 2`, rounded).
 const EXP_UNDERFLOW: f64 = -745.1332191019412;
 /// Table size of [`exp`]: `e^x = 2^(k/N) · e^r` with `N = 32`.
-const EXP_TABLE_BITS: u32 = 5;
+pub(crate) const EXP_TABLE_BITS: u32 = 5;
 /// `N/ln 2`.
-const EXP_INV_LN2_N: f64 = 46.16624130844683;
+pub(crate) const EXP_INV_LN2_N: f64 = 46.16624130844683;
 /// `ln 2/N` rounded to 33 significant bits (so `k·hi` is exact for `|k| < 2^20`) …
-const EXP_LN2_N_HI: f64 = 0.021660849393811077;
+pub(crate) const EXP_LN2_N_HI: f64 = 0.021660849393811077;
 /// … and the rest, `ln 2/N − hi`.
-const EXP_LN2_N_LO: f64 = -1.312785960212839e-12;
+pub(crate) const EXP_LN2_N_LO: f64 = -1.312785960212839e-12;
 /// `1.5·2^52`: adding it rounds to an integer, left in the low bits of the sum's encoding.
-const EXP_ROUNDING_SHIFT: f64 = 6755399441055744.0;
+pub(crate) const EXP_ROUNDING_SHIFT: f64 = 6755399441055744.0;
 
 /// For `j = 0 … 31`, the pair (`tail_j` bits, `scale_j` bits − `j << 47`), where `scale_j` is
 /// `2^(j/32)` rounded to the nearest double and `tail_j` the nearest double to
@@ -71,7 +71,7 @@ const EXP_ROUNDING_SHIFT: f64 = 6755399441055744.0;
 /// `2^m·scale_j` for `k = 32·m + j`. Computed with Python's `decimal` at 60 digits
 /// (`exp(ln 2·j/32)`, `float()` of it, correctly rounded); checked by the tests below in
 /// double-double arithmetic (`(scale_j·(1 + tail_j))^32 = 2^j` to 4e-30).
-const EXP_TABLE: [u64; 64] = [
+pub(crate) const EXP_TABLE: [u64; 64] = [
     0x0000000000000000,
     0x3ff0000000000000,
     0x3c8cd2523567f613,

@@ -46,6 +46,7 @@ use crate::money::{
 use crate::options::{
     book_liquidation_by_unit, book_liquidation_from, figures_at, reference_price, unit_label,
 };
+use crate::pricing::scenario_batch::black76_scenario_premiums_ln;
 use crate::pricing::{black76, black76_scenario_premium_ln, OptionKind};
 use crate::request::{premium_decimal, Request, MAX_NOTIONAL, MAX_TEXT};
 use crate::response::{
@@ -1639,13 +1640,37 @@ fn option_premium(
     years: f64,
     inverse: bool,
 ) -> f64 {
+    option_premium_scaled(
+        kind,
+        strike,
+        f,
+        log_moneyness,
+        vol * years.sqrt(),
+        years,
+        inverse,
+    )
+}
+
+/// [`option_premium`] given `σ√T` (`scaled_vol`, unused when `years ≤ 0`) instead of `σ`: the
+/// root search's scan ([`MaintenanceScan`]) forms it once per scenario and leg rather than at
+/// every price it tries (one square root per premium fewer; the same operations, so the same
+/// bits).
+fn option_premium_scaled(
+    kind: OptionKind,
+    strike: f64,
+    f: f64,
+    log_moneyness: f64,
+    scaled_vol: f64,
+    years: f64,
+    inverse: bool,
+) -> f64 {
     let usd = if years <= 0.0 {
         match kind {
             OptionKind::Call => (f - strike).max(0.0),
             OptionKind::Put => (strike - f).max(0.0),
         }
     } else {
-        black76_scenario_premium_ln(kind, f, strike, log_moneyness, vol * years.sqrt())
+        black76_scenario_premium_ln(kind, f, strike, log_moneyness, scaled_vol)
     };
     if inverse {
         usd / f
@@ -1891,6 +1916,130 @@ pub fn scenario_margin_of(
     scenario_margin(&spec.grid, &inputs, model.closure(spec.grid.vol_convention))
 }
 
+/// The option premiums of [`MaintenanceScan`]: what does not depend on the price, sorted out
+/// once. The options still alive in a case (`years > 0`) are priced together by
+/// [`black76_scenario_premiums_ln`], one leg's cases after another, so that neighbours (the SIMD kernel's
+/// pairs) usually take the same branch of the formula; an expired one by
+/// `option_premium_scaled` (its intrinsic value).
+struct ScanPremiums {
+    /// Legs per case (the table's row length).
+    legs: usize,
+    /// Cases: the base case and every scenario.
+    cases: usize,
+    /// Per priced element: its place in the table (`case · legs + j`), its case, the leg's
+    /// forward, `ln(F/K)` and whether it is coin-settled.
+    places: Vec<(usize, usize, f64, f64, bool)>,
+    kinds: Vec<OptionKind>,
+    strikes: Vec<f64>,
+    scaled_vols: Vec<f64>,
+    /// Per expired element: its place and case, the leg and the years (≤ 0).
+    expired: Vec<(usize, usize, usize, f64)>,
+}
+
+impl ScanPremiums {
+    /// The elements of `model` with the base case's `σ√T` and years per leg and the
+    /// scenarios' (`scaled_vols` row-major by scenario, `years_forward` per leg).
+    fn new(
+        model: &BookModel,
+        base_scaled_vols: &[f64],
+        base_years: &[f64],
+        scaled_vols: &[f64],
+        years_forward: &[f64],
+    ) -> Self {
+        let legs = model.legs.len();
+        let cases = scaled_vols.len().checked_div(legs).unwrap_or(0) + 1;
+        let mut this = ScanPremiums {
+            legs,
+            cases,
+            places: Vec::new(),
+            kinds: Vec::new(),
+            strikes: Vec::new(),
+            scaled_vols: Vec::new(),
+            expired: Vec::new(),
+        };
+        for (j, leg) in model.legs.iter().enumerate() {
+            let LegKind::Option {
+                kind,
+                strike,
+                forward,
+                log_moneyness,
+                inverse,
+                ..
+            } = leg.kind
+            else {
+                continue;
+            };
+            for case in 0..cases {
+                let (scaled_vol, years) = if case == 0 {
+                    (base_scaled_vols[j], base_years[j])
+                } else {
+                    (scaled_vols[(case - 1) * legs + j], years_forward[j])
+                };
+                let place = case * legs + j;
+                if years <= 0.0 {
+                    this.expired.push((place, case, j, years));
+                } else {
+                    this.places
+                        .push((place, case, forward, log_moneyness, inverse));
+                    this.kinds.push(kind);
+                    this.strikes.push(strike);
+                    this.scaled_vols.push(scaled_vol);
+                }
+            }
+        }
+        this
+    }
+
+    /// The table of premiums at the price factor `x` (`ln_x` its logarithm), with
+    /// `factors[case]` the case's `(x2, ln x2)`: entry `case · legs + j` for option leg `j`
+    /// (`option_premium_scaled` at the forward `F·x·x2`, the log-moneyness
+    /// `(ln(F/K) + ln x) + ln x2`), 0 for the other legs.
+    fn at(&self, model: &BookModel, x: f64, ln_x: f64, factors: &[(f64, f64)]) -> Vec<f64> {
+        let mut table = vec![0.0; self.cases * self.legs];
+        let n = self.places.len();
+        let (mut forwards, mut logs, mut usd) = (vec![0.0; n], vec![0.0; n], vec![0.0; n]);
+        for (e, &(_, case, forward, log_moneyness, _)) in self.places.iter().enumerate() {
+            let (x2, ln_x2) = factors[case];
+            forwards[e] = forward * x * x2;
+            logs[e] = (log_moneyness + ln_x) + ln_x2;
+        }
+        black76_scenario_premiums_ln(
+            &self.kinds,
+            &forwards,
+            &self.strikes,
+            &logs,
+            &self.scaled_vols,
+            &mut usd,
+        );
+        for ((&(place, _, _, _, inverse), usd), f) in self.places.iter().zip(usd).zip(forwards) {
+            table[place] = if inverse { usd / f } else { usd };
+        }
+        for &(place, case, j, years) in &self.expired {
+            if let LegKind::Option {
+                kind,
+                strike,
+                forward,
+                log_moneyness,
+                inverse,
+                ..
+            } = model.legs[j].kind
+            {
+                let (x2, ln_x2) = factors[case];
+                table[place] = option_premium_scaled(
+                    kind,
+                    strike,
+                    forward * x * x2,
+                    (log_moneyness + ln_x) + ln_x2,
+                    f64::NAN,
+                    years,
+                    inverse,
+                );
+            }
+        }
+        table
+    }
+}
+
 /// The grid's maintenance margin of one risk unit as a function of the unit's price factor `x`,
 /// for the whole-book root search, which asks for it at hundreds of prices: the same
 /// arithmetic, in the same order, as `scenario_margin_of(&model.shifted(x, 0, 0), spec)`
@@ -1904,12 +2053,9 @@ struct MaintenanceScan<'a> {
     scenarios: Vec<(f64, f64, f64)>,
     /// Absolute price scan range (SPAN) or 0.
     price_range: f64,
-    /// Shocked volatility per scenario and leg (row-major; NaN for futures legs), and the base
-    /// case's per leg.
-    vols: Vec<f64>,
-    base_vols: Vec<f64>,
-    /// Years to expiry per leg in the scenarios (after `daysForward`).
-    years_forward: Vec<f64>,
+    /// The option premiums the scan computes at every price: every (option leg, case) pair,
+    /// case 0 the base case and `i + 1` scenario `i` ([`ScanPremiums`]).
+    premiums: ScanPremiums,
     /// The short-option minimum (constant in the price).
     minimum: f64,
 }
@@ -1950,18 +2096,26 @@ impl<'a> MaintenanceScan<'a> {
                 });
             }
         }
-        let base_vols = model
+        let base_years: Vec<f64> = model
             .legs
             .iter()
             .map(|leg| match leg.kind {
-                LegKind::Option { iv, years, .. } => {
-                    let t = years - 0.0 / DAYS_PER_YEAR;
-                    conv.shocked_vol(held(iv), 0.0, t * DAYS_PER_YEAR)
+                LegKind::Option { years, .. } => years - 0.0 / DAYS_PER_YEAR,
+                _ => f64::NAN,
+            })
+            .collect();
+        let base_scaled_vols: Vec<f64> = model
+            .legs
+            .iter()
+            .zip(&base_years)
+            .map(|(leg, &t)| match leg.kind {
+                LegKind::Option { iv, .. } => {
+                    conv.shocked_vol(held(iv), 0.0, t * DAYS_PER_YEAR) * t.sqrt()
                 }
                 _ => f64::NAN,
             })
             .collect();
-        let years_forward = model
+        let years_forward: Vec<f64> = model
             .legs
             .iter()
             .map(|leg| match leg.kind {
@@ -1969,59 +2123,42 @@ impl<'a> MaintenanceScan<'a> {
                 _ => f64::NAN,
             })
             .collect();
+        // σ√T as `option_premium` forms it (`vol * years.sqrt()`), once per scenario and leg.
+        for row in vols.chunks_mut(model.legs.len().max(1)) {
+            for (vol, t) in row.iter_mut().zip(&years_forward) {
+                *vol *= t.sqrt();
+            }
+        }
         let minimum = spec.short_option_minimum * model.short_option_units();
         (minimum >= 0.0).then_some(MaintenanceScan {
             model,
             spec,
             scenarios,
             price_range,
-            vols,
-            base_vols,
-            years_forward,
+            premiums: ScanPremiums::new(
+                model,
+                &base_scaled_vols,
+                &base_years,
+                &vols,
+                &years_forward,
+            ),
             minimum,
         })
     }
 
     /// Book value of the shifted model (prices × `x`) at the scenario factor `x2`, with the
-    /// given volatility and years per option leg ([`BookModel::leg_value`] on the shifted legs).
-    fn value(
-        &self,
-        x: f64,
-        ln_x: f64,
-        x2: f64,
-        vols: &[f64],
-        years: impl Fn(usize, f64) -> f64,
-    ) -> f64 {
-        let ln_x2 = x2.dln();
+    /// option legs' premiums `premiums[j]` ([`BookModel::leg_value`] on the shifted legs).
+    fn value(&self, x: f64, x2: f64, premiums: &[f64]) -> f64 {
         self.model
             .legs
             .iter()
-            .enumerate()
-            .map(|(j, leg)| match leg.kind {
+            .zip(premiums)
+            .map(|(leg, &prem)| match leg.kind {
                 LegKind::Linear { price } => leg.sign * leg.qty * (price * x * x2 - leg.entry),
                 LegKind::Inverse { price, face } => {
                     leg.sign * face * (1.0 / leg.entry - 1.0 / (price * x * x2))
                 }
-                LegKind::Option {
-                    kind,
-                    strike,
-                    forward,
-                    log_moneyness,
-                    years: y,
-                    inverse,
-                    ..
-                } => {
-                    let prem = option_premium(
-                        kind,
-                        strike,
-                        forward * x * x2,
-                        (log_moneyness + ln_x) + ln_x2,
-                        vols[j],
-                        years(j, y),
-                        inverse,
-                    );
-                    leg.sign * leg.qty * (prem - leg.entry)
-                }
+                LegKind::Option { .. } => leg.sign * leg.qty * (prem - leg.entry),
             })
             .sum()
     }
@@ -2034,17 +2171,13 @@ impl<'a> MaintenanceScan<'a> {
         if !(s.is_finite() && s > 0.0) {
             return f64::NAN;
         }
-        // The base case: the closure at `s` itself, `s / s` = 1 exactly.
         let ln_x = x.dln();
-        let base = self.value(x, ln_x, 1.0, &self.base_vols, |_, y| {
-            y - 0.0 / DAYS_PER_YEAR
-        });
-        if !base.is_finite() {
-            return f64::NAN;
-        }
-        let legs = self.model.legs.len();
-        let mut scan_risk = 0.0;
-        for (i, &(price_move, _, weight)) in self.scenarios.iter().enumerate() {
+        // The base case, the closure at `s` itself (`s / s` = 1 exactly), then every scenario's
+        // factor. Any failure makes the result NaN whatever comes before it, so a price the
+        // scenario loop would refuse is refused here, before any premium is computed.
+        let mut factors = Vec::with_capacity(self.scenarios.len() + 1);
+        factors.push((1.0, 1.0_f64.dln()));
+        for &(price_move, _, _) in &self.scenarios {
             let price = match grid.price_unit {
                 PriceUnit::Relative => s * (1.0 + price_move),
                 PriceUnit::ScanRange => s + price_move * self.price_range,
@@ -2052,13 +2185,19 @@ impl<'a> MaintenanceScan<'a> {
             if !(price.is_finite() && price > 0.0) {
                 return f64::NAN;
             }
-            let v = self.value(
-                x,
-                ln_x,
-                price / s,
-                &self.vols[i * legs..(i + 1) * legs],
-                |j, _| self.years_forward[j],
-            );
+            let x2 = price / s;
+            factors.push((x2, x2.dln()));
+        }
+        let legs = self.model.legs.len();
+        let premiums = self.premiums.at(self.model, x, ln_x, &factors);
+        let base = self.value(x, 1.0, &premiums[..legs]);
+        if !base.is_finite() {
+            return f64::NAN;
+        }
+        let mut scan_risk = 0.0;
+        for (i, &(_, _, weight)) in self.scenarios.iter().enumerate() {
+            let (x2, _) = factors[i + 1];
+            let v = self.value(x, x2, &premiums[(i + 1) * legs..(i + 2) * legs]);
             if !v.is_finite() {
                 return f64::NAN;
             }

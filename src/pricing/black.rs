@@ -688,7 +688,7 @@ pub fn black76(
 /// Beyond this `|h| − t` (in standard deviations) the out-of-the-money option's time value is
 /// below `Φ(−8.5)·min(F, K) < 10⁻¹⁶·min(F, K)`: [`black76_scenario_premium`] returns the
 /// intrinsic value.
-const SCENARIO_TAIL_CUTOFF: f64 = 8.5;
+pub(crate) const SCENARIO_TAIL_CUTOFF: f64 = 8.5;
 
 /// Undiscounted Black-76 premium (`r = 0`) for the risk models' revaluations — scenario grids,
 /// stress tests, VaR, the whole-book root search — which price every option of a book at

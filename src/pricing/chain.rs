@@ -92,13 +92,13 @@ const D_LIMIT: f64 = 37.0;
 const CANCELLATION_LIMIT: f64 = 0.0625;
 
 /// Every constant of the kernel as a two-lane vector.
-struct Constants {
-    zero: F2,
-    half: F2,
+pub(super) struct Constants {
+    pub(super) zero: F2,
+    pub(super) half: F2,
     minus_half: F2,
     one: F2,
     two: F2,
-    four: F2,
+    pub(super) four: F2,
     inv_ln2: F2,
     ln2_hi: F2,
     ln2_lo: F2,
@@ -113,8 +113,8 @@ struct Constants {
     one_over_sqrt_pi: F2,
     one_over_sqrt_two: F2,
     cody_threshold: F2,
-    min_positive: F2,
-    infinity: F2,
+    pub(super) min_positive: F2,
+    pub(super) infinity: F2,
     exp_limit: F2,
     d_limit: F2,
     cancellation_limit: F2,
@@ -150,7 +150,7 @@ const fn splat_all<const N: usize>(x: [f64; N]) -> [F2; N] {
     out
 }
 
-static CONSTANTS: Constants = Constants {
+pub(super) static CONSTANTS: Constants = Constants {
     zero: F2::splat(0.0),
     half: F2::splat(0.5),
     minus_half: F2::splat(-0.5),
@@ -231,9 +231,10 @@ fn ln(k: &Constants, x: F2) -> F2 {
     e.mul(k.ln2_hi).sub(hfsq.sub(inner).sub(f))
 }
 
-/// `erf(x)` for `|x| ≤ 0.46875` (Cody's first interval, as `normal::erf_central`).
+/// `erf(x)` for `|x| ≤ 0.46875` (Cody's first interval, as `normal::erf_central`, whose
+/// `XSMALL` test changes nothing: below it `x²` adds nothing to the rationals' constants).
 #[inline(always)]
-fn erf_central(k: &Constants, x: F2) -> F2 {
+pub(super) fn erf_central(k: &Constants, x: F2) -> F2 {
     let ysq = x.mul(x);
     let a = &k.erf_a;
     let b = &k.erf_b;
@@ -245,7 +246,7 @@ fn erf_central(k: &Constants, x: F2) -> F2 {
 
 /// `erfcx(y)` for `0.46875 < y ≤ 4` (Cody's second interval, as `normal::erfcx_positive`).
 #[inline(always)]
-fn erfcx_mid(k: &Constants, y: F2) -> F2 {
+pub(super) fn erfcx_mid(k: &Constants, y: F2) -> F2 {
     let p = &k.mid_c;
     let q = &k.mid_d;
     // Cody's loop over i = 0..7 written out (the size-optimised profile does not unroll).
@@ -261,7 +262,7 @@ fn erfcx_mid(k: &Constants, y: F2) -> F2 {
 /// Cody's third-interval rational for `y > 4`: `(y⁻², N, D)` with `erfcx(y) = (1/√π −
 /// y⁻²·N/D)/y` (as `normal::erfcx_positive` and `normal::erfcx_far_correction`).
 #[inline(always)]
-fn far_rational(k: &Constants, y: F2) -> (F2, F2, F2) {
+pub(super) fn far_rational(k: &Constants, y: F2) -> (F2, F2, F2) {
     let p = &k.far_p;
     let q = &k.far_q;
     let ysq = k.one.div(y.mul(y));
@@ -490,7 +491,7 @@ fn cdf_pair(k: &Constants, z: F2, (x, y, central): (F2, F2, M2), gauss: F2) -> (
 
 /// `a ≤ x < ∞` per lane (false for NaN).
 #[inline(always)]
-fn within(x: F2, low: F2, high: F2) -> M2 {
+pub(super) fn within(x: F2, low: F2, high: F2) -> M2 {
     low.le(x).and(x.lt(high))
 }
 

@@ -137,6 +137,11 @@ mod imp {
         pub fn all(self) -> bool {
             i64x2_all_true(self.0)
         }
+        /// Lane 0 as bit 0, lane 1 as bit 1.
+        #[inline(always)]
+        pub fn bits(self) -> u32 {
+            u32::from(i64x2_bitmask(self.0))
+        }
         #[inline(always)]
         pub fn lane0(self) -> bool {
             i64x2_extract_lane::<0>(self.0) != 0
@@ -291,6 +296,11 @@ mod imp {
         #[inline(always)]
         pub fn all(self) -> bool {
             self.0[0] & self.0[1]
+        }
+        /// Lane 0 as bit 0, lane 1 as bit 1.
+        #[inline(always)]
+        pub fn bits(self) -> u32 {
+            u32::from(self.0[0]) | (u32::from(self.0[1]) << 1)
         }
         #[inline(always)]
         pub fn lane0(self) -> bool {

@@ -30,6 +30,7 @@ pub mod inverse;
 mod lanes;
 pub mod normal;
 mod owned_chain;
+pub mod scenario_batch;
 
 use core::fmt;
 
