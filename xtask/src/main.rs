@@ -229,8 +229,8 @@ struct WasmModule {
 /// `priceOption`, `impliedVol`, `priceDeltaBatch`, `impliedVolBatch`); `www/pkg/page/` is the
 /// module the page loads, without the option-pricing exports the page never calls (Cargo
 /// feature `pricing-exports` off): 2026-12-07, 188 368 → 171 569 B gzipped; and without the
-/// portfolio search's SIMD scenario kernel (`scenario-kernel` off, 3.8 KB: the page prices a
-/// book at a time, where 12 % of a millisecond goes unseen). Both give the same answers to
+/// portfolio search's SIMD scenario kernel (`scenario-kernel` off, 3.7 KB: the page prices a
+/// book at a time, where a tenth of a millisecond goes unseen). Both give the same answers to
 /// `calculate`, bit for bit (tests/e2e/modules.test.mjs compares them).
 const WASM_MODULES: [WasmModule; 2] = [
     WasmModule {
