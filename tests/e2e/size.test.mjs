@@ -6,7 +6,7 @@
 // regression fails the test; lower them as the modules shrink, down to the 120 KB target
 // for what the page downloads, which is NOT met today.
 //
-// History (details in the README's Performance section and the git log): 318 090 B gzipped on
+// History (details in docs/performance-history.md and the git log): 318 090 B gzipped on
 // 2026-11-24; 330 331 B on 2026-12-01 after the portfolio layer; 289 694 B with the hand-written
 // request reader (src/wire.rs); 253 903 B after one float formatter; 219 085 B after taking
 // library code out (decimal and float readers, symbol table, heapsort, allocator); 208 755 B
