@@ -1,4 +1,5 @@
-// Node benchmark of the BUILT wasm module (www/pkg/imr.js + imr_bg.wasm) against JavaScript
+// Node benchmark of the BUILT wasm module (www/pkg/imr.js + imr_bg.wasm: the full JavaScript API,
+// built for speed) against JavaScript
 // baselines, on the same deterministic inputs as benches/engine.rs (LCG of benches/book.rs).
 //
 //   node benches/wasm.mjs [--n 10000] [--runs 5] [--pkg www/pkg] [--min-ms 60]
@@ -27,7 +28,9 @@
 //     benchmark) on the 10- and 1000-position books of benches/book.rs, and on the mixed
 //     portfolio book of benches/mixed-book.json (10 positions, scenario margin, liquidation
 //     prices below and above);
-//   * the download: imr_bg.wasm + imr.js gzipped at level 9 (node:zlib).
+//   * `calculateJson()` on the same three books with the page's module (`<pkg>/page/`, built
+//     for size, where `<pkg>` is built for speed), checked to answer the same text;
+//   * the download: imr_bg.wasm + imr.js gzipped at level 9 (node:zlib), and the page's module.
 import { readFileSync } from 'node:fs';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -350,6 +353,27 @@ for (const n of [10, 1000]) {
   };
 }
 
+// The page's own module (www/pkg/page/, built for size: opt-level "z", wasm-opt -Oz), where the
+// full API module above is built for speed: the same calculateJson calls, for comparison.
+const pagePkg = join(PKG, 'page');
+const pageCalc = {};
+try {
+  const page = await import(pathToFileURL(join(pagePkg, 'imr.js')).href);
+  page.initSync({ module: readFileSync(join(pagePkg, 'imr_bg.wasm')) });
+  const books = [
+    ['10', futuresBook(10), '10 positions'],
+    ['1000', futuresBook(1000), '1000 positions'],
+    ['mixed', readFileSync(join(ROOT, 'benches', 'mixed-book.json'), 'utf8'), 'mixed portfolio book (10)'],
+  ];
+  for (const [key, json, label] of books) {
+    if (page.calculateJson(json) !== imr.calculateJson(json)) throw new Error(`page module: calculateJson(${key}) differs from the full module's`);
+    pageCalc[key] = report('calculate', `page module calculateJson, ${label}`, measure(() => page.calculateJson(json)), 1, 'µs');
+  }
+} catch (e) {
+  if (e.code !== 'ERR_MODULE_NOT_FOUND' && e.code !== 'ENOENT') throw e;
+  console.log(`page module: none at ${pagePkg}`);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Download size.
 
@@ -364,7 +388,6 @@ console.log(`  implied vol: @uqee / wasm = ${(ivUq / ivWasm).toFixed(2)}× (in p
 console.log(`\nsize: imr_bg.wasm ${wasmBytes.length} B raw, ${wasmGz} B gzip-9; imr.js ${glueText.length} B raw, ${glueGz} B gzip-9; ` +
   `total ${wasmGz + glueGz} B = ${((wasmGz + glueGz) / 1024).toFixed(1)} KiB gzipped`);
 // The page loads its own module (www/pkg/page/: no option-pricing exports), built next to it.
-const pagePkg = join(PKG, 'page');
 let pageGz = null;
 try {
   const pageWasm = readFileSync(join(pagePkg, 'imr_bg.wasm'));
@@ -377,5 +400,5 @@ try {
 
 if (process.env.IMR_BENCH_JSON) {
   const { writeFileSync } = await import('node:fs');
-  writeFileSync(process.env.IMR_BENCH_JSON, JSON.stringify({ n: N, runs: RUNS, load: loadavg(), rows, calc, size: { wasmGz, glueGz, pageGz } }, null, 2));
+  writeFileSync(process.env.IMR_BENCH_JSON, JSON.stringify({ n: N, runs: RUNS, load: loadavg(), rows, calc, pageCalc, size: { wasmGz, glueGz, pageGz } }, null, 2));
 }

@@ -1,5 +1,6 @@
-// The build's two modules (xtask WASM_MODULES): www/pkg/ is the full JavaScript API, www/pkg/page/
-// the module the page loads, built without the `pricing-exports` feature. The page's module must
+// The build's two modules (xtask WASM_MODULES): www/pkg/ is the full JavaScript API, built for
+// speed (opt-level 3, wasm-opt -O3), www/pkg/page/ the module the page loads, built for size
+// (opt-level "z", wasm-opt -Oz) without the `pricing-exports` feature. The page's module must
 // answer every request exactly as the full one does (the recorded golden responses of
 // tests/vectors/determinism, which the native engine and the full module also match), and leave
 // out only the option-pricing exports.
@@ -58,4 +59,42 @@ test('both modules give the recorded response to every golden request, byte for 
   assert.ok(ok > 0 && ok < requests.length, 'the golden set has answers and refusals');
   assert.deepEqual(page.listPresets(), full.listPresets());
   assert.equal(page.version(), full.version());
+});
+
+// The full module is built for speed (opt-level 3, wasm-opt -O3), the recording natively: its
+// batch kernel must still give the recorded bits. The recording (tests/support/wide_chain.rs
+// `golden_text`) lists, for Black-76 then Black–Scholes, the prices and deltas of
+// `ordinary_chain(64, 11)` and then of `wide_chain(64, 12)`; the ordinary chain is rebuilt here
+// from the same generator (the wide one needs the crate's own ln/exp, and is checked by
+// tests/wasm_api.rs in Node and Chromium).
+test('the full module prices the recorded chain to the recorded bits, for both models', async () => {
+  const recorded = JSON.parse(await readFile(join(VECTORS, 'price_delta_batch.json'), 'utf8'));
+  const n = 64;
+  assert.equal(recorded.length, 2 * 2 * 2 * n);
+  let state = 11n;
+  const next = () => {
+    state = (state * 6364136223846793005n + 1442695040888963407n) & 0xffffffffffffffffn;
+    return Number(state >> 11n) / 2 ** 53;
+  };
+  const isCall = new Uint8Array(n).map((_, i) => i % 2);
+  const underlying = new Float64Array(n).fill(60_000);
+  const rate = new Float64Array(n).fill(0.03);
+  const strike = new Float64Array(n), time = new Float64Array(n), vol = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    strike[i] = 60_000 * (0.7 + 0.6 * next());
+    time[i] = 1 / 365 + next();
+    vol[i] = 0.3 + 0.8 * next();
+  }
+  const hex = (x) => {
+    const view = new DataView(new ArrayBuffer(8));
+    view.setFloat64(0, x);
+    return view.getBigUint64(0).toString(16).padStart(16, '0');
+  };
+  for (const [m, model] of ['black76', 'blackScholes'].entries()) {
+    const price = new Float64Array(n), delta = new Float64Array(n);
+    const outcome = full.priceDeltaBatch(model, isCall, underlying, strike, time, rate, vol, price, delta);
+    assert.deepEqual(outcome, { ok: true, failures: 0 }, model);
+    const expected = recorded.slice(m * 4 * n, m * 4 * n + 2 * n);
+    assert.deepEqual([...price, ...delta].map(hex), expected, `${model}: prices and deltas`);
+  }
 });
