@@ -233,7 +233,7 @@ struct WasmModule {
 /// `import … from './pkg/imr.js'`: `calculate`, `calculateJson`, `listPresets`, `version`,
 /// `priceOption`, `impliedVol`, `priceDeltaBatch`, `impliedVolBatch`, `optionChain`), built for
 /// speed (Cargo profile `release-speed`, wasm-opt `-O3`: for Node and programs that compute many
-/// books, where 261 KB against 198 KB gzipped does not count); `www/pkg/page/` is the
+/// books, where 256 KB against 198 KB gzipped does not count); `www/pkg/page/` is the
 /// module the page loads, without the option-pricing exports the page never calls (Cargo
 /// feature `pricing-exports` off): 2026-12-07, 188 368 → 171 569 B gzipped; and without the
 /// portfolio search's SIMD scenario kernel (`scenario-kernel` off, 3.7 KB: the page prices a
